@@ -1,0 +1,3 @@
+"""Django-style schema migrations for any Python project."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""What each command does, callable from Python without the command line."""

@@ -1,0 +1,228 @@
+"""The app registry: which packages are apps, their labels, and their models.
+
+Importing an app's ``models`` module defines model classes; each class registers
+itself with the registry that is loading at that moment.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from dbshift.conf import AppSpec, Settings
+from dbshift.exceptions import (
+    AppNotFoundError,
+    ConfigurationError,
+    ModelDefinitionError,
+)
+from dbshift.utils.imports import (
+    UserCodeError,
+    forget_modules,
+    import_user_module,
+    module_exists,
+)
+
+_loading: list[Apps] = []
+
+
+@dataclass
+class AppConfig:
+    """One installed app: its package, label and models."""
+
+    name: str
+    label: str
+    module: ModuleType
+    models: dict[str, type] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        """Return the directory of the app package."""
+        return Path(next(iter(self.module.__path__)))
+
+    @property
+    def migrations_module(self) -> str:
+        """Return the import path of the app's migrations package."""
+        return f"{self.name}.migrations"
+
+    @property
+    def migrations_path(self) -> Path:
+        """Return the directory that holds the app's migration files."""
+        return self.path / "migrations"
+
+
+class Apps:
+    """The apps of one project and the models they define."""
+
+    def __init__(self, specs: Iterable[AppSpec]) -> None:
+        self.specs = tuple(specs)
+        self.app_configs: dict[str, AppConfig] = {}
+
+    def populate(self) -> Apps:
+        """Import every app and its models module, registering the models."""
+        _loading.append(self)
+        try:
+            for spec in self.specs:
+                self._import_app(spec)
+            for spec in self.specs:
+                self._import_models(spec)
+        finally:
+            _loading.remove(self)
+        self._check_relations()
+        return self
+
+    def _import_app(self, spec: AppSpec) -> None:
+        forget_modules(spec.name)
+        module = self._import(spec.name, f"app {spec.name!r}")
+        if not hasattr(module, "__path__"):
+            raise ConfigurationError(
+                f"App {spec.name!r} is the module {module.__file__}, not a package; an "
+                "app is a directory with an __init__.py."
+            )
+        label = spec.label or _declared_label(module) or spec.name.rpartition(".")[2]
+        if label in self.app_configs:
+            raise ConfigurationError(
+                f"Apps {self.app_configs[label].name!r} and {spec.name!r} both have label "
+                f'{label!r}; give one a label: {{ name = "{spec.name}", label = "..." }}.'
+            )
+        self.app_configs[label] = AppConfig(name=spec.name, label=label, module=module)
+
+    def _import_models(self, spec: AppSpec) -> None:
+        models_name = f"{spec.name}.models"
+        if models_name not in sys.modules and module_exists(models_name):
+            self._import(models_name, f"models of app {spec.name!r}")
+
+    @staticmethod
+    def _import(name: str, what: str) -> ModuleType:
+        try:
+            return import_user_module(name)
+        except UserCodeError as err:
+            if isinstance(err.error, ModelDefinitionError):
+                raise ModelDefinitionError(f"{err.error} ({err.location})") from err.error
+            if isinstance(err.error, ModuleNotFoundError) and err.error.name == name:
+                raise ConfigurationError(
+                    f"Cannot import {what}: no module named {name!r} (looked in "
+                    f"{', '.join(sys.path[:3])}, ...). Check 'apps' in the settings."
+                ) from err
+            raise ConfigurationError(f"Cannot import {what}: {err}") from err
+
+    # -- Registration -------------------------------------------------------------------
+
+    def app_for_module(self, module: str) -> AppConfig | None:
+        """Return the app whose package contains ``module``, the deepest if nested."""
+        matches = [
+            config
+            for config in self.app_configs.values()
+            if module == config.name or module.startswith(config.name + ".")
+        ]
+        return max(matches, key=lambda config: len(config.name), default=None)
+
+    def register(self, model: type) -> None:
+        meta = model._meta  # type: ignore[attr-defined]
+        config = self.app_configs.get(meta.app_label)
+        if config is None:
+            raise ModelDefinitionError(
+                f"Model {model.__name__} in {model.__module__} has app_label "
+                f"{meta.app_label!r}, which is not an installed app; add the app to "
+                "'apps' or fix Meta.app_label."
+            )
+        if meta.model_name in config.models:
+            raise ModelDefinitionError(
+                f"Model {meta.label} is defined twice ({config.models[meta.model_name].__module__} "
+                f"and {model.__module__})."
+            )
+        config.models[meta.model_name] = model
+
+    # -- Lookup ---------------------------------------------------------------------------
+
+    def get_app_config(self, label: str) -> AppConfig:
+        """Return the app labelled ``label``."""
+        try:
+            return self.app_configs[label]
+        except KeyError:
+            hint = difflib.get_close_matches(label, self.app_configs, n=1)
+            suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+            installed = ", ".join(self.app_configs) or "none"
+            raise AppNotFoundError(
+                f"No installed app with label '{label}'.{suggestion} Installed apps: {installed}."
+            ) from None
+
+    def get_models(self) -> Iterator[type]:
+        """Yield every concrete model of every app, in declaration order."""
+        for config in self.app_configs.values():
+            yield from config.models.values()
+
+    def get_model(self, label: str) -> type | None:
+        """Return the model with lowercase label ``app.model``, or ``None``."""
+        app_label, _, model_name = label.partition(".")
+        config = self.app_configs.get(app_label)
+        return config.models.get(model_name.lower()) if config else None
+
+    def _check_relations(self) -> None:
+        for model in self.get_models():
+            meta = model._meta  # type: ignore[attr-defined]
+            for name, fld in meta.fields.items():
+                if not fld.is_relation:
+                    continue
+                targets = [("target", fld.to)]
+                if getattr(fld, "through", None):
+                    targets.append(("through model", fld.through))
+                for what, label in targets:
+                    if self.get_model(label) is None:
+                        raise ModelDefinitionError(
+                            f"{meta.label}.{name}: {type(fld).__name__} {what} {label!r} "
+                            "is not a model of any installed app; check the name and "
+                            "that its app is in 'apps'."
+                        )
+
+
+def _declared_label(module: ModuleType) -> str | None:
+    label = getattr(module, "label", None)
+    return label if isinstance(label, str) and label.isidentifier() else None
+
+
+@contextmanager
+def loading(apps: Apps) -> Iterator[Apps]:
+    """Make ``apps`` the registry that model classes defined inside register with."""
+    _loading.append(apps)
+    try:
+        yield apps
+    finally:
+        _loading.remove(apps)
+
+
+def register_model(model: type) -> None:
+    """Register a newly defined concrete model with the registry being loaded, if any."""
+    if _loading:
+        _loading[-1].register(model)
+
+
+def app_label_for_module(module: str, class_name: str) -> str:
+    """Return the app label of a model defined in ``module`` without Meta.app_label."""
+    if _loading:
+        config = _loading[-1].app_for_module(module)
+        if config is None:
+            raise ModelDefinitionError(
+                f"Model {class_name} in module {module} is not inside an installed app; "
+                "add its app to 'apps' or set Meta.app_label."
+            )
+        return config.label
+    parts = module.split(".")
+    if "models" in parts[1:]:
+        return parts[parts.index("models", 1) - 1]
+    return parts[-1]
+
+
+def load_apps(settings: Settings) -> Apps:
+    """Import the apps of a project and return the populated registry."""
+    root = str(settings.root)
+    if root in sys.path:
+        sys.path.remove(root)
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()
+    return Apps(settings.apps).populate()

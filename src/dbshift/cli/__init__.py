@@ -1,0 +1,95 @@
+"""The ``dbshift`` command line: argument parsing, output and exit codes.
+
+Each command lives in its own module under :mod:`dbshift.cli.commands` with a
+``register(subparsers)`` function; the work itself is done by library calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from dbshift import __version__
+from dbshift.cli.context import Context
+from dbshift.exceptions import DbShiftError
+
+COMMANDS = (
+    "makemigrations",
+    "startapp",
+    "startproject",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dbshift",
+        description="Django-style schema migrations for any Python project.",
+    )
+    parser.add_argument("--version", action="version", version=f"dbshift {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--settings",
+        type=Path,
+        metavar="PATH",
+        help="settings file to use (default: the nearest pyproject.toml or dbshift.toml "
+        "with dbshift settings, searching up from the working directory)",
+    )
+    common.add_argument(
+        "-v",
+        "--verbosity",
+        type=int,
+        choices=range(4),
+        default=1,
+        metavar="{0,1,2,3}",
+        help="verbosity level: 0 quiet, 1 normal, 2 verbose, 3 very verbose",
+    )
+    common.add_argument(
+        "--traceback", action="store_true", help="show the full traceback of an error"
+    )
+    for name in COMMANDS:
+        module = importlib.import_module(f"dbshift.cli.commands.{name}")
+        module.register(subparsers, common)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    settings: Path | None = None,
+    cwd: Path | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    stdin: IO[str] | None = None,
+) -> int:
+    """Run one command and return its exit status."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    context = Context(
+        stdout=stdout,
+        stderr=stderr,
+        stdin=stdin or sys.stdin,
+        cwd=(cwd or Path.cwd()).resolve(),
+        settings_path=args.settings or settings,
+        verbosity=args.verbosity,
+    )
+    try:
+        return int(args.handler(args, context) or 0)
+    except DbShiftError as err:
+        if args.traceback:
+            traceback.print_exc(file=stderr)
+        stderr.write(f"Error: {err}\n")
+        return err.exit_code
+    except KeyboardInterrupt:
+        stderr.write("Interrupted.\n")
+        return 130

@@ -1,0 +1,192 @@
+"""Finding and reading a project's settings.
+
+Settings live in a ``[tool.dbshift]`` table of the nearest ``pyproject.toml`` or in a
+``dbshift.toml`` (whose keys may sit at the top level), found by walking up from the
+working directory the way ruff and pytest find theirs::
+
+    [tool.dbshift]
+    apps = ["pages", { name = "shop.orders", label = "orders" }]
+    database = "sqlite:///db.sqlite3"
+
+    [tool.dbshift.databases]          # instead of `database`, to name several
+    default = "postgresql://app@localhost/app"
+    reporting = "sqlite:///reports.sqlite3"
+
+``DATABASE_URL`` in the environment replaces the default database. A relative SQLite
+path is relative to the directory holding the settings file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbshift.exceptions import ConfigurationError
+
+DEFAULT_ALIAS = "default"
+SETTINGS_FILE_NAMES = ("dbshift.toml", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """One entry of ``apps``: an importable package and the label it is known by."""
+
+    name: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of one project, with the file they came from."""
+
+    path: Path
+    apps: tuple[AppSpec, ...]
+    databases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """Return the directory that holds the settings file; apps import from it."""
+        return self.path.parent
+
+    def database_url(self, alias: str = DEFAULT_ALIAS) -> str:
+        """Return the URL of database ``alias``, with SQLite paths made absolute."""
+        try:
+            url = self.databases[alias]
+        except KeyError:
+            known = ", ".join(sorted(self.databases)) or "none"
+            raise ConfigurationError(
+                f"No database named '{alias}' in {self.path} (configured: {known}). "
+                "Add it under [tool.dbshift.databases]."
+            ) from None
+        return normalize_url(url, self.root)
+
+
+def find_settings_file(start: Path | None = None) -> Path:
+    """Return the nearest settings file at or above ``start``."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        for name in SETTINGS_FILE_NAMES:
+            candidate = directory / name
+            if candidate.is_file() and _holds_dbshift_settings(candidate):
+                return candidate
+    raise ConfigurationError(
+        f"No dbshift settings found in {here} or any parent directory. Add a "
+        "[tool.dbshift] table to pyproject.toml (or create one with "
+        "'dbshift startproject NAME')."
+    )
+
+
+def load_settings(
+    path: Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read settings from ``path``, or from the nearest settings file."""
+    path = (path or find_settings_file()).resolve()
+    environ = os.environ if environ is None else environ
+    table = _read_table(path)
+    apps = tuple(_parse_app(entry, path) for entry in table.get("apps", []))
+    _check_unique_labels(apps, path)
+    databases = _parse_databases(table, path)
+    if environ.get("DATABASE_URL"):
+        databases[DEFAULT_ALIAS] = environ["DATABASE_URL"]
+    return Settings(path=path, apps=apps, databases=databases)
+
+
+def normalize_url(url: str, root: Path) -> str:
+    """Return ``url`` with the PostgreSQL driver named and SQLite paths made absolute.
+
+    ``postgres://`` and ``postgresql://`` both mean psycopg 3, the driver dbshift
+    installs with its ``postgresql`` extra.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigurationError(
+            f"Database URL {url!r} has no scheme; write it like "
+            "'sqlite:///db.sqlite3' or 'postgresql://user@host/name'."
+        )
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme.split("+")[0] == "sqlite":
+        return f"{scheme}://{_absolute_sqlite_path(rest, root)}"
+    return url
+
+
+def _absolute_sqlite_path(rest: str, root: Path) -> str:
+    # "sqlite:///rel/path" leaves "/rel/path"; "sqlite:////abs/path" leaves "//abs/path".
+    path, query_sep, query = rest.partition("?")
+    if path in ("", "/", "/:memory:") or path.startswith("/file:"):
+        return rest
+    relative = path[1:]
+    if not relative.startswith("/"):
+        relative = str(root / relative)
+    return "/" + relative + query_sep + query
+
+
+def _holds_dbshift_settings(path: Path) -> bool:
+    if path.name == "dbshift.toml":
+        return True
+    try:
+        with path.open("rb") as fh:
+            return "dbshift" in tomllib.load(fh).get("tool", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def _read_table(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            document = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigurationError(f"{path} is not valid TOML: {err}.") from err
+    except OSError as err:
+        raise ConfigurationError(f"Cannot read settings file {path}: {err.strerror}.") from err
+    table = document.get("tool", {}).get("dbshift")
+    if table is None and path.name == "dbshift.toml":
+        table = document
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path} has no [tool.dbshift] table.")
+    return table
+
+
+def _parse_app(entry: Any, path: Path) -> AppSpec:
+    if isinstance(entry, str) and entry:
+        return AppSpec(name=entry)
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        label = entry.get("label")
+        if label is not None and not (isinstance(label, str) and label.isidentifier()):
+            raise ConfigurationError(
+                f"App {entry['name']!r} in {path} has label {label!r}; a label must "
+                "be a Python identifier."
+            )
+        return AppSpec(name=entry["name"], label=label)
+    raise ConfigurationError(
+        f"Entry {entry!r} of 'apps' in {path} is not an app; write an import path "
+        'such as "pages" or a table such as { name = "shop.pages", label = "pages" }.'
+    )
+
+
+def _check_unique_labels(apps: tuple[AppSpec, ...], path: Path) -> None:
+    seen: set[str] = set()
+    for app in apps:
+        if app.name in seen:
+            raise ConfigurationError(f"App {app.name!r} is listed twice in 'apps' of {path}.")
+        seen.add(app.name)
+
+
+def _parse_databases(table: dict[str, Any], path: Path) -> dict[str, str]:
+    databases: dict[str, str] = {}
+    if "database" in table:
+        databases[DEFAULT_ALIAS] = table["database"]
+    named = table.get("databases", {})
+    if not isinstance(named, dict):
+        raise ConfigurationError(f"'databases' in {path} must be a table of alias = URL.")
+    databases.update(named)
+    for alias, url in databases.items():
+        if not isinstance(url, str) or not url:
+            raise ConfigurationError(
+                f"Database '{alias}' in {path} must be a URL string, not {url!r}."
+            )
+    return databases

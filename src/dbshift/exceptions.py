@@ -1,0 +1,91 @@
+"""Errors a user can cause.
+
+Every class derives from :class:`DbShiftError`, which the command line prints as
+one message without a traceback, and from the builtin exception it resembles, so
+that library callers can catch either.
+"""
+
+from __future__ import annotations
+
+
+class DbShiftError(Exception):
+    """Base class for mistakes in settings, models, migrations or input."""
+
+    #: Exit status of the command line when this error stops a command.
+    exit_code = 1
+
+
+class ConfigurationError(DbShiftError, ValueError):
+    """The settings are missing, malformed or name something that does not exist."""
+
+
+class AppNotFoundError(DbShiftError, LookupError):
+    """An app label given on the command line or in code is not installed."""
+
+    exit_code = 2
+
+
+class ModelDefinitionError(DbShiftError, TypeError):
+    """A model or one of its fields is declared in a way dbshift cannot use."""
+
+
+class MigrationLoadError(DbShiftError, ImportError):
+    """A migration file cannot be imported or does not define a migration."""
+
+
+class BadMigrationError(DbShiftError, ValueError):
+    """A migration file imports but describes something impossible."""
+
+
+class NodeNotFoundError(DbShiftError, LookupError):
+    """A dependency or target names a migration that does not exist."""
+
+
+class AmbiguityError(DbShiftError, LookupError):
+    """A migration name prefix matches more than one migration."""
+
+
+class CircularDependencyError(DbShiftError, ValueError):
+    """Migration dependencies form a cycle."""
+
+
+class ConflictError(DbShiftError, RuntimeError):
+    """An app has more than one leaf migration and needs a merge."""
+
+
+class InconsistentMigrationHistory(DbShiftError, RuntimeError):
+    """A migration is recorded as applied while one it depends on is not."""
+
+
+class IrreversibleError(DbShiftError, RuntimeError):
+    """A backwards plan contains an operation that cannot be undone."""
+
+
+class SerializationError(DbShiftError, ValueError):
+    """A value cannot be written into a migration file."""
+
+
+class DatabaseConnectionError(DbShiftError, ConnectionError):
+    """The database cannot be reached or refuses the credentials."""
+
+
+class MigrationFailedError(DbShiftError, RuntimeError):
+    """An operation failed while a migration ran; the migration was rolled back."""
+
+
+class NotSupportedError(DbShiftError, NotImplementedError):
+    """A database cannot do what an operation asks of it."""
+
+
+class LockTimeoutError(DbShiftError, TimeoutError):
+    """Another process held the migration lock for longer than allowed."""
+
+
+class HistoryChangedError(DbShiftError, RuntimeError):
+    """An applied migration was edited or deleted after it was applied."""
+
+
+class UserAbort(DbShiftError):
+    """The user chose to quit at an interactive question."""
+
+    exit_code = 3

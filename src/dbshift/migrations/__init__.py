@@ -1,0 +1,50 @@
+"""Migration files' API: ``from dbshift import migrations``."""
+
+from dbshift.migrations.migration import Migration, swappable_dependency
+from dbshift.migrations.operations import (
+    AddConstraint,
+    AddField,
+    AddIndex,
+    AlterField,
+    AlterModelOptions,
+    AlterModelTable,
+    AlterModelTableComment,
+    AlterUniqueTogether,
+    CreateModel,
+    DeleteModel,
+    RemoveConstraint,
+    RemoveField,
+    RemoveIndex,
+    RenameField,
+    RenameIndex,
+    RenameModel,
+    RunPython,
+    RunSQL,
+    SeparateDatabaseAndState,
+)
+from dbshift.migrations.operations.base import Operation
+
+__all__ = [
+    "AddConstraint",
+    "AddField",
+    "AddIndex",
+    "AlterField",
+    "AlterModelOptions",
+    "AlterModelTable",
+    "AlterModelTableComment",
+    "AlterUniqueTogether",
+    "CreateModel",
+    "DeleteModel",
+    "Migration",
+    "Operation",
+    "RemoveConstraint",
+    "RemoveField",
+    "RemoveIndex",
+    "RenameField",
+    "RenameIndex",
+    "RenameModel",
+    "RunPython",
+    "RunSQL",
+    "SeparateDatabaseAndState",
+    "swappable_dependency",
+]

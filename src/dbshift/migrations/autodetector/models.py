@@ -1,0 +1,168 @@
+"""Autodetector steps for whole models: renamed, created, deleted, table options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbshift.migrations.autodetector.changes import Requirement
+from dbshift.migrations.autodetector.diff import (
+    Diff,
+    field_signature,
+    related_labels,
+    relation_requirements,
+)
+from dbshift.migrations.operations import (
+    AddConstraint,
+    AddField,
+    AddIndex,
+    AlterModelOptions,
+    AlterModelTable,
+    AlterModelTableComment,
+    AlterUniqueTogether,
+    CreateModel,
+    DeleteModel,
+    RenameModel,
+)
+from dbshift.migrations.operations.models import ALTER_OPTION_KEYS
+from dbshift.migrations.state import ModelState
+
+#: Options set by operations of their own, or that never reach the database.
+SEPARATE_OPTIONS = ("indexes", "constraints", "unique_together")
+
+
+def model_fingerprint(state: ModelState, self_labels: set[str]) -> Any:
+    """Return what must match for two models to count as one renamed model.
+
+    Relations to any of ``self_labels`` count as relations of the model to itself.
+    """
+    fields = []
+    for name, field in state.fields.items():
+        signature = field_signature(field)
+        if field.is_relation and field.to in self_labels:
+            signature = ("self-relation", signature[0])
+        fields.append((name, signature))
+    return sorted(fields, key=lambda item: item[0])
+
+
+def detect_renamed_models(diff: Diff) -> None:
+    """Ask about each new model that matches a removed one of the same app field for field."""
+    for new in diff.created():
+        for old in diff.deleted():
+            if old.app_label != new.app_label:
+                continue
+            labels = {old.label_lower, new.label_lower}
+            if model_fingerprint(old, labels) != model_fingerprint(new, labels):
+                continue
+            if diff.questioner.ask_rename_model(old.app_label, old.name, new.name):
+                diff.emit(
+                    new.app_label,
+                    RenameModel(old.name, new.name),
+                    provides={Requirement(new.app_label, new.name_lower)},
+                    apply=True,
+                )
+                break
+
+
+def detect_created_models(diff: Diff) -> None:
+    """Create new models; relations to models created in the same run follow as AddField.
+
+    Splitting those relations out lets models that point at each other, even across
+    apps, be created in an order that works; the optimizer folds each relation back
+    into its CreateModel whenever they end up in one migration.
+    """
+    created_labels = {state.label_lower for state in diff.created()}
+    deferred: list[tuple[ModelState, dict[str, Any]]] = []
+    for state in diff.created():
+        inline, later = {}, {}
+        for name, field in state.fields.items():
+            targets = related_labels(field) - {state.label_lower}
+            (later if targets & created_labels else inline)[name] = field
+        options = {
+            key: value for key, value in state.options.items() if key not in SEPARATE_OPTIONS
+        }
+        separate = {}
+        for key in SEPARATE_OPTIONS:
+            if key in state.options:
+                separate[key] = state.options[key]
+        if not later:
+            options.update(separate)
+            separate = {}
+        requires = set().union(*(relation_requirements(field) for field in inline.values()))
+        requires.discard(Requirement(state.app_label, state.name_lower))
+        provides = {Requirement(state.app_label, state.name_lower)}
+        provides |= {Requirement(state.app_label, state.name_lower, name) for name in inline}
+        diff.emit(
+            state.app_label,
+            CreateModel(state.name, list(inline.items()), options),
+            requires,
+            provides,
+        )
+        deferred.append((state, {"fields": later, **separate}))
+    for state, rest in deferred:
+        _emit_deferred(diff, state, rest)
+
+
+def _emit_deferred(diff: Diff, state: ModelState, rest: dict[str, Any]) -> None:
+    own = Requirement(state.app_label, state.name_lower)
+    for name, field in rest.pop("fields").items():
+        diff.emit(
+            state.app_label,
+            AddField(state.name_lower, name, field),
+            requires={own, *relation_requirements(field)},
+            provides={Requirement(state.app_label, state.name_lower, name)},
+        )
+    every_field = {Requirement(state.app_label, state.name_lower, name) for name in state.fields}
+    if rest.get("unique_together"):
+        diff.emit(
+            state.app_label,
+            AlterUniqueTogether(state.name, rest["unique_together"]),
+            every_field,
+        )
+    for index in rest.get("indexes", []):
+        diff.emit(state.app_label, AddIndex(state.name_lower, index), every_field)
+    for constraint in rest.get("constraints", []):
+        diff.emit(state.app_label, AddConstraint(state.name_lower, constraint), every_field)
+
+
+def detect_deleted_models(diff: Diff) -> None:
+    """Delete removed models, after the relations that point at them are gone."""
+    deleted = diff.deleted()
+    deleted_labels = {state.label_lower for state in deleted}
+    for state in deleted:
+        requires = set()
+        for other in diff.old.models.values():
+            for name, field in other.fields.items():
+                if (
+                    other.label_lower == state.label_lower
+                    or state.label_lower not in related_labels(field)
+                ):
+                    continue
+                if other.label_lower in deleted_labels:
+                    # Drop models that point here first, unless they point at each other.
+                    if not any(
+                        other.label_lower in related_labels(f) for f in state.fields.values()
+                    ):
+                        requires.add(Requirement(other.app_label, other.name_lower, exists=False))
+                else:
+                    requires.add(Requirement(other.app_label, other.name_lower, name, exists=False))
+        diff.emit(
+            state.app_label,
+            DeleteModel(state.name),
+            requires,
+            {Requirement(state.app_label, state.name_lower, exists=False)},
+        )
+
+
+def detect_table_options(diff: Diff) -> None:
+    """Find changed table names, table comments and ``managed`` flags."""
+    for old, new in diff.kept():
+        if old.db_table != new.db_table:
+            diff.emit(new.app_label, AlterModelTable(new.name, new.options.get("db_table")))
+        if old.options.get("db_table_comment") != new.options.get("db_table_comment"):
+            diff.emit(
+                new.app_label,
+                AlterModelTableComment(new.name, new.options.get("db_table_comment")),
+            )
+        if old.options.get("managed", True) != new.options.get("managed", True):
+            options = {key: new.options[key] for key in ALTER_OPTION_KEYS if key in new.options}
+            diff.emit(new.app_label, AlterModelOptions(new.name, options))

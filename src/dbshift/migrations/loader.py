@@ -1,0 +1,229 @@
+"""Reading migration files from disk into a graph."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from dbshift.apps import AppConfig, Apps
+from dbshift.exceptions import (
+    AmbiguityError,
+    BadMigrationError,
+    DbShiftError,
+    InconsistentMigrationHistory,
+    MigrationLoadError,
+    NodeNotFoundError,
+)
+from dbshift.migrations.graph import Key, MigrationGraph, format_key
+from dbshift.migrations.migration import Migration
+from dbshift.migrations.state import ProjectState
+from dbshift.utils.imports import UserCodeError, forget_modules, import_user_module
+
+
+def migration_names(directory: Path) -> list[str]:
+    """Return the names of the migration files in ``directory``, sorted."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        path.stem
+        for path in directory.iterdir()
+        if path.suffix == ".py" and path.is_file() and not path.name.startswith(("_", "~", "."))
+    )
+
+
+class MigrationLoader:
+    """Load every app's migrations and build the graph that orders them.
+
+    ``applied`` is what the database has recorded, when known; it decides whether a
+    squash stands in for the migrations it replaces.
+    """
+
+    def __init__(self, apps: Apps, applied: Iterable[Key] | None = None) -> None:
+        self.apps = apps
+        self.applied: set[Key] = set(applied or ())
+        self.disk_migrations: dict[Key, Migration] = {}
+        self.replacements: dict[Key, Migration] = {}
+        self.migrated_apps: set[str] = set()
+        self.graph = MigrationGraph()
+        self.load_disk()
+        self.build_graph()
+
+    # -- Files ----------------------------------------------------------------------------
+
+    def load_disk(self) -> None:
+        for config in self.apps.app_configs.values():
+            self._load_app(config)
+
+    def _load_app(self, config: AppConfig) -> None:
+        directory = config.migrations_path
+        if not (directory / "__init__.py").is_file():
+            return
+        self.migrated_apps.add(config.label)
+        forget_modules(config.migrations_module)
+        importlib.invalidate_caches()
+        for name in migration_names(directory):
+            path = directory / f"{name}.py"
+            self.disk_migrations[(config.label, name)] = self._load_file(config, name, path)
+
+    def _load_file(self, config: AppConfig, name: str, path: Path) -> Migration:
+        module_name = f"{config.migrations_module}.{name}"
+        try:
+            module = import_user_module(module_name)
+        except UserCodeError as err:
+            raise MigrationLoadError(
+                f"Cannot import migration {config.label}.{name} ({err.location}): "
+                f"{_describe(err.error)}. Fix the file, or delete it if it was never applied."
+            ) from err.error
+        migration_class = getattr(module, "Migration", None)
+        if not (isinstance(migration_class, type) and issubclass(migration_class, Migration)):
+            raise MigrationLoadError(
+                f"Migration file {path} has no class Migration(migrations.Migration); "
+                "every file in a migrations directory must define one."
+            )
+        try:
+            migration = migration_class(name, config.label)
+        except DbShiftError as err:
+            raise BadMigrationError(f"{path}: {err}") from err
+        migration.source_path = path  # type: ignore[attr-defined]
+        return migration
+
+    # -- Graph ------------------------------------------------------------------------------
+
+    def build_graph(self) -> None:
+        graph = self.graph
+        for key, migration in self.disk_migrations.items():
+            graph.add_node(key, migration)
+            if migration.replaces:
+                self.replacements[key] = migration
+        # Dependencies inside an app first, so that __first__ and __latest__ of other
+        # apps resolve against complete chains.
+        for key, migration in self.disk_migrations.items():
+            for parent in migration.dependencies:
+                if parent[0] == key[0] and not parent[1].startswith("__"):
+                    graph.add_dependency(key, parent)
+        for key, migration in self.disk_migrations.items():
+            for parent in migration.dependencies:
+                if parent[0] != key[0] or parent[1].startswith("__"):
+                    graph.add_dependency(key, self._resolve(parent, key))
+            for child in migration.run_before:
+                graph.add_dependency(self._resolve(child, key), key)
+        self._apply_replacements()
+        graph.validate_consistency()
+        graph.ensure_not_cyclic()
+
+    def _resolve(self, dependency: Key, origin: Key) -> Key:
+        app_label, name = dependency
+        if name == "__first__":
+            roots = self.graph.root_nodes(app_label) if app_label in self.migrated_apps else []
+            return roots[0] if roots else self._missing_app(dependency, origin)
+        if name == "__latest__":
+            leaves = self.graph.leaf_nodes(app_label) if app_label in self.migrated_apps else []
+            return leaves[0] if leaves else self._missing_app(dependency, origin)
+        return (app_label, name)
+
+    def _missing_app(self, dependency: Key, origin: Key) -> Key:
+        raise NodeNotFoundError(
+            f"Migration {format_key(origin)} depends on app '{dependency[0]}' "
+            f"({dependency[1]}), which has no migrations. Add the app to 'apps' and run "
+            "makemigrations for it."
+        )
+
+    def _apply_replacements(self) -> None:
+        for key, squash in self.replacements.items():
+            statuses = [replaced in self.applied for replaced in squash.replaces]
+            if all(statuses):
+                self.applied.add(key)
+            elif any(statuses):
+                self.applied.discard(key)
+            if all(statuses) or not any(statuses):
+                self.graph.remove_replaced_nodes(key, squash.replaces)
+            else:
+                self.graph.remove_replacement_node(key, squash.replaces)
+
+    # -- Questions ----------------------------------------------------------------------------
+
+    def leaf_nodes(self, app_label: str) -> list[Key]:
+        return self.graph.leaf_nodes(app_label)
+
+    def detect_conflicts(self) -> dict[str, list[str]]:
+        """Return the apps that have more than one leaf migration, with the leaves."""
+        conflicts = {}
+        for label in sorted(self.migrated_apps):
+            leaves = self.graph.leaf_nodes(label)
+            if len(leaves) > 1:
+                conflicts[label] = [name for _, name in leaves]
+        return conflicts
+
+    def check_consistent_history(self, applied: Iterable[Key]) -> None:
+        """Raise when an applied migration depends on one that is not applied."""
+        applied = set(applied)
+        for key in sorted(applied):
+            if key not in self.graph:
+                continue
+            for parent in sorted(self.graph.parents[key]):
+                if parent in applied:
+                    continue
+                migration = self.graph.nodes[parent]
+                if (
+                    migration is not None
+                    and migration.replaces
+                    and all(replaced in applied for replaced in migration.replaces)
+                ):
+                    continue
+                raise InconsistentMigrationHistory(
+                    f"Migration {format_key(key)} is applied before its dependency "
+                    f"{format_key(parent)}. Apply {format_key(parent)} with --fake if its "
+                    "changes are already in the database, or unapply "
+                    f"{format_key(key)} first."
+                )
+
+    def get_by_prefix(self, app_label: str, prefix: str) -> Migration:
+        """Return the migration of ``app_label`` whose name starts with ``prefix``."""
+        names = [name for app, name in self.graph.nodes if app == app_label]
+        if prefix in names:
+            return self.graph.node((app_label, prefix))
+        matches = sorted(name for name in names if name.startswith(prefix))
+        if len(matches) > 1:
+            raise AmbiguityError(
+                f"More than one migration of '{app_label}' starts with '{prefix}': "
+                f"{', '.join(matches)}. Give more of the name."
+            )
+        if not matches:
+            raise NodeNotFoundError(
+                f"App '{app_label}' has no migration named '{prefix}'"
+                + (
+                    f" (migrations: {', '.join(sorted(names))})."
+                    if names
+                    else "; it has no migrations."
+                )
+            )
+        return self.graph.node((app_label, matches[0]))
+
+    def project_state(
+        self, nodes: Iterable[Key] | None = None, at_end: bool = True
+    ) -> ProjectState:
+        """Return the state after ``nodes`` (or every migration) and their dependencies.
+
+        With ``at_end=False`` the state is the one just before ``nodes``.
+        """
+        if nodes is None:
+            targets = [
+                key for label in sorted(self.migrated_apps) for key in self.graph.leaf_nodes(label)
+            ]
+        else:
+            targets = list(nodes)
+        plan = self.graph.forwards_plan_many(targets)
+        if not at_end:
+            excluded = set(targets)
+            plan = [key for key in plan if key not in excluded]
+        state = ProjectState()
+        for key in plan:
+            self.graph.node(key).mutate_state(state, preserve=False)
+        return state
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, SyntaxError):
+        return f"SyntaxError: {error.msg}"
+    return f"{type(error).__name__}: {error}"

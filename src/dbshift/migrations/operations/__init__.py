@@ -1,0 +1,52 @@
+"""Every operation a migration file can use."""
+
+from dbshift.migrations.operations.base import Operation, OperationCategory
+from dbshift.migrations.operations.fields import (
+    AddField,
+    AlterField,
+    RemoveField,
+    RenameField,
+)
+from dbshift.migrations.operations.models import (
+    AddConstraint,
+    AddIndex,
+    AlterModelOptions,
+    AlterModelTable,
+    AlterModelTableComment,
+    AlterUniqueTogether,
+    CreateModel,
+    DeleteModel,
+    RemoveConstraint,
+    RemoveIndex,
+    RenameIndex,
+    RenameModel,
+)
+from dbshift.migrations.operations.special import (
+    RunPython,
+    RunSQL,
+    SeparateDatabaseAndState,
+)
+
+__all__ = [
+    "AddConstraint",
+    "AddField",
+    "AddIndex",
+    "AlterField",
+    "AlterModelOptions",
+    "AlterModelTable",
+    "AlterModelTableComment",
+    "AlterUniqueTogether",
+    "CreateModel",
+    "DeleteModel",
+    "Operation",
+    "OperationCategory",
+    "RemoveConstraint",
+    "RemoveField",
+    "RemoveIndex",
+    "RenameField",
+    "RenameIndex",
+    "RenameModel",
+    "RunPython",
+    "RunSQL",
+    "SeparateDatabaseAndState",
+]

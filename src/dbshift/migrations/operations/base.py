@@ -1,0 +1,121 @@
+"""The contract every migration operation follows."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any
+
+from dbshift.utils.deconstruct import deep_deconstruct
+
+if TYPE_CHECKING:
+    from dbshift.backends.base import SchemaEditor
+    from dbshift.migrations.state import ModelState, ProjectState
+
+
+class OperationCategory(enum.StrEnum):
+    """The symbol ``makemigrations`` prints before an operation's description."""
+
+    ADDITION = "+"
+    REMOVAL = "-"
+    ALTERATION = "~"
+    PYTHON = "p"
+    SQL = "s"
+    MIXED = "?"
+
+
+class Operation:
+    """One step of a migration: a change to the project state and to the database.
+
+    ``state_forwards`` changes the state; ``database_forwards`` and
+    ``database_backwards`` ask a schema editor to change the database between two
+    states. ``reduce`` lets the optimizer fold this operation with a later one.
+    """
+
+    #: Whether ``database_backwards`` can undo ``database_forwards``.
+    reversible = True
+    #: Whether the operation can be written as SQL (``sqlmigrate``, ``--plan``).
+    reduces_to_sql = True
+    #: Whether the operation insists on its own transaction in a non-atomic migration.
+    atomic = False
+    #: Whether a squash may drop this operation.
+    elidable = False
+    category = OperationCategory.MIXED
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        """Return the class name and the keyword arguments that rebuild this operation."""
+        raise NotImplementedError
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        """Apply this operation to ``state``, in place."""
+        raise NotImplementedError
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        """Change the database from ``from_state`` to ``to_state``."""
+        raise NotImplementedError
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        """Undo ``database_forwards``, changing the database back to ``to_state``."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Return a one-line, human description of the operation."""
+        return f"{type(self).__name__}"
+
+    @property
+    def migration_name_fragment(self) -> str | None:
+        """Return the part of an automatic migration name this operation suggests."""
+        return None
+
+    def references_model(self, name: str, app_label: str) -> bool:
+        """Return whether the operation may touch model ``app_label.name``.
+
+        The optimizer only moves operations past each other when neither refers to
+        the other's model, so an operation that cannot tell must answer True.
+        """
+        return True
+
+    def references_field(self, model_name: str, name: str, app_label: str) -> bool:
+        """Return whether the operation may touch field ``name`` of ``model_name``."""
+        return self.references_model(model_name, app_label)
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        """Return the operations that replace this one followed by ``operation``.
+
+        ``True`` means ``operation`` may move past this one; ``False`` means neither.
+        """
+        if self.elidable:
+            return [operation]
+        if operation.elidable:
+            return [self]
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Operation):
+            return NotImplemented
+        return type(self) is type(other) and deep_deconstruct(
+            self.deconstruct()
+        ) == deep_deconstruct(other.deconstruct())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        name, kwargs = self.deconstruct()
+        arguments = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        return f"<{name} {arguments}>"
+
+
+def allow_migrate_model(model: ModelState) -> bool:
+    """Return whether dbshift manages the table of ``model`` (``managed`` and not a proxy)."""
+    return model.managed

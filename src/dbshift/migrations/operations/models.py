@@ -1,0 +1,824 @@
+"""Operations on whole models: create, delete, rename, and their Meta options."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from dbshift.exceptions import BadMigrationError
+from dbshift.migrations.operations.base import (
+    Operation,
+    OperationCategory,
+    allow_migrate_model,
+)
+from dbshift.migrations.state import ModelState, ProjectState
+from dbshift.models.base import normalize_together
+from dbshift.models.fields import Field
+from dbshift.models.indexes import BaseConstraint, Index
+from dbshift.models.related import make_label
+
+if TYPE_CHECKING:
+    from dbshift.backends.base import SchemaEditor
+
+#: Options that AlterModelOptions sets as a whole: a key it omits is removed.
+ALTER_OPTION_KEYS = (
+    "base_manager_name",
+    "default_manager_name",
+    "default_related_name",
+    "get_latest_by",
+    "managed",
+    "ordering",
+    "permissions",
+    "default_permissions",
+    "select_on_save",
+    "verbose_name",
+    "verbose_name_plural",
+)
+
+
+class ModelOperation(Operation):
+    """An operation on one model, named ``name``."""
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise BadMigrationError(
+                f"{type(self).__name__}: model name {name!r} is not an identifier."
+            )
+        self.name = name
+
+    @property
+    def name_lower(self) -> str:
+        return self.name.lower()
+
+    def references_model(self, name: str, app_label: str) -> bool:
+        return name.lower() == self.name_lower
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        return super().reduce(operation, app_label) or not operation.references_model(
+            self.name, app_label
+        )
+
+
+class CreateModel(ModelOperation):
+    """Create a model's table, with its fields, indexes and constraints."""
+
+    category = OperationCategory.ADDITION
+
+    def __init__(
+        self,
+        name: str,
+        fields: Sequence[tuple[str, Field]],
+        options: dict[str, Any] | None = None,
+        bases: Sequence[Any] | None = None,
+        managers: Sequence[Any] | None = None,
+    ) -> None:
+        super().__init__(name)
+        self.fields = list(fields)
+        self.options = dict(options or {})
+        self.bases = tuple(bases or ())
+        self.managers = tuple(managers or ())
+        names = [field_name for field_name, _ in self.fields]
+        duplicates = sorted({field_name for field_name in names if names.count(field_name) > 1})
+        if duplicates:
+            raise BadMigrationError(
+                f"CreateModel {name}: field(s) {', '.join(duplicates)} listed twice."
+            )
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        kwargs: dict[str, Any] = {"name": self.name, "fields": self.fields}
+        if self.options:
+            kwargs["options"] = self.options
+        if self.bases:
+            kwargs["bases"] = self.bases
+        if self.managers:
+            kwargs["managers"] = self.managers
+        return ("CreateModel", kwargs)
+
+    def model_state(self, app_label: str) -> ModelState:
+        """Return the state of the model this operation creates."""
+        return ModelState(
+            app_label=app_label,
+            name=self.name,
+            fields=dict(self.fields),
+            options=dict(self.options),
+            bases=self.bases,
+            managers=self.managers,
+        )
+
+    @classmethod
+    def from_state(cls, model: ModelState) -> CreateModel:
+        """Return the operation that creates ``model`` as it is."""
+        return cls(
+            name=model.name,
+            fields=list(model.fields.items()),
+            options=dict(model.options),
+            bases=model.bases,
+            managers=model.managers,
+        )
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.add_model(self.model_state(app_label))
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.name)
+        if allow_migrate_model(model):
+            editor.create_model(to_state, model)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = from_state.get_model(app_label, self.name)
+        if allow_migrate_model(model):
+            editor.delete_model(from_state, model)
+
+    def describe(self) -> str:
+        return f"Create {'proxy ' if self.options.get('proxy') else ''}model {self.name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return self.name_lower
+
+    def references_model(self, name: str, app_label: str) -> bool:
+        if name.lower() == self.name_lower:
+            return True
+        label = make_label(app_label, name) if "." not in name else name.lower()
+        return any(
+            field.is_relation and (field.to == label or getattr(field, "through", None) == label)
+            for _, field in self.fields
+        )
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        if isinstance(operation, DeleteModel) and operation.name_lower == self.name_lower:
+            return [] if not self.options.get("proxy") else False
+        if isinstance(operation, RenameModel) and operation.old_name_lower == self.name_lower:
+            return [self._replace(name=operation.new_name)]
+        if _targets_model(operation, self.name_lower) and not isinstance(
+            operation, DeleteModel | RenameModel
+        ):
+            return self._absorb(operation, app_label)
+        return super().reduce(operation, app_label)
+
+    def _absorb(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        """Fold a later change of this same model into the model's creation."""
+        state = ProjectState()
+        self.state_forwards(app_label, state)
+        try:
+            operation.state_forwards(app_label, state)
+        except BadMigrationError:
+            return False
+        return [CreateModel.from_state(state.get_model(app_label, self.name))]
+
+    def _replace(self, **changes: Any) -> CreateModel:
+        _name, kwargs = self.deconstruct()
+        kwargs.update(changes)
+        return CreateModel(**kwargs)
+
+
+def _targets_model(operation: Operation, name_lower: str) -> bool:
+    """Return whether ``operation`` changes the model itself (not just refers to it)."""
+    if not isinstance(operation, _absorbable()):
+        return False
+    model = getattr(operation, "model_name_lower", None) or getattr(operation, "name_lower", None)
+    return model == name_lower
+
+
+class DeleteModel(ModelOperation):
+    """Drop a model's table."""
+
+    category = OperationCategory.REMOVAL
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("DeleteModel", {"name": self.name})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.remove_model(app_label, self.name)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = from_state.get_model(app_label, self.name)
+        if allow_migrate_model(model):
+            editor.delete_model(from_state, model)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.name)
+        if allow_migrate_model(model):
+            editor.create_model(to_state, model)
+
+    def describe(self) -> str:
+        return f"Delete model {self.name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"delete_{self.name_lower}"
+
+    def references_model(self, name: str, app_label: str) -> bool:
+        # The deleted model may point at any other model through its relations.
+        return True
+
+
+class RenameModel(ModelOperation):
+    """Rename a model, and its table when the table name is derived from the model's."""
+
+    category = OperationCategory.ALTERATION
+
+    def __init__(self, old_name: str, new_name: str) -> None:
+        super().__init__(old_name)
+        if not isinstance(new_name, str) or not new_name.isidentifier():
+            raise BadMigrationError(f"RenameModel: new name {new_name!r} is not an identifier.")
+        self.old_name = old_name
+        self.new_name = new_name
+
+    @property
+    def old_name_lower(self) -> str:
+        return self.old_name.lower()
+
+    @property
+    def new_name_lower(self) -> str:
+        return self.new_name.lower()
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("RenameModel", {"old_name": self.old_name, "new_name": self.new_name})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.rename_model(app_label, self.old_name, self.new_name)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        old = from_state.get_model(app_label, self.old_name)
+        new = to_state.get_model(app_label, self.new_name)
+        if allow_migrate_model(new):
+            editor.rename_model(from_state, to_state, old, new)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        old = from_state.get_model(app_label, self.new_name)
+        new = to_state.get_model(app_label, self.old_name)
+        if allow_migrate_model(new):
+            editor.rename_model(from_state, to_state, old, new)
+
+    def describe(self) -> str:
+        return f"Rename model {self.old_name} to {self.new_name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"rename_{self.old_name_lower}_{self.new_name_lower}"
+
+    def references_model(self, name: str, app_label: str) -> bool:
+        return name.lower() in (self.old_name_lower, self.new_name_lower)
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        if isinstance(operation, RenameModel) and self.new_name_lower == operation.old_name_lower:
+            if self.old_name_lower == operation.new_name_lower:
+                return []
+            return [RenameModel(self.old_name, operation.new_name)]
+        return Operation.reduce(self, operation, app_label) or not operation.references_model(
+            self.new_name, app_label
+        )
+
+
+class ModelOptionOperation(ModelOperation):
+    """An operation that sets one kind of Meta option; a later one of the kind wins."""
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        if (
+            isinstance(operation, type(self) | DeleteModel)
+            and operation.name_lower == self.name_lower
+        ):
+            return [operation]
+        return super().reduce(operation, app_label)
+
+
+class AlterModelTable(ModelOptionOperation):
+    """Rename a model's table to ``table`` (``None``: the default name)."""
+
+    category = OperationCategory.ALTERATION
+
+    def __init__(self, name: str, table: str | None) -> None:
+        super().__init__(name)
+        self.table = table
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("AlterModelTable", {"name": self.name, "table": self.table})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.set_model_option(app_label, self.name, "db_table", self.table)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        old = from_state.get_model(app_label, self.name)
+        new = to_state.get_model(app_label, self.name)
+        if allow_migrate_model(new):
+            editor.alter_db_table(from_state, to_state, old, new)
+
+    database_backwards = database_forwards
+
+    def describe(self) -> str:
+        table = self.table if self.table is not None else "(default)"
+        return f"Rename table for {self.name} to {table}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"alter_{self.name_lower}_table"
+
+
+class AlterModelTableComment(ModelOptionOperation):
+    """Set or clear the comment on a model's table."""
+
+    category = OperationCategory.ALTERATION
+
+    def __init__(self, name: str, table_comment: str | None) -> None:
+        super().__init__(name)
+        self.table_comment = table_comment
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return (
+            "AlterModelTableComment",
+            {"name": self.name, "table_comment": self.table_comment},
+        )
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.set_model_option(app_label, self.name, "db_table_comment", self.table_comment)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        old = from_state.get_model(app_label, self.name)
+        new = to_state.get_model(app_label, self.name)
+        if allow_migrate_model(new):
+            editor.alter_db_table_comment(
+                new,
+                old.options.get("db_table_comment"),
+                new.options.get("db_table_comment"),
+            )
+
+    database_backwards = database_forwards
+
+    def describe(self) -> str:
+        return f"Alter {self.name} table comment"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"alter_{self.name_lower}_table_comment"
+
+
+class AlterModelOptions(ModelOptionOperation):
+    """Set Meta options that do not change the schema (ordering, verbose names, ...)."""
+
+    category = OperationCategory.ALTERATION
+
+    def __init__(self, name: str, options: dict[str, Any]) -> None:
+        super().__init__(name)
+        self.options = dict(options)
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("AlterModelOptions", {"name": self.name, "options": self.options})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.alter_model_options(app_label, self.name, self.options, ALTER_OPTION_KEYS)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        pass
+
+    database_backwards = database_forwards
+
+    def describe(self) -> str:
+        return f"Change Meta options on {self.name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"alter_{self.name_lower}_options"
+
+
+class AlterUniqueTogether(ModelOptionOperation):
+    """Replace a model's ``unique_together`` sets of fields."""
+
+    category = OperationCategory.ALTERATION
+    option_name = "unique_together"
+
+    def __init__(self, name: str, unique_together: Iterable[Iterable[str]] | None) -> None:
+        super().__init__(name)
+        self.unique_together = normalize_together(unique_together)
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return (
+            "AlterUniqueTogether",
+            {"name": self.name, "unique_together": self.unique_together},
+        )
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.set_model_option(
+            app_label, self.name, "unique_together", self.unique_together or None
+        )
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        old = from_state.get_model(app_label, self.name)
+        new = to_state.get_model(app_label, self.name)
+        if allow_migrate_model(new):
+            editor.alter_unique_together(old, new)
+
+    database_backwards = database_forwards
+
+    def describe(self) -> str:
+        return f"Alter unique_together for {self.name} ({len(self.unique_together)} constraint(s))"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"alter_{self.name_lower}_unique_together"
+
+    def references_field(self, model_name: str, name: str, app_label: str) -> bool:
+        return self.references_model(model_name, app_label) and (
+            not self.unique_together or any(name in group for group in self.unique_together)
+        )
+
+
+class IndexOperation(Operation):
+    """An operation on one index or constraint of a model."""
+
+    def __init__(self, model_name: str) -> None:
+        self.model_name = model_name
+
+    @property
+    def model_name_lower(self) -> str:
+        return self.model_name.lower()
+
+    def references_model(self, name: str, app_label: str) -> bool:
+        return name.lower() == self.model_name_lower
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        return super().reduce(operation, app_label) or not operation.references_model(
+            self.model_name, app_label
+        )
+
+
+class AddIndex(IndexOperation):
+    """Create an index on a model's table."""
+
+    category = OperationCategory.ADDITION
+
+    def __init__(self, model_name: str, index: Index) -> None:
+        super().__init__(model_name)
+        if not isinstance(index, Index) or not index.name:
+            raise BadMigrationError(f"AddIndex on {model_name}: the index needs a name.")
+        self.index = index
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("AddIndex", {"model_name": self.model_name, "index": self.index})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.add_index(app_label, self.model_name, self.index)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.add_index(model, self.index)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = from_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.remove_index(model, self.index)
+
+    def describe(self) -> str:
+        where = " on field(s) " + ", ".join(self.index.fields)
+        return f"Create index {self.index.name}{where} of model {self.model_name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.model_name_lower}_{self.index.name.lower()}"
+
+    def references_field(self, model_name: str, name: str, app_label: str) -> bool:
+        return (
+            self.references_model(model_name, app_label) and name in self.index.referenced_fields()
+        )
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        same_model = (
+            isinstance(operation, IndexOperation)
+            and operation.model_name_lower == self.model_name_lower
+        )
+        if same_model and isinstance(operation, RemoveIndex) and operation.name == self.index.name:
+            return []
+        if (
+            same_model
+            and isinstance(operation, RenameIndex)
+            and operation.old_name == self.index.name
+        ):
+            return [AddIndex(self.model_name, self.index.with_name(operation.new_name))]
+        return super().reduce(operation, app_label)
+
+
+class RemoveIndex(IndexOperation):
+    """Drop an index from a model's table."""
+
+    category = OperationCategory.REMOVAL
+
+    def __init__(self, model_name: str, name: str) -> None:
+        super().__init__(model_name)
+        self.name = name
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("RemoveIndex", {"model_name": self.model_name, "name": self.name})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.remove_index(app_label, self.model_name, self.name)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = from_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.remove_index(model, model.get_index(self.name))
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.add_index(model, model.get_index(self.name))
+
+    def describe(self) -> str:
+        return f"Remove index {self.name} from {self.model_name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"remove_{self.model_name_lower}_{self.name.lower()}"
+
+
+class RenameIndex(IndexOperation):
+    """Give an index a new name."""
+
+    category = OperationCategory.ALTERATION
+
+    def __init__(
+        self,
+        model_name: str,
+        new_name: str,
+        old_name: str | None = None,
+        old_fields: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(model_name)
+        if old_name is None:
+            # Django can also rename an unnamed index_together index; dbshift has none.
+            raise BadMigrationError(
+                f"RenameIndex on {model_name}: old_name is required (old_fields is not supported)."
+            )
+        self.new_name = new_name
+        self.old_name = old_name
+        self.old_fields = old_fields
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return (
+            "RenameIndex",
+            {
+                "model_name": self.model_name,
+                "new_name": self.new_name,
+                "old_name": self.old_name,
+            },
+        )
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.rename_index(app_label, self.model_name, self.old_name, self.new_name)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            old = from_state.get_model(app_label, self.model_name).get_index(self.old_name)
+            editor.rename_index(model, old, model.get_index(self.new_name))
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            old = from_state.get_model(app_label, self.model_name).get_index(self.new_name)
+            editor.rename_index(model, old, model.get_index(self.old_name))
+
+    def describe(self) -> str:
+        return f"Rename index {self.old_name} on {self.model_name} to {self.new_name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"rename_{self.old_name.lower()}_{self.new_name.lower()}"
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        if (
+            isinstance(operation, RenameIndex)
+            and operation.model_name_lower == self.model_name_lower
+            and operation.old_name == self.new_name
+        ):
+            return [
+                RenameIndex(self.model_name, new_name=operation.new_name, old_name=self.old_name)
+            ]
+        return super().reduce(operation, app_label)
+
+
+class AddConstraint(IndexOperation):
+    """Add a check or unique constraint to a model's table."""
+
+    category = OperationCategory.ADDITION
+
+    def __init__(self, model_name: str, constraint: BaseConstraint) -> None:
+        super().__init__(model_name)
+        self.constraint = constraint
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return (
+            "AddConstraint",
+            {"model_name": self.model_name, "constraint": self.constraint},
+        )
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.add_constraint(app_label, self.model_name, self.constraint)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.add_constraint(model, self.constraint)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = from_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.remove_constraint(model, self.constraint)
+
+    def describe(self) -> str:
+        return f"Create constraint {self.constraint.name} on model {self.model_name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.model_name_lower}_{self.constraint.name.lower()}"
+
+    def references_field(self, model_name: str, name: str, app_label: str) -> bool:
+        return (
+            self.references_model(model_name, app_label)
+            and name in self.constraint.referenced_fields()
+        )
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        if (
+            isinstance(operation, RemoveConstraint)
+            and operation.model_name_lower == self.model_name_lower
+            and operation.name == self.constraint.name
+        ):
+            return []
+        return super().reduce(operation, app_label)
+
+
+class RemoveConstraint(IndexOperation):
+    """Drop a check or unique constraint from a model's table."""
+
+    category = OperationCategory.REMOVAL
+
+    def __init__(self, model_name: str, name: str) -> None:
+        super().__init__(model_name)
+        self.name = name
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("RemoveConstraint", {"model_name": self.model_name, "name": self.name})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.remove_constraint(app_label, self.model_name, self.name)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = from_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.remove_constraint(model, model.get_constraint(self.name))
+
+    def database_backwards(
+        self,
+        app_label: str,
+        editor: SchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model):
+            editor.add_constraint(model, model.get_constraint(self.name))
+
+    def describe(self) -> str:
+        return f"Remove constraint {self.name} from model {self.model_name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"remove_{self.model_name_lower}_{self.name.lower()}"
+
+
+@functools.cache
+def _absorbable() -> tuple[type, ...]:
+    """Return the operations on a model that its CreateModel can take in."""
+    from dbshift.migrations.operations import fields
+
+    return (
+        fields.AddField,
+        fields.AlterField,
+        fields.RemoveField,
+        fields.RenameField,
+        AlterModelOptions,
+        AlterModelTable,
+        AlterModelTableComment,
+        AlterUniqueTogether,
+        AddIndex,
+        RemoveIndex,
+        RenameIndex,
+        AddConstraint,
+        RemoveConstraint,
+    )

@@ -1,0 +1,458 @@
+"""The project state: what the models look like at one point of the history.
+
+A :class:`ProjectState` is plain data built by folding the operations of migration
+files, or read from the model classes. Model states are never changed in place:
+every change replaces the one :class:`ModelState` it touches, so cloning a project
+state only copies a dictionary of references, however long the history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from dbshift.exceptions import BadMigrationError
+from dbshift.models.base import STATE_OPTIONS, normalize_together
+from dbshift.models.fields import Field
+from dbshift.models.indexes import BaseConstraint, Index
+from dbshift.models.related import RelatedField, make_label
+from dbshift.utils.deconstruct import deep_deconstruct
+
+ModelKey = tuple[str, str]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ModelState:
+    """One model at one point of the history: its name, fields and Meta options."""
+
+    app_label: str
+    name: str
+    fields: Mapping[str, Field]
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    bases: tuple[Any, ...] = ()
+    managers: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise BadMigrationError(
+                f"Model name {self.name!r} in app '{self.app_label}' is not a Python identifier."
+            )
+        for field_name in self.fields:
+            if not isinstance(field_name, str) or not field_name.isidentifier():
+                raise BadMigrationError(
+                    f"Field name {field_name!r} on {self.app_label}.{self.name} is not a "
+                    "Python identifier."
+                )
+
+    # -- Identity --------------------------------------------------------------------
+
+    @property
+    def name_lower(self) -> str:
+        return self.name.lower()
+
+    @property
+    def key(self) -> ModelKey:
+        return (self.app_label, self.name_lower)
+
+    @property
+    def label_lower(self) -> str:
+        return make_label(self.app_label, self.name)
+
+    # -- What the table looks like ----------------------------------------------------
+
+    @property
+    def db_table(self) -> str:
+        return self.options.get("db_table") or f"{self.app_label}_{self.name_lower}"
+
+    @property
+    def managed(self) -> bool:
+        return self.options.get("managed", True) and not self.options.get("proxy", False)
+
+    @property
+    def indexes(self) -> list[Index]:
+        return list(self.options.get("indexes", ()))
+
+    @property
+    def constraints(self) -> list[BaseConstraint]:
+        return list(self.options.get("constraints", ()))
+
+    @property
+    def unique_together(self) -> set[tuple[str, ...]]:
+        return normalize_together(self.options.get("unique_together"))
+
+    @property
+    def pk_name(self) -> str:
+        for name, field in self.fields.items():
+            if field.primary_key:
+                return name
+        raise BadMigrationError(f"Model {self.app_label}.{self.name} has no primary key.")
+
+    def get_field(self, name: str) -> Field:
+        """Return field ``name``, or raise naming the model and its fields."""
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise BadMigrationError(
+                f"{self.app_label}.{self.name} has no field {name!r} at this point of the "
+                f"history (fields: {', '.join(self.fields)})."
+            ) from None
+
+    def find_field_by_attname(self, name: str) -> tuple[str, Field] | None:
+        """Return the field whose name or attribute (``author_id``) is ``name``."""
+        if name in self.fields:
+            return name, self.fields[name]
+        for field_name, field in self.fields.items():
+            if field.attname(field_name) == name:
+                return field_name, field
+        return None
+
+    def column(self, field_name: str) -> str:
+        """Return the column of field ``field_name``."""
+        return self.get_field(field_name).column_name(field_name)
+
+    def get_index(self, name: str) -> Index:
+        for index in self.indexes:
+            if index.name == name:
+                return index
+        raise BadMigrationError(f"{self.app_label}.{self.name} has no index named {name!r}.")
+
+    def get_constraint(self, name: str) -> BaseConstraint:
+        for constraint in self.constraints:
+            if constraint.name == name:
+                return constraint
+        raise BadMigrationError(f"{self.app_label}.{self.name} has no constraint named {name!r}.")
+
+    # -- Copies -------------------------------------------------------------------------
+
+    def replace(self, **changes: Any) -> ModelState:
+        """Return a copy with ``changes`` applied; fields and options are copied too."""
+        changes.setdefault("fields", dict(self.fields))
+        changes.setdefault("options", dict(self.options))
+        return dataclasses.replace(self, **changes)
+
+    def with_option(self, key: str, value: Any) -> ModelState:
+        """Return a copy with Meta option ``key`` set, or removed when ``value`` is None."""
+        options = dict(self.options)
+        if value is None or value == [] or value == set():
+            options.pop(key, None)
+        else:
+            options[key] = value
+        return self.replace(options=options)
+
+    def clone(self) -> ModelState:
+        """Return a deep copy whose fields, indexes and constraints are new objects."""
+        options = dict(self.options)
+        for key in ("indexes", "constraints"):
+            if key in options:
+                options[key] = [item.clone() for item in options[key]]
+        return dataclasses.replace(
+            self,
+            fields={name: field.clone() for name, field in self.fields.items()},
+            options=options,
+        )
+
+    # -- Comparison ------------------------------------------------------------------
+
+    def deconstruct_all(self) -> Any:
+        """Return everything this state holds as comparable plain data."""
+        return (
+            self.app_label,
+            self.name,
+            tuple((name, deep_deconstruct(field)) for name, field in self.fields.items()),
+            deep_deconstruct(_canonical_options(self.options)),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ModelState):
+            return NotImplemented
+        return self.deconstruct_all() == other.deconstruct_all()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<ModelState {self.app_label}.{self.name}>"
+
+    # -- From model classes --------------------------------------------------------------
+
+    @classmethod
+    def from_model(cls, model: type) -> ModelState:
+        """Return the state of a model class declared in a models module."""
+        meta = model._meta  # type: ignore[attr-defined]
+        options: dict[str, Any] = {}
+        for key, value in meta.original_attrs.items():
+            if key not in STATE_OPTIONS:
+                continue
+            if key == "unique_together":
+                value = normalize_together(value)
+            elif key in ("indexes", "constraints"):
+                value = getattr(meta, key)
+            if value in ([], (), set(), None):
+                continue
+            options[key] = value
+        if meta.proxy:
+            options["proxy"] = True
+        return cls(
+            app_label=meta.app_label,
+            name=meta.object_name,
+            fields={name: field.clone() for name, field in meta.fields.items()},
+            options={
+                key: (
+                    [item.clone() for item in value] if key in ("indexes", "constraints") else value
+                )
+                for key, value in options.items()
+            },
+        )
+
+
+def _canonical_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    result = {}
+    for key, value in sorted(options.items()):
+        if key == "unique_together":
+            value = sorted(normalize_together(value))
+        elif key in ("indexes", "constraints"):
+            value = sorted(value, key=lambda item: item.name)
+        elif isinstance(value, set):
+            value = sorted(value, key=repr)
+        result[key] = value
+    return result
+
+
+class ProjectState:
+    """Every model of every app at one point of the history."""
+
+    def __init__(self, models: Mapping[ModelKey, ModelState] | None = None) -> None:
+        self.models: dict[ModelKey, ModelState] = dict(models or {})
+
+    @classmethod
+    def from_models(cls, models: Iterable[type]) -> ProjectState:
+        """Return the state that the given model classes declare."""
+        return cls({state.key: state for state in map(ModelState.from_model, models)})
+
+    def clone(self) -> ProjectState:
+        """Return a state that can change without affecting this one."""
+        return ProjectState(self.models)
+
+    # -- Lookup ------------------------------------------------------------------------
+
+    def get_model(self, app_label: str, name: str) -> ModelState:
+        """Return the model ``app_label.name`` (case-insensitive)."""
+        try:
+            return self.models[(app_label, name.lower())]
+        except KeyError:
+            raise BadMigrationError(
+                f"Model '{app_label}.{name}' does not exist at this point of the history; "
+                "check the migration's dependencies and the model name."
+            ) from None
+
+    def get_model_by_label(self, label: str) -> ModelState:
+        app_label, _, name = label.partition(".")
+        return self.get_model(app_label, name)
+
+    def has_model(self, app_label: str, name: str) -> bool:
+        return (app_label, name.lower()) in self.models
+
+    def app_models(self, app_label: str) -> Iterator[ModelState]:
+        """Yield the models of one app."""
+        return (state for key, state in self.models.items() if key[0] == app_label)
+
+    def related_fields_to(self, label: str) -> Iterator[tuple[ModelState, str, RelatedField]]:
+        """Yield ``(model, field name, field)`` for each relation that targets ``label``."""
+        for state in self.models.values():
+            for name, field in state.fields.items():
+                if field.is_relation and (
+                    field.to == label or getattr(field, "through", None) == label
+                ):
+                    yield state, name, field  # type: ignore[misc]
+
+    # -- Models --------------------------------------------------------------------------
+
+    def add_model(self, state: ModelState) -> None:
+        if state.key in self.models:
+            raise BadMigrationError(
+                f"Model '{state.app_label}.{state.name}' already exists at this point of "
+                "the history; a migration creates it twice."
+            )
+        self.models[state.key] = state
+
+    def remove_model(self, app_label: str, name: str) -> None:
+        self.get_model(app_label, name)
+        del self.models[(app_label, name.lower())]
+
+    def rename_model(self, app_label: str, old_name: str, new_name: str) -> None:
+        old = self.get_model(app_label, old_name)
+        old_label, new_label = old.label_lower, make_label(app_label, new_name)
+        if self.has_model(app_label, new_name) and old_name.lower() != new_name.lower():
+            raise BadMigrationError(f"Cannot rename {old_label}: '{app_label}.{new_name}' exists.")
+        del self.models[old.key]
+        renamed = old.replace(name=new_name)
+        self.models[renamed.key] = renamed
+        for state, name, field in list(self.related_fields_to(old_label)):
+            self._replace_field(state.key, name, _retarget(field, old_label, new_label))
+
+    def replace_model(self, state: ModelState) -> None:
+        """Store ``state`` in place of the model with the same key."""
+        self.get_model(state.app_label, state.name)
+        self.models[state.key] = state
+
+    def alter_model_options(
+        self, app_label: str, name: str, options: Mapping[str, Any], keys: Iterable[str]
+    ) -> None:
+        """Set ``options`` and drop the other ``keys`` (AlterModelOptions' rule)."""
+        state = self.get_model(app_label, name)
+        new_options = dict(state.options)
+        new_options.update(options)
+        for key in keys:
+            if key not in options:
+                new_options.pop(key, None)
+        self.replace_model(state.replace(options=new_options))
+
+    def set_model_option(self, app_label: str, name: str, key: str, value: Any) -> None:
+        self.replace_model(self.get_model(app_label, name).with_option(key, value))
+
+    # -- Fields -------------------------------------------------------------------------
+
+    def add_field(self, app_label: str, model_name: str, name: str, field: Field) -> None:
+        state = self.get_model(app_label, model_name)
+        if name in state.fields:
+            raise BadMigrationError(
+                f"Field {name!r} already exists on {app_label}.{state.name}; a migration "
+                "adds it twice."
+            )
+        fields = dict(state.fields)
+        fields[name] = field
+        self.replace_model(state.replace(fields=fields))
+
+    def remove_field(self, app_label: str, model_name: str, name: str) -> None:
+        """Remove a field, and the indexes and constraints that use it.
+
+        Databases drop an index or constraint together with a column it covers
+        (PostgreSQL does so silently), so the state does the same.
+        """
+        state = self.get_model(app_label, model_name)
+        state.get_field(name)
+        fields = dict(state.fields)
+        del fields[name]
+        options = dict(state.options)
+        if "unique_together" in options:
+            kept = {
+                group
+                for group in normalize_together(options["unique_together"])
+                if name not in group
+            }
+            options["unique_together"] = kept
+        for key in ("indexes", "constraints"):
+            if key in options:
+                options[key] = [
+                    item for item in options[key] if name not in item.referenced_fields()
+                ]
+        options = {key: value for key, value in options.items() if value not in ([], set())}
+        self.replace_model(state.replace(fields=fields, options=options))
+
+    def alter_field(self, app_label: str, model_name: str, name: str, field: Field) -> None:
+        state = self.get_model(app_label, model_name)
+        state.get_field(name)
+        self._replace_field(state.key, name, field)
+
+    def rename_field(self, app_label: str, model_name: str, old_name: str, new_name: str) -> None:
+        state = self.get_model(app_label, model_name)
+        state.get_field(old_name)
+        if new_name in state.fields:
+            raise BadMigrationError(
+                f"Cannot rename {app_label}.{state.name}.{old_name} to {new_name!r}: that "
+                "field exists."
+            )
+        fields = {
+            (new_name if name == old_name else name): field for name, field in state.fields.items()
+        }
+        options = dict(state.options)
+        if "unique_together" in options:
+            options["unique_together"] = {
+                tuple(new_name if part == old_name else part for part in group)
+                for group in normalize_together(options["unique_together"])
+            }
+        for key in ("indexes", "constraints"):
+            if key in options:
+                options[key] = [
+                    item.with_field_renamed(old_name, new_name)
+                    if old_name in item.referenced_fields()
+                    else item
+                    for item in options[key]
+                ]
+        self.replace_model(state.replace(fields=fields, options=options))
+        self._rename_to_field_references(state.label_lower, old_name, new_name)
+
+    def _rename_to_field_references(self, label: str, old_name: str, new_name: str) -> None:
+        for state, name, field in list(self.related_fields_to(label)):
+            if getattr(field, "to_field", None) == old_name and field.to == label:
+                _path, args, kwargs = field.deconstruct()
+                kwargs["to_field"] = new_name
+                self._replace_field(state.key, name, type(field)(*args, **kwargs))
+
+    def _replace_field(self, key: ModelKey, name: str, field: Field) -> None:
+        state = self.models[key]
+        fields = dict(state.fields)
+        fields[name] = field
+        self.models[key] = state.replace(fields=fields)
+
+    # -- Indexes and constraints ----------------------------------------------------------
+
+    def add_index(self, app_label: str, model_name: str, index: Index) -> None:
+        state = self.get_model(app_label, model_name)
+        if any(existing.name == index.name for existing in state.indexes):
+            raise BadMigrationError(
+                f"Index {index.name!r} already exists on {app_label}.{state.name}."
+            )
+        self.replace_model(state.with_option("indexes", [*state.indexes, index]))
+
+    def remove_index(self, app_label: str, model_name: str, name: str) -> None:
+        state = self.get_model(app_label, model_name)
+        state.get_index(name)
+        remaining = [index for index in state.indexes if index.name != name]
+        self.replace_model(state.with_option("indexes", remaining))
+
+    def rename_index(self, app_label: str, model_name: str, old_name: str, new_name: str) -> None:
+        state = self.get_model(app_label, model_name)
+        state.get_index(old_name)
+        renamed = [
+            index.with_name(new_name) if index.name == old_name else index
+            for index in state.indexes
+        ]
+        self.replace_model(state.with_option("indexes", renamed))
+
+    def add_constraint(self, app_label: str, model_name: str, constraint: BaseConstraint) -> None:
+        state = self.get_model(app_label, model_name)
+        if any(existing.name == constraint.name for existing in state.constraints):
+            raise BadMigrationError(
+                f"Constraint {constraint.name!r} already exists on {app_label}.{state.name}."
+            )
+        self.replace_model(state.with_option("constraints", [*state.constraints, constraint]))
+
+    def remove_constraint(self, app_label: str, model_name: str, name: str) -> None:
+        state = self.get_model(app_label, model_name)
+        state.get_constraint(name)
+        remaining = [item for item in state.constraints if item.name != name]
+        self.replace_model(state.with_option("constraints", remaining))
+
+    # -- Comparison ------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ProjectState):
+            return NotImplemented
+        return self.models.keys() == other.models.keys() and all(
+            state == other.models[key] for key, state in self.models.items()
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<ProjectState with {len(self.models)} models>"
+
+
+def _retarget(field: Field, old_label: str, new_label: str) -> Field:
+    _path, args, kwargs = field.deconstruct()
+    if kwargs.get("to") == old_label:
+        kwargs["to"] = new_label
+    if kwargs.get("through") == old_label:
+        kwargs["through"] = new_label
+    return type(field)(*args, **kwargs)

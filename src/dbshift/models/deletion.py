@@ -1,0 +1,68 @@
+"""What happens to rows that point at a deleted row (``on_delete``).
+
+dbshift leaves no ORM running beside the database to emulate these rules, so each
+becomes the matching ``ON DELETE`` action of the foreign key constraint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OnDelete:
+    """A deletion rule, written into migrations as ``models.<NAME>``."""
+
+    def __init__(self, name: str, sql_action: str | None) -> None:
+        self.name = name
+        #: The ``ON DELETE`` action; ``None`` leaves the database's default (NO ACTION).
+        self.sql_action = sql_action
+        self.__qualname__ = name
+        self.__module__ = "dbshift.models"
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        return (f"dbshift.models.{self.name}", (), {})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OnDelete) and self.deconstruct() == other.deconstruct()
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"models.{self.name}"
+
+
+class SetValue(OnDelete):
+    """``SET(value)``: Django sets a given value in Python; the database cannot."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("SET", None)
+        self.value = value
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        return ("dbshift.models.SET", (self.value,), {})
+
+    def __hash__(self) -> int:
+        return hash(("SET", repr(self.value)))
+
+    def __repr__(self) -> str:
+        return f"models.SET({self.value!r})"
+
+
+CASCADE = OnDelete("CASCADE", "CASCADE")
+PROTECT = OnDelete("PROTECT", "RESTRICT")
+RESTRICT = OnDelete("RESTRICT", "RESTRICT")
+SET_NULL = OnDelete("SET_NULL", "SET NULL")
+SET_DEFAULT = OnDelete("SET_DEFAULT", "SET DEFAULT")
+DO_NOTHING = OnDelete("DO_NOTHING", None)
+
+
+def SET(value: Any) -> SetValue:
+    """Return the rule that sets ``value`` on rows pointing at a deleted row."""
+    return SetValue(value)
+
+
+#: Rules by the name migration files use.
+RULES = {
+    rule.name: rule for rule in (CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING)
+}

@@ -1,0 +1,427 @@
+"""Model fields: Django's field API, as plain declarations of columns.
+
+A field is its class plus its options. It never talks to a database: the backends
+decide which column type and SQL a field becomes. ``deconstruct()`` gives the
+class path and the options that differ from their defaults, which is what
+migration files contain and what states compare.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import uuid
+from typing import Any, ClassVar
+
+from dbshift.exceptions import ModelDefinitionError
+
+
+class NOT_PROVIDED:
+    """Marks an option, such as ``default``, that was not given."""
+
+
+#: Options that describe behaviour in Python only; they never cause SQL, and a change
+#: to them alone is not a change of the schema.
+NON_DB_OPTIONS = frozenset(
+    {
+        "auto_created",
+        "blank",
+        "choices",
+        "editable",
+        "error_messages",
+        "help_text",
+        "limit_choices_to",
+        "related_query_name",
+        "serialize",
+        "unique_for_date",
+        "unique_for_month",
+        "unique_for_year",
+        "validators",
+        "verbose_name",
+    }
+)
+
+_COMMON_OPTIONS: dict[str, Any] = {
+    "verbose_name": None,
+    "primary_key": False,
+    "max_length": None,
+    "unique": False,
+    "blank": False,
+    "null": False,
+    "db_index": False,
+    "default": NOT_PROVIDED,
+    "db_default": NOT_PROVIDED,
+    "editable": True,
+    "serialize": True,
+    "unique_for_date": None,
+    "unique_for_month": None,
+    "unique_for_year": None,
+    "choices": None,
+    "help_text": "",
+    "db_column": None,
+    "db_comment": None,
+    "db_tablespace": None,
+    "auto_created": False,
+    "validators": (),
+    "error_messages": None,
+}
+
+
+class Field:
+    """A column of a model's table, declared by its options."""
+
+    #: Options this class accepts beyond the common ones, or common ones whose
+    #: default differs here, mapped to the value that means "not given".
+    extra_options: ClassVar[dict[str, Any]] = {}
+    #: Option names that may be passed positionally, in order.
+    positional: ClassVar[tuple[str, ...]] = ("verbose_name", "name")
+    #: Options that may not be set on this class, with the value they always have.
+    fixed_options: ClassVar[dict[str, Any]] = {}
+    #: The field family the backends map to a column type.
+    internal_type: ClassVar[str] = "Field"
+    #: Whether the empty string is a valid value; a blank such field fills new
+    #: NOT NULL columns with "" instead of asking for a default.
+    empty_strings_allowed: ClassVar[bool] = True
+
+    is_relation: ClassVar[bool] = False
+    many_to_many: ClassVar[bool] = False
+    auto_increments: ClassVar[bool] = False
+
+    _all_options: ClassVar[dict[str, Any]] = dict(_COMMON_OPTIONS)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        options = dict(_COMMON_OPTIONS)
+        for klass in reversed(cls.__mro__):
+            options.update(klass.__dict__.get("extra_options", {}))
+            for name in klass.__dict__.get("fixed_options", {}):
+                options.pop(name, None)
+        cls._all_options = options
+        if "internal_type" not in cls.__dict__ and cls.__module__ == __name__:
+            cls.internal_type = cls.__name__
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(self.positional):
+            raise TypeError(
+                f"{type(self).__name__}() takes at most {len(self.positional)} "
+                f"positional arguments ({', '.join(self.positional)}), got {len(args)}"
+            )
+        for name, value in zip(self.positional, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"{type(self).__name__}() got two values for {name!r}")
+            kwargs[name] = value
+        # Django lets ``name`` repeat the attribute name; the attribute is what counts.
+        kwargs.pop("name", None)
+        unknown = set(kwargs) - set(self._all_options)
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected option(s): {', '.join(sorted(unknown))}"
+            )
+        for name, default in self._all_options.items():
+            setattr(self, name, kwargs.get(name, default))
+        for name, value in self.fixed_options.items():
+            setattr(self, name, value)
+        if self.choices is not None and not isinstance(self.choices, list | tuple | dict):
+            self.choices = list(self.choices)
+        self.validators = list(self.validators)
+        self.name: str | None = None
+        self.model: type | None = None
+
+    # -- Declaration -----------------------------------------------------------------
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        """Return the import path, positional and keyword arguments to rebuild this field."""
+        kwargs: dict[str, Any] = {}
+        for name, default in self._all_options.items():
+            value = getattr(self, name)
+            if not _same_option_value(value, default):
+                kwargs[name] = value
+        return (self.import_path(), (), kwargs)
+
+    @classmethod
+    def import_path(cls) -> str:
+        """Return the path migration files use to name this class."""
+        if cls.__module__.startswith("dbshift.models"):
+            return f"dbshift.models.{cls.__qualname__}"
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+    def clone(self) -> Field:
+        """Return an unbound copy built from this field's deconstruction."""
+        _path, args, kwargs = self.deconstruct()
+        return type(self)(*args, **copy.copy(kwargs))
+
+    def bind(self, model: type, name: str) -> None:
+        """Attach this field to the model class that declares it under ``name``."""
+        self.model = model
+        self.name = name
+
+    def check(self, model_label: str, name: str) -> None:
+        """Raise :class:`ModelDefinitionError` when the declaration cannot work."""
+        if self.primary_key and self.null:
+            raise ModelDefinitionError(
+                f"{model_label}.{name}: a primary key cannot be null; remove null=True."
+            )
+        if self.db_column is not None and not (isinstance(self.db_column, str) and self.db_column):
+            raise ModelDefinitionError(
+                f"{model_label}.{name}: db_column must be a non-empty string."
+            )
+
+    # -- Schema facts the backends use ----------------------------------------------
+
+    def attname(self, name: str) -> str:
+        """Return the attribute that holds the stored value when the field is ``name``."""
+        return name
+
+    def column_name(self, name: str) -> str:
+        """Return the column this field stores under when its model calls it ``name``."""
+        return self.db_column or self.attname(name)
+
+    def has_default(self) -> bool:
+        """Return whether a Python ``default`` was given."""
+        return self.default is not NOT_PROVIDED
+
+    def has_db_default(self) -> bool:
+        """Return whether a database default (``db_default``) was given."""
+        return self.db_default is not NOT_PROVIDED
+
+    def get_default(self) -> Any:
+        """Return the Python default, calling it when it is a callable."""
+        if callable(self.default):
+            return self.default()
+        return self.default
+
+    def effective_default(self) -> Any:
+        """Return the value that fills existing rows when this column is added.
+
+        Django's rule: the default if there is one, else ``None`` for nullable
+        columns, else an empty value for blank fields that allow it.
+        """
+        if self.has_default():
+            return self.get_default()
+        if self.null:
+            return None
+        if self.blank and self.empty_strings_allowed:
+            return self.empty_value()
+        return None
+
+    def empty_value(self) -> Any:
+        """Return the empty value of this type, used for blank non-null columns."""
+        return ""
+
+    @property
+    def concrete(self) -> bool:
+        """Return whether this field is a column of its model's own table."""
+        return not self.many_to_many
+
+    def __repr__(self) -> str:
+        label = f"{self.model.__name__}.{self.name}" if self.model and self.name else ""
+        return f"<{type(self).__name__}{' ' + label if label else ''}>"
+
+
+def _same_option_value(value: Any, default: Any) -> bool:
+    if value is default:
+        return True
+    if isinstance(default, tuple) and isinstance(value, list | tuple):
+        return tuple(value) == default
+    if default is NOT_PROVIDED or value is NOT_PROVIDED:
+        return False
+    return type(value) is type(default) and value == default
+
+
+# -- Automatic primary keys ----------------------------------------------------------
+
+
+class AutoFieldMixin:
+    """A primary key the database numbers itself."""
+
+    auto_increments = True
+    empty_strings_allowed = False
+
+    def check(self, model_label: str, name: str) -> None:
+        super().check(model_label, name)  # type: ignore[misc]
+        if not self.primary_key:  # type: ignore[attr-defined]
+            raise ModelDefinitionError(
+                f"{model_label}.{name}: {type(self).__name__} must set primary_key=True."
+            )
+
+
+class IntegerField(Field):
+    empty_strings_allowed = False
+
+    def empty_value(self) -> Any:
+        return 0
+
+
+class BigIntegerField(IntegerField):
+    pass
+
+
+class SmallIntegerField(IntegerField):
+    pass
+
+
+class PositiveIntegerField(IntegerField):
+    pass
+
+
+class PositiveBigIntegerField(IntegerField):
+    pass
+
+
+class PositiveSmallIntegerField(IntegerField):
+    pass
+
+
+class AutoField(AutoFieldMixin, IntegerField):
+    pass
+
+
+class BigAutoField(AutoFieldMixin, BigIntegerField):
+    pass
+
+
+class SmallAutoField(AutoFieldMixin, SmallIntegerField):
+    pass
+
+
+# -- Text ------------------------------------------------------------------------------
+
+
+class CharField(Field):
+    extra_options = {"db_collation": None}
+
+    def check(self, model_label: str, name: str) -> None:
+        super().check(model_label, name)
+        if not isinstance(self.max_length, int) or isinstance(self.max_length, bool):
+            raise ModelDefinitionError(
+                f"{model_label}.{name}: {type(self).__name__} needs max_length, "
+                "a positive integer; add e.g. max_length=200."
+            )
+        if self.max_length <= 0:
+            raise ModelDefinitionError(
+                f"{model_label}.{name}: max_length must be positive, not {self.max_length}."
+            )
+
+
+class TextField(Field):
+    extra_options = {"db_collation": None}
+
+
+class SlugField(CharField):
+    extra_options = {"max_length": 50, "db_index": True, "allow_unicode": False}
+
+
+class EmailField(CharField):
+    extra_options = {"max_length": 254}
+
+
+class URLField(CharField):
+    extra_options = {"max_length": 200, "assume_scheme": None}
+
+
+class GenericIPAddressField(Field):
+    extra_options = {"protocol": "both", "unpack_ipv4": False}
+    fixed_options = {"max_length": 39}
+
+    def empty_value(self) -> Any:
+        return None
+
+
+# -- Numbers, booleans, binary ----------------------------------------------------------
+
+
+class FloatField(Field):
+    empty_strings_allowed = False
+
+    def empty_value(self) -> Any:
+        return 0.0
+
+
+class DecimalField(Field):
+    extra_options = {"max_digits": None, "decimal_places": None}
+    positional = ("verbose_name", "name", "max_digits", "decimal_places")
+    empty_strings_allowed = False
+
+    def check(self, model_label: str, name: str) -> None:
+        super().check(model_label, name)
+        for option in ("max_digits", "decimal_places"):
+            value = getattr(self, option)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ModelDefinitionError(
+                    f"{model_label}.{name}: DecimalField needs {option}, a non-negative integer."
+                )
+        if self.decimal_places > self.max_digits:
+            raise ModelDefinitionError(
+                f"{model_label}.{name}: decimal_places ({self.decimal_places}) cannot "
+                f"exceed max_digits ({self.max_digits})."
+            )
+
+    def empty_value(self) -> Any:
+        return decimal.Decimal(0)
+
+
+class BooleanField(Field):
+    empty_strings_allowed = False
+
+    def empty_value(self) -> Any:
+        return False
+
+
+class BinaryField(Field):
+    extra_options = {"editable": False}
+
+    def empty_value(self) -> Any:
+        return b""
+
+
+# -- Dates and times ----------------------------------------------------------------------
+
+
+class DateField(Field):
+    extra_options = {"auto_now": False, "auto_now_add": False}
+    empty_strings_allowed = False
+
+    def effective_default(self) -> Any:
+        if (self.auto_now or self.auto_now_add) and not self.has_default():
+            return self.now()
+        return super().effective_default()
+
+    def now(self) -> Any:
+        return datetime.date.today()
+
+
+class DateTimeField(DateField):
+    def now(self) -> Any:
+        return datetime.datetime.now(datetime.UTC)
+
+
+class TimeField(DateField):
+    def now(self) -> Any:
+        return datetime.datetime.now(datetime.UTC).time().replace(tzinfo=None)
+
+
+class DurationField(Field):
+    empty_strings_allowed = False
+
+    def empty_value(self) -> Any:
+        return datetime.timedelta(0)
+
+
+# -- Structured values ----------------------------------------------------------------------
+
+
+class UUIDField(Field):
+    fixed_options = {"max_length": 32}
+    empty_strings_allowed = False
+
+    def empty_value(self) -> Any:
+        return uuid.UUID(int=0)
+
+
+class JSONField(Field):
+    extra_options = {"encoder": None, "decoder": None}
+    empty_strings_allowed = False
+
+    def empty_value(self) -> Any:
+        return None

@@ -1,0 +1,294 @@
+"""Indexes and constraints declared in a model's ``Meta``."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from dbshift.exceptions import ModelDefinitionError
+from dbshift.models.query import Q
+from dbshift.utils.deconstruct import deep_deconstruct
+
+
+class Deferrable(enum.Enum):
+    """When a unique constraint is checked: at the end of the statement or transaction."""
+
+    DEFERRED = "deferred"
+    IMMEDIATE = "immediate"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}.{self._name_}"
+
+
+class _Declaration:
+    """Shared behaviour of named, deconstructible index and constraint declarations."""
+
+    import_name = ""
+    name: str
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        raise NotImplementedError
+
+    def clone(self) -> Any:
+        """Return a copy built from this declaration's deconstruction."""
+        _path, args, kwargs = self.deconstruct()
+        return type(self)(*args, **kwargs)
+
+    def referenced_fields(self) -> set[str]:
+        """Return the names of the model fields this declaration uses."""
+        raise NotImplementedError
+
+    def with_field_renamed(self, old: str, new: str) -> Any:
+        """Return a copy that refers to field ``new`` wherever it referred to ``old``."""
+        raise NotImplementedError
+
+    def with_name(self, name: str) -> Any:
+        """Return a copy named ``name``."""
+        _path, args, kwargs = self.deconstruct()
+        kwargs["name"] = name
+        return type(self)(*args, **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return deep_deconstruct(self) == deep_deconstruct(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.name))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+def _rename_in(fields: Sequence[str], old: str, new: str) -> list[str]:
+    renamed = []
+    for entry in fields:
+        descending = entry.startswith("-")
+        bare = entry[1:] if descending else entry
+        renamed.append(("-" if descending else "") + (new if bare == old else bare))
+    return renamed
+
+
+def _check_fields(kind: str, fields: Any) -> list[str]:
+    if isinstance(fields, str) or not all(isinstance(item, str) for item in fields):
+        raise ModelDefinitionError(f"{kind}.fields must be a list of field names, not {fields!r}.")
+    return list(fields)
+
+
+def _check_condition(kind: str, condition: Any) -> None:
+    if condition is not None and not isinstance(condition, Q):
+        raise ModelDefinitionError(f"{kind}.condition must be a Q object, not {condition!r}.")
+
+
+class Index(_Declaration):
+    """An index over fields (``"-name"`` for descending), partial with ``condition``."""
+
+    def __init__(
+        self,
+        *expressions: Any,
+        fields: Sequence[str] = (),
+        name: str | None = None,
+        db_tablespace: str | None = None,
+        opclasses: Sequence[str] = (),
+        condition: Q | None = None,
+        include: Sequence[str] | None = None,
+    ) -> None:
+        if expressions:
+            raise ModelDefinitionError(
+                "Index expressions are not supported; index fields with fields=[...]."
+            )
+        self.fields = _check_fields("Index", fields)
+        if not self.fields:
+            raise ModelDefinitionError("An Index needs at least one field in fields=[...].")
+        _check_condition("Index", condition)
+        if condition is not None and not name:
+            raise ModelDefinitionError("An Index with a condition needs a name.")
+        self.name = name or ""
+        self.db_tablespace = db_tablespace
+        self.opclasses = list(opclasses)
+        if self.opclasses and len(self.opclasses) != len(self.fields):
+            raise ModelDefinitionError("Index.opclasses needs one entry per field.")
+        self.condition = condition
+        self.include = list(include) if include else []
+
+    @property
+    def field_names(self) -> list[str]:
+        """Return the indexed field names without their ``-`` ordering prefix."""
+        return [entry.lstrip("-") for entry in self.fields]
+
+    @property
+    def orders(self) -> list[str]:
+        """Return ``"ASC"`` or ``"DESC"`` for each indexed field."""
+        return ["DESC" if entry.startswith("-") else "ASC" for entry in self.fields]
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        kwargs: dict[str, Any] = {"fields": list(self.fields), "name": self.name}
+        if self.db_tablespace is not None:
+            kwargs["db_tablespace"] = self.db_tablespace
+        if self.opclasses:
+            kwargs["opclasses"] = list(self.opclasses)
+        if self.condition is not None:
+            kwargs["condition"] = self.condition
+        if self.include:
+            kwargs["include"] = list(self.include)
+        return ("dbshift.models.Index", (), kwargs)
+
+    def referenced_fields(self) -> set[str]:
+        names = set(self.field_names) | set(self.include)
+        if self.condition is not None:
+            names |= self.condition.referenced_fields()
+        return names
+
+    def with_field_renamed(self, old: str, new: str) -> Index:
+        _path, _args, kwargs = self.deconstruct()
+        kwargs["fields"] = _rename_in(self.fields, old, new)
+        if self.include:
+            kwargs["include"] = _rename_in(self.include, old, new)
+        if self.condition is not None:
+            kwargs["condition"] = self.condition.with_field_renamed(old, new)
+        return Index(**kwargs)
+
+    def set_name_with_model(self, table: str, columns: Sequence[str]) -> None:
+        """Give an unnamed index a short, deterministic name from its table and columns."""
+        digest = hashlib.sha256("\0".join([table, *columns, *self.orders]).encode()).hexdigest()[:6]
+        self.name = f"{table[:11]}_{columns[0][:7]}_{digest}_idx"
+
+
+class BaseConstraint(_Declaration):
+    """A named rule the database enforces on every row."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        violation_error_code: str | None = None,
+        violation_error_message: str | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ModelDefinitionError(f"{type(self).__name__} needs a name.")
+        self.name = name
+        self.violation_error_code = violation_error_code
+        self.violation_error_message = violation_error_message
+
+    def _base_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"name": self.name}
+        if self.violation_error_code is not None:
+            kwargs["violation_error_code"] = self.violation_error_code
+        if self.violation_error_message is not None:
+            kwargs["violation_error_message"] = self.violation_error_message
+        return kwargs
+
+
+class CheckConstraint(BaseConstraint):
+    """A condition every row must satisfy, as ``CHECK (...)``."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        condition: Q | None = None,
+        check: Q | None = None,
+        violation_error_code: str | None = None,
+        violation_error_message: str | None = None,
+    ) -> None:
+        # Django 5.1 renamed ``check`` to ``condition``; files of both eras load.
+        condition = condition if condition is not None else check
+        if condition is None:
+            raise ModelDefinitionError(f"CheckConstraint {name!r} needs condition=Q(...).")
+        _check_condition("CheckConstraint", condition)
+        super().__init__(
+            name=name,
+            violation_error_code=violation_error_code,
+            violation_error_message=violation_error_message,
+        )
+        self.condition = condition
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        return (
+            "dbshift.models.CheckConstraint",
+            (),
+            {"condition": self.condition, **self._base_kwargs()},
+        )
+
+    def referenced_fields(self) -> set[str]:
+        return self.condition.referenced_fields()
+
+    def with_field_renamed(self, old: str, new: str) -> CheckConstraint:
+        _path, _args, kwargs = self.deconstruct()
+        kwargs["condition"] = self.condition.with_field_renamed(old, new)
+        return CheckConstraint(**kwargs)
+
+
+class UniqueConstraint(BaseConstraint):
+    """Fields whose values, together, appear in at most one row (optionally partial)."""
+
+    def __init__(
+        self,
+        *expressions: Any,
+        fields: Sequence[str] = (),
+        name: str,
+        condition: Q | None = None,
+        deferrable: Deferrable | None = None,
+        include: Sequence[str] | None = None,
+        opclasses: Sequence[str] = (),
+        nulls_distinct: bool | None = None,
+        violation_error_code: str | None = None,
+        violation_error_message: str | None = None,
+    ) -> None:
+        if expressions:
+            raise ModelDefinitionError(
+                f"UniqueConstraint {name!r}: expressions are not supported; use fields=[...]."
+            )
+        super().__init__(
+            name=name,
+            violation_error_code=violation_error_code,
+            violation_error_message=violation_error_message,
+        )
+        self.fields = _check_fields("UniqueConstraint", fields)
+        if not self.fields:
+            raise ModelDefinitionError(f"UniqueConstraint {name!r} needs fields=[...].")
+        _check_condition("UniqueConstraint", condition)
+        if deferrable is not None and not isinstance(deferrable, Deferrable):
+            raise ModelDefinitionError(
+                f"UniqueConstraint {name!r}: deferrable must be a models.Deferrable."
+            )
+        if deferrable is not None and condition is not None:
+            raise ModelDefinitionError(
+                f"UniqueConstraint {name!r} cannot be both deferrable and partial."
+            )
+        self.condition = condition
+        self.deferrable = deferrable
+        self.include = list(include) if include else []
+        self.opclasses = list(opclasses)
+        self.nulls_distinct = nulls_distinct
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        kwargs: dict[str, Any] = {"fields": list(self.fields), **self._base_kwargs()}
+        if self.condition is not None:
+            kwargs["condition"] = self.condition
+        if self.deferrable is not None:
+            kwargs["deferrable"] = self.deferrable
+        if self.include:
+            kwargs["include"] = list(self.include)
+        if self.opclasses:
+            kwargs["opclasses"] = list(self.opclasses)
+        if self.nulls_distinct is not None:
+            kwargs["nulls_distinct"] = self.nulls_distinct
+        return ("dbshift.models.UniqueConstraint", (), kwargs)
+
+    def referenced_fields(self) -> set[str]:
+        names = set(self.fields) | set(self.include)
+        if self.condition is not None:
+            names |= self.condition.referenced_fields()
+        return names
+
+    def with_field_renamed(self, old: str, new: str) -> UniqueConstraint:
+        _path, _args, kwargs = self.deconstruct()
+        kwargs["fields"] = _rename_in(self.fields, old, new)
+        if self.include:
+            kwargs["include"] = _rename_in(self.include, old, new)
+        if self.condition is not None:
+            kwargs["condition"] = self.condition.with_field_renamed(old, new)
+        return UniqueConstraint(**kwargs)

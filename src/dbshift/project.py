@@ -1,0 +1,61 @@
+"""A loaded project: its settings, its apps and their models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from dbshift.apps import Apps, load_apps
+from dbshift.conf import DEFAULT_ALIAS, Settings, load_settings
+from dbshift.migrations.graph import Key
+from dbshift.migrations.loader import MigrationLoader
+from dbshift.migrations.state import ProjectState
+
+
+class Project:
+    """Settings plus the imported apps; the entry point of every command."""
+
+    def __init__(self, settings: Settings, apps: Apps) -> None:
+        self.settings = settings
+        self.apps = apps
+
+    @classmethod
+    def load(
+        cls,
+        settings_path: Path | None = None,
+        *,
+        start: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Project:
+        """Find the settings (or read ``settings_path``) and import the apps."""
+        if settings_path is None and start is not None:
+            from dbshift.conf import find_settings_file
+
+            settings_path = find_settings_file(start)
+        settings = load_settings(settings_path, environ=environ)
+        return cls(settings, load_apps(settings))
+
+    @property
+    def root(self) -> Path:
+        return self.settings.root
+
+    def app_labels(self) -> list[str]:
+        return list(self.apps.app_configs)
+
+    def check_app_labels(self, labels: Iterable[str]) -> list[str]:
+        """Return ``labels`` after checking that each names an installed app."""
+        labels = list(labels)
+        for label in labels:
+            self.apps.get_app_config(label)
+        return labels
+
+    def models_state(self) -> ProjectState:
+        """Return the state the models declare."""
+        return ProjectState.from_models(self.apps.get_models())
+
+    def loader(self, applied: Iterable[Key] | None = None) -> MigrationLoader:
+        """Load the migration files of every app."""
+        return MigrationLoader(self.apps, applied)
+
+    def database_url(self, alias: str = DEFAULT_ALIAS) -> str:
+        return self.settings.database_url(alias)

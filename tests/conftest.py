@@ -1,0 +1,63 @@
+"""Fixtures shared by the whole suite: projects on disk and real databases."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ProjectDir
+from tests.postgres import fresh_database, running_server
+
+# Source files in tests change within one second; stale bytecode must never be used.
+sys.dont_write_bytecode = True
+
+DATABASES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    with running_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> Iterator[str]:
+    """Return the URL of an empty PostgreSQL database, dropped after the test."""
+    with fresh_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'db.sqlite3'}"
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Return the URL of an empty database, once for SQLite and once for PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        with fresh_database(request.getfixturevalue("postgres_server")) as url:
+            yield url
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., ProjectDir]:
+    """Return a factory of project directories under the test's temporary directory."""
+    counter = iter(range(1000))
+
+    def factory(apps: tuple[str, ...] = ("pages",), database: str | None = None) -> ProjectDir:
+        root = tmp_path / f"project{next(counter)}"
+        return ProjectDir(root, list(apps), database or f"sqlite:///{root / 'db.sqlite3'}")
+
+    return factory
+
+
+@pytest.fixture
+def project(make_project: Callable[..., ProjectDir]) -> ProjectDir:
+    """Return a project with one app, ``pages``, on a SQLite database."""
+    return make_project()

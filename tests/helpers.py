@@ -1,0 +1,122 @@
+"""Building throwaway projects on disk and running dbshift commands in them."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbshift.cli import main
+from dbshift.project import Project
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+@dataclass
+class Result:
+    """Exit status and output of one command."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class ProjectDir:
+    """A project directory with settings, apps and models written by a test."""
+
+    def __init__(self, root: Path, apps: list[str], database: str) -> None:
+        self.root = root
+        self.apps = list(apps)
+        self.database = database
+        root.mkdir(parents=True, exist_ok=True)
+        self.write_settings()
+        for app in apps:
+            self.ensure_app(app)
+
+    def write_settings(self) -> None:
+        apps = ", ".join(f'"{app}"' for app in self.apps)
+        self.write(
+            "pyproject.toml",
+            f'[tool.dbshift]\napps = [{apps}]\ndatabase = "{self.database}"\n',
+        )
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def ensure_app(self, app: str) -> None:
+        package = self.root / app.replace(".", "/")
+        for directory in (package, package / "migrations"):
+            directory.mkdir(parents=True, exist_ok=True)
+            init = directory / "__init__.py"
+            if not init.exists():
+                init.write_text("", encoding="utf-8")
+
+    def models(self, app: str, source: str) -> Path:
+        """Write ``app``'s models.py; ``from dbshift import models`` is prepended."""
+        self.ensure_app(app)
+        body = "from dbshift import models\n\n" + textwrap.dedent(source).lstrip("\n")
+        return self.write(f"{app.replace('.', '/')}/models.py", body)
+
+    def migrations_dir(self, app: str) -> Path:
+        return self.root / app.replace(".", "/") / "migrations"
+
+    def migration_names(self, app: str) -> list[str]:
+        return sorted(
+            path.stem
+            for path in self.migrations_dir(app).glob("*.py")
+            if not path.name.startswith("_")
+        )
+
+    def migration_source(self, app: str, name: str) -> str:
+        return (self.migrations_dir(app) / f"{name}.py").read_text(encoding="utf-8")
+
+    def project(self) -> Project:
+        return Project.load(self.root / "pyproject.toml", environ={})
+
+    def run(self, *argv: str, stdin: str = "") -> Result:
+        """Run a command in this process, as ``dbshift`` would from the project root."""
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            list(argv),
+            cwd=self.root,
+            stdout=out,
+            stderr=err,
+            stdin=io.StringIO(stdin),
+            settings=self.root / "pyproject.toml",
+        )
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def run_process(
+        self, *argv: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 120
+    ) -> Result:
+        """Run ``python -m dbshift`` in a new process in the project root."""
+        completed = subprocess.run(
+            [sys.executable, "-m", "dbshift", *argv],
+            cwd=self.root,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=process_env(env),
+            timeout=timeout,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def process_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Return an environment in which a new Python process imports this checkout's dbshift."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env

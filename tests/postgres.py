@@ -31,7 +31,9 @@ def _find_binary(name: str) -> str:
     candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if candidates:
         return candidates[-1]
-    raise RuntimeError(f"PostgreSQL binary {name!r} not found; install PostgreSQL or set {ENV_URL}.")
+    raise RuntimeError(
+        f"PostgreSQL binary {name!r} not found; install PostgreSQL or set {ENV_URL}."
+    )
 
 
 def _free_port() -> int:

@@ -10,7 +10,7 @@ class Article(models.Model):
     updated = models.DateTimeField(auto_now=True)
 """
 
-TUTORIAL_OPERATIONS = '''    operations = [
+TUTORIAL_OPERATIONS = """    operations = [
         migrations.CreateModel(
             name="Article",
             fields=[
@@ -22,7 +22,7 @@ TUTORIAL_OPERATIONS = '''    operations = [
             ],
         ),
     ]
-'''
+"""
 
 
 def test_initial_migration_matches_the_tutorial(project):

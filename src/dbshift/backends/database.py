@@ -1,0 +1,123 @@
+"""Connecting to a database with the transaction discipline migrations need.
+
+One migration is one transaction, DDL included. PostgreSQL does that by itself.
+Python's ``sqlite3`` driver does not: it opens transactions only before
+INSERT/UPDATE/DELETE and lets DDL commit on its own. Following SQLAlchemy's
+documented remedy (the pysqlite section on transactional DDL), the driver is put
+in autocommit mode and dbshift emits ``BEGIN`` itself, so that DDL is inside the
+transaction and a failure rolls all of it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+
+from dbshift.exceptions import ConfigurationError, DatabaseConnectionError
+
+if TYPE_CHECKING:
+    from dbshift.backends.base import SchemaEditor
+
+#: Schema editor classes by SQLAlchemy dialect name.
+EDITORS = {
+    "sqlite": "dbshift.backends.sqlite:SQLiteSchemaEditor",
+    "postgresql": "dbshift.backends.postgresql:PostgreSQLSchemaEditor",
+}
+
+
+class Database:
+    """One configured database: an engine plus the schema editor class for its dialect."""
+
+    def __init__(self, url: str, alias: str = "default") -> None:
+        self.alias = alias
+        try:
+            self.url = sa.make_url(url)
+        except exc.ArgumentError as err:
+            raise ConfigurationError(f"Database URL for '{alias}' is malformed: {err}.") from err
+        self.vendor = self.url.get_backend_name()
+        if self.vendor not in EDITORS:
+            raise ConfigurationError(
+                f"Database '{alias}' ({self.display_url}) uses {self.vendor!r}; dbshift "
+                "supports sqlite and postgresql."
+            )
+        self.engine = self._create_engine()
+
+    @property
+    def display_url(self) -> str:
+        """Return the URL without its password, for messages."""
+        return self.url.render_as_string(hide_password=True)
+
+    def _create_engine(self) -> sa.Engine:
+        try:
+            if self.vendor == "sqlite":
+                engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+                _take_over_sqlite_transactions(engine)
+                return engine
+            return sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        except ModuleNotFoundError as err:
+            raise ConfigurationError(
+                f"The driver for {self.display_url} is not installed ({err.name}); "
+                "install dbshift[postgresql]."
+            ) from err
+        except exc.ArgumentError as err:
+            raise ConfigurationError(f"Database URL {self.display_url} is invalid: {err}.") from err
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        """Yield a connection; a failure to connect becomes one clear error."""
+        try:
+            connection = self.engine.connect()
+        except exc.DBAPIError as err:
+            raise DatabaseConnectionError(
+                f"Cannot connect to database '{self.alias}' at {self.display_url}: "
+                f"{_first_line(err.orig)}. Check that the server runs and the URL is right."
+            ) from err
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    @contextlib.contextmanager
+    def transaction(self, connection: sa.Connection) -> Iterator[sa.Connection]:
+        """Run the block in one transaction, DDL included; roll back on any error."""
+        with connection.begin():
+            yield connection
+
+    def schema_editor(
+        self, connection: sa.Connection | None, collect: bool = False
+    ) -> SchemaEditor:
+        """Return the schema editor for this database; ``collect`` gathers SQL instead."""
+        module_name, _, class_name = EDITORS[self.vendor].partition(":")
+        editor_class = getattr(importlib.import_module(module_name), class_name)
+        return editor_class(connection, self.engine.dialect, collect=collect)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _take_over_sqlite_transactions(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
+        # The driver must not open or commit transactions behind our back.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # Schema changes rebuild tables; foreign keys are checked explicitly with
+        # PRAGMA foreign_key_check before each commit (the pragma is ignored inside
+        # a transaction, so it is set here, outside any).
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error or "unknown error").strip()
+    return text.splitlines()[0] if text else type(error).__name__

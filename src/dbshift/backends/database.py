@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
-from dbshift.exceptions import ConfigurationError, DatabaseConnectionError
+from dbshift.exceptions import ConfigurationError, DatabaseConnectionError, LockTimeoutError
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
+
+#: The advisory lock key migrations take on PostgreSQL: "dbshift" read as a number.
+MIGRATION_LOCK_KEY = int.from_bytes(b"dbshift", "big")
 
 #: Schema editor classes by SQLAlchemy dialect name.
 EDITORS = {
@@ -88,6 +91,48 @@ class Database:
         with connection.begin():
             yield connection
 
+    @contextlib.contextmanager
+    def locked_transaction(
+        self, connection: sa.Connection, lock_timeout: float | None = None
+    ) -> Iterator[sa.Connection]:
+        """Run the block in one transaction that holds the migration lock.
+
+        Every migration runs in such a transaction, and the lock lives exactly as
+        long as it: a process that dies loses its lock with its transaction, and
+        nothing is held between migrations, so a pooler that hands the next
+        transaction to another server connection (PgBouncer) breaks nothing.
+        PostgreSQL takes a transaction-level advisory lock; SQLite starts the
+        transaction with ``BEGIN IMMEDIATE``, taking the database's write lock,
+        which the operating system releases if the process dies.
+        """
+        if self.vendor == "sqlite":
+            timeout_ms = int((lock_timeout if lock_timeout is not None else 3600) * 1000)
+            # Outside any transaction: straight to the driver, not through SQLAlchemy.
+            cursor = connection.connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            cursor.close()
+            connection.info["dbshift_begin"] = "BEGIN IMMEDIATE"
+        try:
+            with connection.begin():
+                if self.vendor == "postgresql":
+                    if lock_timeout is not None:
+                        connection.exec_driver_sql(
+                            f"SET LOCAL lock_timeout = {int(lock_timeout * 1000)}"
+                        )
+                    connection.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
+                yield connection
+        except exc.OperationalError as err:
+            if _is_lock_timeout(err):
+                raise LockTimeoutError(
+                    f"Another dbshift process held the migration lock on {self.display_url} "
+                    f"for more than {lock_timeout:g} s; try again, or raise --lock-timeout."
+                ) from err
+            raise
+        finally:
+            connection.info.pop("dbshift_begin", None)
+
     def schema_editor(
         self, connection: sa.Connection | None, collect: bool = False
     ) -> SchemaEditor:
@@ -115,7 +160,12 @@ def _take_over_sqlite_transactions(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(connection.info.get("dbshift_begin", "BEGIN"))
+
+
+def _is_lock_timeout(error: exc.OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "lock timeout" in text
 
 
 def _first_line(error: BaseException | None) -> str:

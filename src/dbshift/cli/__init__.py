@@ -20,6 +20,9 @@ from dbshift.exceptions import DbShiftError
 
 COMMANDS = (
     "makemigrations",
+    "migrate",
+    "showmigrations",
+    "sqlmigrate",
     "startapp",
     "startproject",
 )

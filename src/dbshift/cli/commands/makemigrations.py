@@ -7,8 +7,10 @@ import argparse
 from dbshift.actions import makemigrations as actions
 from dbshift.cli.context import Context
 from dbshift.migrations.questioner import (
+    DetectOnlyQuestioner,
     InteractiveQuestioner,
     NonInteractiveQuestioner,
+    Questioner,
 )
 
 
@@ -67,11 +69,12 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if args.empty:
         changes = actions.empty_migrations(project, args.app_label, args.name)
     else:
-        questioner = (
-            InteractiveQuestioner(context.stdin, context.stdout)
-            if args.interactive
-            else NonInteractiveQuestioner(context.stderr)
-        )
+        if args.check:
+            questioner: Questioner = DetectOnlyQuestioner()
+        elif args.interactive:
+            questioner = InteractiveQuestioner(context.stdin, context.stdout)
+        else:
+            questioner = NonInteractiveQuestioner(context.stderr)
         changes = actions.detect_changes(
             project, args.app_label, questioner=questioner, name=args.name
         )

@@ -1,0 +1,146 @@
+"""``dbshift migrate``: apply or unapply migrations on a database."""
+
+from __future__ import annotations
+
+import argparse
+
+from dbshift.actions.migrate import MigrationSession
+from dbshift.cli.context import Context
+from dbshift.cli.formatting import describe_for_plan, operation_sql_lines
+from dbshift.migrations.executor import PlanStep, Progress
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "migrate",
+        parents=[common],
+        help="apply or unapply migrations",
+        description="Bring the database to the latest migrations, or to a target: "
+        "'migrate pages 0001' unapplies what came after 0001, 'migrate pages zero' "
+        "unapplies all of pages. Each migration runs in its own transaction.",
+    )
+    parser.add_argument("app_label", nargs="?", help="only this app (default: all apps)")
+    parser.add_argument(
+        "migration_name", nargs="?", help="target migration (a unique prefix), or 'zero'"
+    )
+    parser.add_argument("--plan", action="store_true", help="show what would run, run nothing")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        dest="check_unapplied",
+        help="exit with status 1 if migrations are unapplied; change nothing",
+    )
+    parser.add_argument(
+        "--fake", action="store_true", help="record migrations as (un)applied without running them"
+    )
+    parser.add_argument(
+        "--fake-initial",
+        action="store_true",
+        help="record initial migrations as applied when all their tables and columns exist",
+    )
+    parser.add_argument("--database", default="default", help="database alias (default: default)")
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="give up when another migrate holds the lock this long (default: wait an hour)",
+    )
+    parser.add_argument(
+        "--noinput",
+        "--no-input",
+        dest="interactive",
+        action="store_false",
+        help="never ask for confirmation",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, context: Context) -> int:
+    if args.migration_name and not args.app_label:
+        context.error("A migration name needs an app label: migrate <app_label> <migration_name>.")
+        return 2
+    project = context.project()
+    reporter = ProgressReporter(context)
+    with MigrationSession(project, args.database, args.lock_timeout, reporter) as session:
+        session.check_history()
+        targets = session.targets(args.app_label, args.migration_name)
+        steps = session.plan(targets)
+        if args.plan:
+            print_plan(context, session, steps)
+            return 0
+        if args.check_unapplied:
+            return 1 if steps else 0
+        print_intent(context, session, args)
+        context.write("Running migrations:")
+        if not steps:
+            context.write("  No migrations to apply.")
+        session.run(steps, fake=args.fake, fake_initial=args.fake_initial)
+        warn_about_model_changes(context, session.pending_model_changes())
+    return 0
+
+
+def print_intent(context: Context, session: MigrationSession, args: argparse.Namespace) -> None:
+    context.write("Operations to perform:")
+    if args.app_label is None:
+        labels = ", ".join(sorted(session.loader.migrated_apps))
+        context.write(f"  Apply all migrations: {labels or '(none)'}")
+    elif args.migration_name is None:
+        context.write(f"  Apply all migrations: {args.app_label}")
+    elif args.migration_name == "zero":
+        context.write(f"  Unapply all migrations: {args.app_label}")
+    else:
+        target = session.loader.get_by_prefix(args.app_label, args.migration_name)
+        context.write(f"  Target specific migration: {target.name}, from {args.app_label}")
+
+
+def print_plan(context: Context, session: MigrationSession, steps: list[PlanStep]) -> None:
+    context.write("Planned operations:", level=0)
+    if not steps:
+        context.write("  No planned migration operations.", level=0)
+    for step in steps:
+        context.write(str(step.migration), level=0)
+        operations = step.migration.operations
+        for operation in reversed(operations) if step.backwards else operations:
+            text, _is_error = describe_for_plan(operation, step.backwards)
+            context.write(f"    {text}", level=0)
+        if context.verbosity >= 2:
+            for part in session.collect_sql(step):
+                for line in operation_sql_lines(part):
+                    context.write(f"    {line}", level=0)
+
+
+def warn_about_model_changes(context: Context, labels: list[str]) -> None:
+    if not labels:
+        return
+    names = ", ".join(f"'{label}'" for label in labels)
+    context.write(
+        f"  Your models in app(s): {names} have changes that are not yet reflected in a "
+        "migration, and so won't be applied."
+    )
+    context.write(
+        "  Run 'dbshift makemigrations' to make new migrations, and then re-run "
+        "'dbshift migrate' to apply them."
+    )
+
+
+class ProgressReporter:
+    """Print "  Applying pages.0001_initial... OK" as migrations run."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def __call__(self, progress: Progress) -> None:
+        context = self.context
+        if context.verbosity < 1:
+            return
+        if progress.event == "start":
+            verb = "Unapplying" if progress.step.backwards else "Applying"
+            context.stdout.write(f"  {verb} {progress.step.migration}...")
+            context.stdout.flush()
+            return
+        outcome = {
+            "SKIPPED": "SKIPPED (done by another dbshift process)",
+        }.get(progress.outcome, progress.outcome)
+        timing = f" ({progress.elapsed:.3f}s)" if context.verbosity >= 2 else ""
+        context.stdout.write(f" {outcome}{timing}\n")
+        context.stdout.flush()

@@ -101,6 +101,29 @@ class MigrationSession:
         """Return the SQL of each operation of ``step``, without running it."""
         return collect_sql(self.database, self.loader, step.migration, step.backwards)
 
+    def prunable(self, app_label: str) -> tuple[list[Key], list[Key]]:
+        """Return the recorded migrations of ``app_label`` that have no file any more.
+
+        The second list holds those a squash on disk still replaces: their rows tell
+        that the squash counts as applied, so they must stay.
+        """
+        self.project.apps.get_app_config(app_label)
+        replaced = {key for squash in self.loader.replacements.values() for key in squash.replaces}
+        gone = [
+            key
+            for key in self.applied
+            if key[0] == app_label and key not in self.loader.disk_migrations
+        ]
+        return [key for key in gone if key not in replaced], [
+            key for key in gone if key in replaced
+        ]
+
+    def prune(self, keys: list[Key]) -> None:
+        """Delete the recorder rows of ``keys``."""
+        with self.database.locked_transaction(self.connection, self.lock_timeout):
+            MigrationRecorder(self.connection).delete(keys)
+        self.refresh()
+
     def pending_model_changes(self) -> list[str]:
         """Return the labels of apps whose models have changes no migration covers."""
         autodetector = MigrationAutodetector(

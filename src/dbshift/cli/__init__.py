@@ -21,8 +21,10 @@ from dbshift.exceptions import DbShiftError
 COMMANDS = (
     "makemigrations",
     "migrate",
+    "optimizemigration",
     "showmigrations",
     "sqlmigrate",
+    "squashmigrations",
     "startapp",
     "startproject",
 )

@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def handle(args: argparse.Namespace, context: Context) -> int:
     project = context.project()
     if args.merge:
-        from dbshift.cli.commands.merge import handle_merge
+        from dbshift.cli.merge import handle_merge
 
         return handle_merge(args, context, project)
     if args.empty:

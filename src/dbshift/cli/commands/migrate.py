@@ -7,6 +7,7 @@ import argparse
 from dbshift.actions.migrate import MigrationSession
 from dbshift.cli.context import Context
 from dbshift.cli.formatting import describe_for_plan, operation_sql_lines
+from dbshift.exceptions import PlanError
 from dbshift.migrations.executor import PlanStep, Progress
 
 
@@ -46,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="give up when another migrate holds the lock this long (default: wait an hour)",
     )
     parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete the records of applied migrations whose files are gone (needs app_label)",
+    )
+    parser.add_argument(
         "--noinput",
         "--no-input",
         dest="interactive",
@@ -59,9 +65,14 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if args.migration_name and not args.app_label:
         context.error("A migration name needs an app label: migrate <app_label> <migration_name>.")
         return 2
+    if args.prune and not args.app_label:
+        context.error("Migrations can be pruned only when an app is given: migrate <app> --prune.")
+        return 2
     project = context.project()
     reporter = ProgressReporter(context)
     with MigrationSession(project, args.database, args.lock_timeout, reporter) as session:
+        if args.prune:
+            return prune(context, session, args.app_label)
         session.check_history()
         targets = session.targets(args.app_label, args.migration_name)
         steps = session.plan(targets)
@@ -76,6 +87,24 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             context.write("  No migrations to apply.")
         session.run(steps, fake=args.fake, fake_initial=args.fake_initial)
         warn_about_model_changes(context, session.pending_model_changes())
+    return 0
+
+
+def prune(context: Context, session: MigrationSession, app_label: str) -> int:
+    removable, kept = session.prunable(app_label)
+    context.write("Pruning migrations:")
+    if kept:
+        names = ", ".join(f"{app}.{name}" for app, name in kept)
+        raise PlanError(
+            f"Cannot prune {names}: a squashed migration on disk still replaces them, and "
+            "their records are what marks it applied. Remove 'replaces' from the squash "
+            "first, once every database has applied it."
+        )
+    if not removable:
+        context.write("  No migrations to prune.")
+    session.prune(removable)
+    for app, name in removable:
+        context.write(f"  Pruning {app}.{name} OK")
     return 0
 
 

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from dbshift.actions.sqlmigrate import OperationSQL, collect_sql
 from dbshift.backends.database import Database
 from dbshift.conf import DEFAULT_ALIAS
-from dbshift.exceptions import AppNotFoundError, ConflictError
+from dbshift.exceptions import AppNotFoundError, ConflictError, HistoryChangedError, PlanError
 from dbshift.migrations.autodetector import MigrationAutodetector
 from dbshift.migrations.executor import MigrationExecutor, PlanStep, ProgressCallback, Target
 from dbshift.migrations.graph import Key
+from dbshift.migrations.history import find_history_problems
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.questioner import DetectOnlyQuestioner
 from dbshift.migrations.recorder import AppliedMigration, MigrationRecorder
@@ -32,8 +33,10 @@ class MigrationSession:
         alias: str = DEFAULT_ALIAS,
         lock_timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        read_only: bool = False,
     ) -> None:
         self.project = project
+        self.read_only = read_only
         self.database = Database(project.database_url(alias), alias)
         self.lock_timeout = lock_timeout
         self.progress = progress
@@ -41,7 +44,9 @@ class MigrationSession:
 
     def __enter__(self) -> MigrationSession:
         try:
-            self.connection: sa.Connection = self._stack.enter_context(self.database.connect())
+            self.connection: sa.Connection = self._stack.enter_context(
+                self.database.connect(create=not self.read_only)
+            )
             self.refresh()
         except BaseException:
             self._stack.close()
@@ -68,7 +73,14 @@ class MigrationSession:
     # -- Targets and plans ---------------------------------------------------------------
 
     def check_history(self) -> None:
-        """Raise for conflicts (several leaves in an app) and inconsistent history."""
+        """Raise for edited or deleted applied migrations, conflicts, inconsistent history."""
+        problems = find_history_problems(self.loader, self.applied)
+        if problems:
+            raise HistoryChangedError(
+                "The database's history no longer matches the migration files; nothing was "
+                "changed.\n"
+                + "\n".join(f"  {problem.message}\n    {problem.hint}" for problem in problems)
+            )
         self.loader.check_consistent_history(self.applied)
         conflicts = self.loader.detect_conflicts()
         if conflicts:
@@ -94,6 +106,8 @@ class MigrationSession:
 
     def run(self, steps: list[PlanStep], fake: bool = False, fake_initial: bool = False) -> None:
         """Run ``steps``, then record squashes whose replaced migrations are all applied."""
+        if self.read_only:
+            raise PlanError("This migration session was opened read-only; nothing was run.")
         self.executor.migrate(steps, fake=fake, fake_initial=fake_initial)
         self.executor.record_complete_squashes()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dbshift.actions.makemigrations import MigrationFile, check_name
-from dbshift.migrations.codecopy import copy_functions, is_migration_function
+from dbshift.migrations.codecopy import copy_functions, is_migration_function, operation_functions
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.optimizer import optimize
-from dbshift.migrations.squash import Squash, build_squash, operation_functions, squash_range
+from dbshift.migrations.squash import Squash, build_squash, squash_range
 from dbshift.migrations.writer import render_migration
 from dbshift.project import Project
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -70,11 +71,27 @@ class Database:
         except exc.ArgumentError as err:
             raise ConfigurationError(f"Database URL {self.display_url} is invalid: {err}.") from err
 
+    def missing_file(self) -> bool:
+        """Return whether this is a SQLite database whose file does not exist yet."""
+        path = self.url.database
+        if self.vendor != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+            return False
+        return not Path(path).exists()
+
     @contextlib.contextmanager
-    def connect(self) -> Iterator[sa.Connection]:
-        """Yield a connection; a failure to connect becomes one clear error."""
+    def connect(self, create: bool = True) -> Iterator[sa.Connection]:
+        """Yield a connection; a failure to connect becomes one clear error.
+
+        With ``create=False`` a SQLite file that does not exist is not created: the
+        connection goes to an empty in-memory database instead, which has applied
+        nothing, exactly like the missing file.
+        """
+        engine = self.engine
+        if not create and self.missing_file():
+            engine = sa.create_engine("sqlite://", poolclass=sa.pool.NullPool)
+            _take_over_sqlite_transactions(engine)
         try:
-            connection = self.engine.connect()
+            connection = engine.connect()
         except exc.DBAPIError as err:
             raise DatabaseConnectionError(
                 f"Cannot connect to database '{self.alias}' at {self.display_url}: "

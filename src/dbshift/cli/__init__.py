@@ -19,9 +19,11 @@ from dbshift.cli.context import Context
 from dbshift.exceptions import DbShiftError
 
 COMMANDS = (
+    "check",
     "makemigrations",
     "migrate",
     "optimizemigration",
+    "repair",
     "showmigrations",
     "sqlmigrate",
     "squashmigrations",

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dbshift.exceptions import SerializationError
+from dbshift.migrations.operations.base import Operation
 
 #: Names the written file defines itself.
 RESERVED = frozenset({"migrations", "models", "Migration"})
@@ -145,3 +146,17 @@ def _rename(source: str, renames: dict[str, str]) -> str:
         if token.type not in (tokenize.NL, tokenize.COMMENT):
             previous = token.string
     return tokenize.untokenize(result)
+
+
+def operation_functions(operation: Operation) -> list[types.FunctionType]:
+    """Return the Python functions an operation (or the operations inside it) calls."""
+    _name, kwargs = operation.deconstruct()
+    found = []
+    for value in kwargs.values():
+        if isinstance(value, types.FunctionType):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Operation):
+                    found += operation_functions(item)
+    return found

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dbshift.migrations.checksum import Checksum
 from dbshift.migrations.graph import Key
 
 TABLE_NAME = "dbshift_migrations"
@@ -26,7 +27,7 @@ migrations_table = sa.Table(
     sa.Column("app", sa.String(255), nullable=False),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("applied", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("checksum", sa.Text, nullable=False),
     sa.UniqueConstraint("app", "name", name="dbshift_migrations_app_name_uniq"),
 )
 
@@ -78,13 +79,13 @@ class MigrationRecorder:
         )
         return self.connection.execute(query).first() is not None
 
-    def record_applied(self, key: Key, checksum: str) -> None:
+    def record_applied(self, key: Key, checksum: Checksum) -> None:
         self.connection.execute(
             migrations_table.insert().values(
                 app=key[0],
                 name=key[1],
                 applied=datetime.datetime.now(datetime.UTC),
-                checksum=checksum,
+                checksum=str(checksum),
             )
         )
 
@@ -95,11 +96,11 @@ class MigrationRecorder:
             )
         )
 
-    def update_checksum(self, key: Key, checksum: str) -> None:
+    def update_checksum(self, key: Key, checksum: Checksum) -> None:
         self.connection.execute(
             migrations_table.update()
             .where(migrations_table.c.app == key[0], migrations_table.c.name == key[1])
-            .values(checksum=checksum)
+            .values(checksum=str(checksum))
         )
 
     def delete(self, keys: Iterable[Key]) -> None:

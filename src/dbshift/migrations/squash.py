@@ -8,11 +8,15 @@ compared with the state the run builds; any difference stops the squash.
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass
 
 from dbshift.exceptions import BadMigrationError, CircularDependencyError, NodeNotFoundError
-from dbshift.migrations.codecopy import CopiedCode, copy_functions, is_migration_function
+from dbshift.migrations.codecopy import (
+    CopiedCode,
+    copy_functions,
+    is_migration_function,
+    operation_functions,
+)
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
@@ -102,20 +106,6 @@ def _squash_name(chain: list[Migration], name: str | None, from_start: bool) -> 
     if name:
         return f"{first.name.split('_', 1)[0]}_{name}"
     return f"{first.name}_squashed_{last.name}"
-
-
-def operation_functions(operation: Operation) -> list[types.FunctionType]:
-    """Return the Python functions an operation (or the operations inside it) calls."""
-    _name, kwargs = operation.deconstruct()
-    found = []
-    for value in kwargs.values():
-        if isinstance(value, types.FunctionType):
-            found.append(value)
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, Operation):
-                    found += operation_functions(item)
-    return found
 
 
 def verify_squash(loader: MigrationLoader, chain: list[Migration], squash: Migration) -> None:

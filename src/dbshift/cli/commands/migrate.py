@@ -69,7 +69,10 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         return 2
     project = context.project()
     reporter = ProgressReporter(context)
-    with MigrationSession(project, args.database, args.lock_timeout, reporter) as session:
+    read_only = args.plan or args.check_unapplied
+    with MigrationSession(
+        project, args.database, args.lock_timeout, reporter, read_only=read_only
+    ) as session:
         if args.prune:
             return prune(context, session, args.app_label)
         session.check_history()

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def handle(args: argparse.Namespace, context: Context) -> int:
     project = context.project()
     labels = project.check_app_labels(args.app_label)
-    with MigrationSession(project, args.database) as session:
+    with MigrationSession(project, args.database, read_only=True) as session:
         if args.plan:
             for entry in plan_listing(session, labels):
                 dependencies = ""

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from dbshift.actions.check import Finding, Level, run_checks
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 
 
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "check",
         parents=[common],
-        help="report models without migrations, unapplied, edited or deleted migrations",
+        help=SUMMARIES["check"],
         description="Check that the models, the migration files and the database agree: "
         "model changes no migration covers, unapplied migrations, applied migrations "
         "edited or deleted since, conflicting leaves and inconsistent history. Changes "

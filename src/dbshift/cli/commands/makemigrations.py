@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbshift.actions import makemigrations as actions
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.migrations.questioner import (
     DetectOnlyQuestioner,
@@ -18,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "makemigrations",
         parents=[common],
-        help="write new migrations for model changes",
+        help=SUMMARIES["makemigrations"],
         description="Compare the models with the state the migration files build and "
         "write migrations for the difference. Never touches the database.",
     )

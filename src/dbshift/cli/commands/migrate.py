@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbshift.actions.migrate import MigrationSession
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.cli.reporting import ProgressReporter, print_plan, warn_about_model_changes
 from dbshift.exceptions import PlanError
@@ -14,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "migrate",
         parents=[common],
-        help="apply or unapply migrations",
+        help=SUMMARIES["migrate"],
         description="Bring the database to the latest migrations, or to a target: "
         "'migrate pages 0001' unapplies what came after 0001, 'migrate pages zero' "
         "unapplies all of pages. Each migration runs in its own transaction.",

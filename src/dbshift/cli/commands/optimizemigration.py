@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbshift.actions.squash import plan_optimization
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 
 
@@ -12,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "optimizemigration",
         parents=[common],
-        help="optimize the operations of one migration",
+        help=SUMMARIES["optimizemigration"],
         description="Rewrite a migration with its operations folded as squashmigrations "
         "folds them. Do not optimize a migration that is already applied anywhere.",
     )

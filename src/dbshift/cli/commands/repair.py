@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbshift.actions.repair import accept_edits
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 
 
@@ -12,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "repair",
         parents=[common],
-        help="accept edits of applied migrations (record their new checksums)",
+        help=SUMMARIES["repair"],
         description="An applied migration that was edited stops migrate and fails "
         "check. When the edit was intended and the database already matches the "
         "edited migration (a fixed typo, a changed comment in RunPython code), "

@@ -6,6 +6,7 @@ import argparse
 
 from dbshift.actions.migrate import MigrationSession
 from dbshift.actions.show import MigrationListing, list_migrations, plan_listing
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 
 
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "showmigrations",
         parents=[common],
-        help="list migrations and their status",
+        help=SUMMARIES["showmigrations"],
         description="List each app's migrations: [X] applied, [ ] not applied, [-] a "
         "squash whose replaced migrations are all applied but that is not yet recorded.",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbshift.actions.sqlmigrate import migration_sql
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.cli.formatting import operation_sql_lines
 
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "sqlmigrate",
         parents=[common],
-        help="print the SQL of a migration",
+        help=SUMMARIES["sqlmigrate"],
         description="Print the SQL statements a migration runs on the database, "
         "without connecting to it or running anything.",
     )

@@ -6,6 +6,7 @@ import argparse
 
 from dbshift.actions.makemigrations import write_files
 from dbshift.actions.squash import plan_squash
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.cli.prompt import confirm
 
@@ -14,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "squashmigrations",
         parents=[common],
-        help="squash a run of migrations into one",
+        help=SUMMARIES["squashmigrations"],
         description="Write one migration that replaces START..END of an app (START "
         "defaults to the first). It is checked to build the same state as the "
         "migrations it replaces before it is written; keep the old files until every "

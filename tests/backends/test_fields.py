@@ -278,3 +278,21 @@ def test_rename_field_keeps_data_indexes_and_relations(h: Harness) -> None:
     h.unmigrate()
     h.assert_schema_matches()
     assert h.rows("pages_use", "item_id") == [("a",)]
+
+
+def test_collation_is_declared_and_changed(h: Harness) -> None:
+    collation = "NOCASE" if h.vendor == "sqlite" else "C"
+    with_items(h)
+    h.migrate(
+        migrations.AlterField(
+            "Item", "name", models.CharField(max_length=10, default="", db_collation=collation)
+        )
+    )
+    column = h.assert_schema_matches()["pages_item"].column("name")
+    if h.vendor == "sqlite":
+        assert h.execute("SELECT id FROM pages_item WHERE name = 'N1'") == [(1,)]
+    else:
+        assert column.collation == "C"
+    h.unmigrate()
+    assert h.assert_schema_matches()["pages_item"].column("name").collation is None
+    assert h.execute("SELECT id FROM pages_item WHERE name = 'N1'") == []

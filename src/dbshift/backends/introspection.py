@@ -10,6 +10,7 @@ canonical form). :func:`expected_schema` gives the same shape from a
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import re
@@ -36,6 +37,8 @@ class ColumnInfo:
     #: The database numbers new rows (identity, or SQLite's AUTOINCREMENT).
     identity: bool
     comment: str | None = None
+    #: The column's collation (None on SQLite, whose pragmas do not report it).
+    collation: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,15 +137,17 @@ def table_info(
         if default is not None and connection is not None and _needs_canonical(connection):
             default = _canonical_default(connection, f"CAST({default} AS {column.type_sql})")
         comment = column.comment if editor.features.supports_comments else None
+        type_, collation = _split_collation(column.type)
         columns.append(
             ColumnInfo(
                 column.name,
-                column.type_sql.lower(),
+                editor.builder.type_sql(type_).lower(),
                 column.nullable,
                 default,
                 column.primary_key,
                 column.identity,
                 comment,
+                collation if editor.vendor != "sqlite" else None,
             )
         )
     return TableInfo(
@@ -217,18 +222,22 @@ class _Reader:
         )
 
     def columns(self, name: str, primary_key: tuple[str, ...]) -> list[ColumnInfo]:
-        return [
-            ColumnInfo(
-                column["name"],
-                self.dialect.type_compiler_instance.process(column["type"]).lower(),
-                bool(column["nullable"]),
-                self.default(column.get("default")),
-                column["name"] in primary_key,
-                bool(column.get("identity")),
-                column.get("comment"),
+        result = []
+        for column in self.inspector.get_columns(name):
+            type_, collation = _split_collation(column["type"])
+            result.append(
+                ColumnInfo(
+                    column["name"],
+                    self.dialect.type_compiler_instance.process(type_).lower(),
+                    bool(column["nullable"]),
+                    self.default(column.get("default")),
+                    column["name"] in primary_key,
+                    bool(column.get("identity")),
+                    column.get("comment"),
+                    collation,
+                )
             )
-            for column in self.inspector.get_columns(name)
-        ]
+        return result
 
     def default(self, text: str | None) -> str | None:
         if text is None or not _CONSTANT.match(text):
@@ -325,6 +334,16 @@ class _SQLiteReader(_Reader):
             )
             for rows in keys.values()
         ]
+
+
+def _split_collation(type_: Any) -> tuple[Any, str | None]:
+    """Return a type without its collation, and the collation."""
+    collation = getattr(type_, "collation", None)
+    if collation is None:
+        return type_, None
+    plain = copy.copy(type_)
+    plain.collation = None
+    return plain, collation
 
 
 def _on_delete(action: str | None) -> str | None:

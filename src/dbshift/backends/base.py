@@ -16,7 +16,7 @@ altering and rebuilding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -140,7 +140,9 @@ class SchemaEditor(TableChanges):
         self.alter_db_table(from_state, to_state, old, new)
         # Join tables of other models name a column after this model.
         for related, name, field in to_state.related_fields_to(new.label_lower):
-            if not field.many_to_many or not field.has_auto_table or related.key == new.key:
+            if not (field.many_to_many and field.has_auto_table and related.managed):
+                continue
+            if related.key == new.key:
                 continue
             before = from_state.get_model(related.app_label, related.name)
             self.rename_table(
@@ -284,29 +286,35 @@ class SchemaEditor(TableChanges):
         A foreign key column takes the type of the field it points at, so
         changing a primary key or unique field can change columns elsewhere.
         """
-        diffs, seen = [], set()
+        diffs: dict[str, TableDiff] = {}
+        for old_spec, new_spec in self._related_specs(from_state, to_state, model):
+            if new_spec.name not in diffs:
+                diff = diff_tables(old_spec, new_spec)
+                if not diff.is_empty:
+                    diffs[new_spec.name] = diff
+        return list(diffs.values())
+
+    def _related_specs(
+        self, from_state: ProjectState, to_state: ProjectState, model: ModelState
+    ) -> Iterator[tuple[TableSpec, TableSpec]]:
+        """Yield the specs, before and after, of the tables with keys to ``model``."""
+        build = self.builder
         for related, name, field in to_state.related_fields_to(model.label_lower):
+            if not related.managed:
+                continue
             before = from_state.get_model(related.app_label, related.name)
             if field.many_to_many:
-                if not field.has_auto_table:
-                    continue
-                old_spec = self.builder.join_table(from_state, before, name, before.fields[name])
-                new_spec = self.builder.join_table(to_state, related, name, field)
-            elif related.key == model.key or related.key in seen or not related.managed:
-                continue
-            else:
-                seen.add(related.key)
-                old_spec = self.builder.table(from_state, before)
-                new_spec = self.builder.table(to_state, related)
-            related_diff = diff_tables(old_spec, new_spec)
-            if not related_diff.is_empty:
-                diffs.append(related_diff)
-        for name, spec in self.builder.join_tables(to_state, model):
-            before = from_state.get_model(model.app_label, model.name)
-            old_spec = self.builder.join_table(from_state, before, name, before.fields[name])
-            if old_spec != spec and spec.name not in {d.new.name for d in diffs}:
-                diffs.append(diff_tables(old_spec, spec))
-        return diffs
+                if field.has_auto_table:
+                    old_field = before.fields[name]
+                    yield (
+                        build.join_table(from_state, before, name, old_field),  # type: ignore[arg-type]
+                        build.join_table(to_state, related, name, field),
+                    )
+            elif related.key != model.key:
+                yield build.table(from_state, before), build.table(to_state, related)
+        before = from_state.get_model(model.app_label, model.name)
+        for name, spec in build.join_tables(to_state, model):
+            yield build.join_table(from_state, before, name, before.fields[name]), spec  # type: ignore[arg-type]
 
     # -- Indexes and constraints -------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from dbshift import migrations, models
 from dbshift.backends import names
 from tests.backends.support import Harness
@@ -23,6 +26,17 @@ def test_long_names_are_cut_with_a_hash_of_the_whole() -> None:
     # Multi-byte characters are never cut in half.
     assert len(names.shorten("é" * 40).encode()) <= 63
     names.shorten("é" * 40).encode().decode("utf-8")
+
+
+NAMES = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=120)
+
+
+@given(NAMES, NAMES)
+def test_shortened_names_fit_and_stay_apart(first: str, second: str) -> None:
+    short = names.shorten(first)
+    assert len(short.encode()) <= 63
+    assert short == names.shorten(first)
+    assert (short == names.shorten(second)) == (first == second)
 
 
 def test_derived_names_keep_their_parts_apart() -> None:

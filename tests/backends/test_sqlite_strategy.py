@@ -96,3 +96,26 @@ def test_new_tables_get_their_indexes_after_every_table(lite: Harness) -> None:
     )
     kinds = [statement.split(" (")[0].split()[1] for statement in editor.collected_sql]
     assert kinds == ["TABLE", "TABLE", "INDEX", "INDEX"]
+
+
+def test_rebuilding_a_self_referencing_table_keeps_its_key(lite: Harness) -> None:
+    lite.migrate(
+        migrations.CreateModel(
+            "Node",
+            [
+                ("id", models.AutoField(primary_key=True)),
+                ("parent", models.ForeignKey("pages.node", models.CASCADE, null=True)),
+                ("label", models.CharField(max_length=5, default="")),
+            ],
+        )
+    )
+    lite.insert("pages_node", id=1, parent_id=None, label="root")
+    lite.insert("pages_node", id=2, parent_id=1, label="leaf")
+    editor = lite.migrate(
+        migrations.AlterField("Node", "label", models.CharField(max_length=9, default=""))
+    )
+    assert statements(editor.collected_sql, "CREATE TABLE new__pages_node")
+    schema = lite.assert_schema_matches()
+    assert [fk.target_table for fk in schema["pages_node"].foreign_keys] == ["pages_node"]
+    lite.execute("DELETE FROM pages_node WHERE id = 1")
+    assert lite.rows("pages_node") == []

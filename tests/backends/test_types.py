@@ -210,3 +210,27 @@ def test_custom_fields_map_through_their_internal_type(h: Harness) -> None:
     with pytest.raises(NotSupportedError, match="PointField"):
         h.migrate(migrations.AddField("Page", "where", Exotic(null=True)))
     assert "where" not in {column.name for column in h.table("pages_page").columns}
+
+
+def test_every_field_type_as_a_database_default(h: Harness) -> None:
+    h.migrate(migrations.CreateModel("Row", [("id", models.BigAutoField(primary_key=True))]))
+    h.insert("pages_row", id=1)
+    h.migrate(
+        *(
+            migrations.AddField("Row", name, _with_db_default(field, value))
+            for name, field, value, *_rest in TYPES
+        )
+    )
+    h.assert_schema_matches()
+    h.execute("INSERT INTO pages_row (id) VALUES (2)")
+    for row in h.rows("pages_row", *(name for name, *_ in TYPES)):
+        for (name, *_rest, sqlite_stored, pg_stored), stored in zip(TYPES, row, strict=True):
+            wanted = sqlite_stored if h.vendor == "sqlite" else pg_stored
+            assert (str(stored) if name == "ip" else stored) == wanted, name
+    h.unmigrate()
+    h.assert_schema_matches()
+
+
+def _with_db_default(field: models.Field, value: Any) -> models.Field:
+    _path, args, kwargs = field.deconstruct()
+    return type(field)(*args, **kwargs, db_default=value)

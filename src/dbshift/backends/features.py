@@ -18,9 +18,6 @@ class Features:
     #: Both SQLite (with the driver in autocommit and our own BEGIN, see
     #: ``database.py``) and PostgreSQL can.
     can_rollback_ddl: bool = True
-    #: ``ALTER TABLE`` can add and drop constraints and change column types in
-    #: place. SQLite cannot: such changes rebuild the table.
-    supports_alter_constraints: bool = True
     #: Unique rules are ``UNIQUE`` constraints (PostgreSQL, which can make them
     #: deferrable) rather than unique indexes. SQLite gets unique indexes, which it
     #: can create and drop without rebuilding the table.

@@ -36,7 +36,7 @@ from dbshift.backends.datatypes import (
 )
 from dbshift.backends.diff import TableDiff
 from dbshift.backends.features import Features
-from dbshift.backends.spec import CheckSpec, ForeignKeySpec, IndexSpec, TableSpec
+from dbshift.backends.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
 from dbshift.backends.values import SQLiteValueAdapter
 from dbshift.exceptions import MigrationFailedError
 
@@ -84,7 +84,6 @@ class SQLiteSchemaEditor(SchemaEditor):
 
     vendor: ClassVar[str] = "sqlite"
     features: ClassVar[Features] = Features(
-        supports_alter_constraints=False,
         unique_constraints=False,
         inline_foreign_keys=True,
         named_keys=False,
@@ -173,7 +172,7 @@ class SQLiteSchemaEditor(SchemaEditor):
             if isinstance(obj, IndexSpec):
                 self.create_object(table, obj)
 
-    def add_inline_column(self, spec: TableSpec, column: Any, fill: Any) -> None:
+    def add_inline_column(self, spec: TableSpec, column: ColumnSpec, fill: Any) -> None:
         """Add a column with its checks and key written inline, then fill its rows."""
         checks = tuple(check for check in spec.checks if check.column == column.name)
         references = next((fk for fk in spec.foreign_keys if fk.column == column.name), None)
@@ -253,7 +252,7 @@ class SQLiteSchemaEditor(SchemaEditor):
             columns, sa.select(*values).select_from(sa.table(source))
         )
 
-    def _literal(self, column: Any, value: Any) -> sa.ColumnElement[Any]:
+    def _literal(self, column: ColumnSpec, value: Any) -> sa.ColumnElement[Any]:
         return sa.literal_column(self.adapter.literal(column.value_field, value))
 
     def move_sequence(self, source: str, target: str) -> None:

@@ -145,7 +145,7 @@ class SchemaEditor(TableChanges):
             if related.key == new.key:
                 continue
             before = from_state.get_model(related.app_label, related.name)
-            self.rename_table(
+            self.apply_renames(
                 self.builder.join_table(from_state, before, name, before.fields[name]),
                 self.builder.join_table(to_state, related, name, field),
             )
@@ -154,10 +154,10 @@ class SchemaEditor(TableChanges):
         self, from_state: ProjectState, to_state: ProjectState, old: ModelState, new: ModelState
     ) -> None:
         """Rename the table of a model from ``old.db_table`` to ``new.db_table``."""
-        self.rename_table(self.builder.table(from_state, old), self.builder.table(to_state, new))
+        self.apply_renames(self.builder.table(from_state, old), self.builder.table(to_state, new))
         old_joins = dict(self.builder.join_tables(from_state, old))
         for name, spec in self.builder.join_tables(to_state, new):
-            self.rename_table(old_joins[name], spec)
+            self.apply_renames(old_joins[name], spec)
 
     def alter_db_table_comment(
         self, model: ModelState, old_comment: str | None, new_comment: str | None
@@ -236,7 +236,7 @@ class SchemaEditor(TableChanges):
             middle_state.replace_model(old)
             middle_state.rename_field(old.app_label, old.name, old_name, new_name)
             middle = middle_state.get_model(old.app_label, old.name)
-            self.rename_table(
+            self.apply_renames(
                 self.builder.table(from_state, old), self.builder.table(middle_state, middle)
             )
             from_state, old = middle_state, middle
@@ -245,8 +245,9 @@ class SchemaEditor(TableChanges):
             self.builder.table(to_state, new),
             _fill_for_alter(old_field, new_field, fill_from, new_name),
         )
+        change = next(pair for pair in diff.pairs if pair.new.key == new_name)
         related = []
-        if _may_be_referenced(old_field) or _may_be_referenced(new_field):
+        if may_be_referenced(diff.old, change.old) or may_be_referenced(diff.new, change.new):
             related = self._related_diffs(from_state, to_state, new)
         diffs = [item for item in (diff, *related) if not item.is_empty]
         if diffs:
@@ -404,11 +405,6 @@ def _fill_for_alter(old: Field, new: Field, fill_from: Field | None, name: str) 
     if new.has_db_default():
         return {name: new.db_default}
     return {name: (fill_from or new).effective_default()}
-
-
-def _may_be_referenced(field: Field) -> bool:
-    """Return whether foreign keys may point at ``field`` (a key or a unique field)."""
-    return bool(field.primary_key or field.unique)
 
 
 def may_be_referenced(spec: TableSpec, column: ColumnSpec) -> bool:

@@ -79,7 +79,7 @@ class TableChanges:
         self.deferred.pop(name, None)
         self.execute(ddl.DropTable(name, cascade=self.features.supports_drop_cascade))
 
-    def rename_table(self, old: TableSpec, new: TableSpec) -> None:
+    def apply_renames(self, old: TableSpec, new: TableSpec) -> None:
         """Apply a change that only renames things (table, columns, derived names)."""
         diff = diff_renamed(old, new)
         if not diff.is_empty:

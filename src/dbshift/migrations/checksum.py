@@ -1,6 +1,7 @@
 """Checksums of what a migration does, to notice applied migrations edited later.
 
-The checksum covers the migration's operations and dependencies as written, in a
+The checksum covers the migration's operations and dependencies as written (not
+``replaces``, which a squash drops once the migrations it replaced are gone), in a
 canonical form: each operation as the writer would write it on one line, and the
 code of Python functions as a syntax tree. Reformatting a file, reordering keyword
 arguments or editing comments changes nothing; changing what runs changes it.
@@ -59,7 +60,6 @@ def migration_checksum(migration: Migration) -> Checksum:
     operations = canonical_operations(migration)
     document = {
         "dependencies": sorted(list(key) for key in migration.dependencies),
-        "replaces": sorted(list(key) for key in migration.replaces),
         "run_before": sorted(list(key) for key in migration.run_before),
         "atomic": migration.atomic,
         "operations": operations,
@@ -87,7 +87,7 @@ def describe_changes(recorded: Checksum, migration: Migration) -> list[str]:
         if removed > 0:
             lines.append(f"{removed} operation(s) removed after operation {new_start}")
     if not lines:
-        lines.append("dependencies, replaces or atomic changed")
+        lines.append("its dependencies or its atomic flag changed")
     return lines
 
 

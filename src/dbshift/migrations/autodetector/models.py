@@ -115,7 +115,7 @@ def _emit_deferred(diff: Diff, state: ModelState, rest: dict[str, Any]) -> None:
     if rest.get("unique_together"):
         diff.emit(
             state.app_label,
-            AlterUniqueTogether(state.name, rest["unique_together"]),
+            AlterUniqueTogether(state.name_lower, rest["unique_together"]),
             every_field,
         )
     for index in rest.get("indexes", []):
@@ -157,12 +157,12 @@ def detect_table_options(diff: Diff) -> None:
     """Find changed table names, table comments and ``managed`` flags."""
     for old, new in diff.kept():
         if old.db_table != new.db_table:
-            diff.emit(new.app_label, AlterModelTable(new.name, new.options.get("db_table")))
+            diff.emit(new.app_label, AlterModelTable(new.name_lower, new.options.get("db_table")))
         if old.options.get("db_table_comment") != new.options.get("db_table_comment"):
             diff.emit(
                 new.app_label,
-                AlterModelTableComment(new.name, new.options.get("db_table_comment")),
+                AlterModelTableComment(new.name_lower, new.options.get("db_table_comment")),
             )
         if old.options.get("managed", True) != new.options.get("managed", True):
             options = {key: new.options[key] for key in ALTER_OPTION_KEYS if key in new.options}
-            diff.emit(new.app_label, AlterModelOptions(new.name, options))
+            diff.emit(new.app_label, AlterModelOptions(new.name_lower, options))

@@ -491,6 +491,28 @@ def test_field_with_another_definition_is_not_offered_as_a_rename():
     assert questioner.asked == []
 
 
+def test_rename_that_keeps_the_old_column_pins_the_column_first_then_renames():
+    # As Django does: the column never changes, so the database does no work.
+    questioner = ScriptedQuestioner(renames=True)
+    after = (
+        "class Article(models.Model):\n"
+        "    headline = models.CharField(max_length=200, db_column='title')\n"
+    )
+    before_state, after_state = state(pages=ARTICLE), state(pages=after)
+
+    changes = detect(before_state, after_state, questioner)
+
+    assert described(changes) == {
+        "pages": [["Alter field title on article", "Rename field title on article to headline"]]
+    }
+    alter = changes["pages"][0].operations[0]
+    assert alter.field.db_column == "title"
+    folded = before_state.clone()
+    for operation in operations_of(changes, "pages"):
+        operation.state_forwards("pages", folded)
+    assert folded == after_state
+
+
 def test_renamed_field_keeps_its_indexes_constraints_and_unique_together():
     template = """
 class Article(models.Model):

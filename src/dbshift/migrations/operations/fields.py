@@ -277,7 +277,9 @@ class AlterField(FieldOperation):
         if self.is_same_field_operation(operation) and self.preserve_default:
             if isinstance(operation, RemoveField | AlterField):
                 return [operation]
-            if isinstance(operation, RenameField):
+            if isinstance(operation, RenameField) and self.field.db_column is None:
+                # With a db_column the column stays put through the rename; moving
+                # the alter after it would rename the column and then rename it back.
                 return [
                     operation,
                     AlterField(self.model_name, operation.new_name, self.field),

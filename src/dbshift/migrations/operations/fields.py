@@ -70,8 +70,9 @@ class FieldOperation(Operation):
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
         if isinstance(operation, DeleteModel) and operation.name_lower == self.model_name_lower:
             return [operation]
-        return super().reduce(operation, app_label) or not operation.references_field(
-            self.model_name, self.name, app_label
+        return super().reduce(operation, app_label) or not (
+            operation.references_field(self.model_name, self.name, app_label)
+            or self.refers_to_renamed_model(operation, app_label)
         )
 
 

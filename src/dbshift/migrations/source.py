@@ -3,10 +3,11 @@
 Migration files must come out of dbshift already formatted, so that running
 ``ruff format`` (or black) over a project leaves them unchanged. The layout rule
 for a bracketed expression that does not fit in 88 columns is the one both
-formatters use: first the contents on one indented line; failing that, one item
-per line with a trailing comma; a lone item is laid out on its own. A node marked
-``explode`` always takes one item per line, and keeps the trailing comma that tells
-the formatters to leave it so.
+formatters use: the arguments of a call go on one indented line if they fit there;
+otherwise, and always for a list, tuple, set or dict display of several items, one
+item per line with a trailing comma; a lone item is laid out on its own. A node
+marked ``explode`` always takes one item per line, and keeps the trailing comma
+that tells the formatters to leave it so.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ class Bracketed(Node):
     def must_break(self) -> bool:
         return (self.explode and bool(self.items)) or any(item.must_break() for item in self.items)
 
+    @property
+    def is_display(self) -> bool:
+        """Return whether this is a list, tuple, set or dict display rather than a call."""
+        return self.opening in ("(", "[", "{")
+
 
 @dataclass
 class Prefixed(Node):
@@ -98,7 +104,8 @@ def layout(node: Node, indent: int = 0, prefix: str = "", suffix: str = "") -> l
     tail = pad + node.closing + suffix
     if not node.must_break():
         body = ", ".join(item.flat() for item in node.items) + ("," if node.one_tuple else "")
-        if inner + len(body) <= LINE_LENGTH:
+        several = len(node.items) > 1
+        if inner + len(body) <= LINE_LENGTH and not (node.is_display and several):
             return [head, " " * inner + body, tail]
         if len(node.items) == 1 and not node.one_tuple:
             return [head, *layout(node.items[0], inner), tail]

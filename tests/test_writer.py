@@ -767,6 +767,31 @@ def test_header_can_be_left_out():
     assert source.startswith("from dbshift import migrations\n\n\nclass Migration")
 
 
+def test_imports_are_sorted_as_django_sorts_them():
+    # Plain imports first, then from-imports, each sorted by module.
+    field = models.JSONField(
+        default=writer_values.default_title,
+        db_default=decimal.Decimal("1"),
+        verbose_name=str(uuid.UUID(int=0)),
+    )
+    migration = migration_of(
+        [
+            ops.AddField("article", "a", field),
+            ops.AlterField("article", "b", models.UUIDField(default=uuid.uuid4)),
+        ]
+    )
+
+    source = render_migration(migration, include_header=False)
+
+    imports = source.split("\n\n\n")[0].splitlines()
+    assert imports == [
+        "import decimal",
+        "import tests.writer_values",
+        "import uuid",
+        "from dbshift import migrations, models",
+    ]
+
+
 def test_same_migration_renders_the_same_bytes():
     def build() -> Migration:
         return migration_of(

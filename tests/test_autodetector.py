@@ -203,6 +203,47 @@ def test_renamed_model_keeps_relations_pointing_at_it():
     assert described(changes) == {"pages": [["Rename model Category to Section"]]}
 
 
+def test_renamed_model_and_a_changed_relation_to_it_in_one_run():
+    # Django 5.2 writes the AlterField with the old target here ('pages.author'),
+    # so its next run finds the change again; the new target is the right one.
+    before = """
+class Author(models.Model):
+    name = models.CharField(max_length=5)
+class Post(models.Model):
+    author = models.ForeignKey(Author, models.CASCADE)
+"""
+    after = before.replace("Author", "Writer").replace("models.CASCADE", "models.PROTECT")
+    before_state, after_state = state(pages=before), state(pages=after)
+
+    changes = detect(before_state, after_state, ScriptedQuestioner(renames=True))
+
+    assert described(changes) == {
+        "pages": [["Rename model Author to Writer", "Alter field author on post"]]
+    }
+    assert changes["pages"][0].operations[1].field.to == "pages.writer"
+    folded = before_state.clone()
+    for operation in operations_of(changes, "pages"):
+        operation.state_forwards("pages", folded)
+    assert detect(folded, after_state) == {}
+
+
+def test_renamed_model_keeps_relations_from_other_apps():
+    before = state(
+        pages="class Author(models.Model):\n    name = models.CharField(max_length=5)\n",
+        shop="class Item(models.Model):\n"
+        "    a = models.ForeignKey('pages.Author', models.CASCADE)\n",
+    )
+    after = state(
+        pages="class Writer(models.Model):\n    name = models.CharField(max_length=5)\n",
+        shop="class Item(models.Model):\n"
+        "    a = models.ForeignKey('pages.Writer', models.CASCADE)\n",
+    )
+
+    changes = detect(before, after, ScriptedQuestioner(renames=True))
+
+    assert described(changes) == {"pages": [["Rename model Author to Writer"]]}
+
+
 def test_renamed_model_with_a_relation_to_itself_is_a_rename():
     before = "class Node(models.Model):\n    parent = models.ForeignKey('self', models.CASCADE)\n"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dbshift.backends.database import Database
 from dbshift.cli import main
 from dbshift.conf import (
     AppSpec,
@@ -16,7 +17,7 @@ from dbshift.conf import (
     load_settings,
     normalize_url,
 )
-from dbshift.exceptions import ConfigurationError
+from dbshift.exceptions import ConfigurationError, DatabaseConnectionError
 from dbshift.project import Project
 from tests.helpers import process_env
 
@@ -238,3 +239,51 @@ def test_two_apps_with_one_label_are_refused(tmp_path):
 
     assert code == 1
     assert "both have label 'pages'" in err.getvalue()
+
+
+# -- The URLs connect ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
+def test_every_postgresql_scheme_connects(tmp_path, pg_url, scheme):
+    rest = pg_url.partition("://")[2]
+    settings = write(
+        tmp_path / "pyproject.toml", f'[tool.dbshift]\napps = []\ndatabase = "{scheme}://{rest}"\n'
+    )
+    database = Database(load_settings(settings, environ={}).database_url())
+
+    try:
+        with database.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        database.dispose()
+    assert database.vendor == "postgresql"
+
+
+def test_sqlite_database_file_is_made_beside_the_settings(tmp_path, monkeypatch):
+    settings = write(
+        tmp_path / "proj" / "pyproject.toml",
+        '[tool.dbshift]\napps = []\ndatabase = "sqlite:///db.sqlite3"\n',
+    )
+    monkeypatch.chdir(tmp_path)
+    database = Database(load_settings(settings, environ={}).database_url())
+
+    try:
+        with database.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x integer)")
+    finally:
+        database.dispose()
+
+    assert (tmp_path / "proj" / "db.sqlite3").is_file()
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_connection_failure_does_not_show_the_password():
+    database = Database(normalize_url("postgres://app:s3cret@127.0.0.1:1/app", Path("/")))
+
+    with pytest.raises(DatabaseConnectionError) as caught, database.connect():
+        pass
+
+    assert "Cannot connect to database 'default'" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+    assert "***" in str(caught.value)

@@ -15,6 +15,7 @@ from dbshift import models
 from dbshift.migrations.autodetector import MigrationAutodetector
 from dbshift.migrations.graph import MigrationGraph
 from dbshift.migrations.migration import Migration
+from dbshift.migrations.operations import DeleteModel
 from dbshift.migrations.questioner import Questioner
 from dbshift.migrations.state import ProjectState
 from dbshift.models.fields import NOT_PROVIDED
@@ -105,6 +106,45 @@ def detect(
         labels = sorted({key[0] for key in [*before.models, *after.models]})
         graph = graph_with(*((label, "0001_initial") for label in labels))
     return MigrationAutodetector(before, after, questioner).changes(graph, apps, name)
+
+
+def plan(changes: dict[str, list[Migration]], graph: MigrationGraph) -> list[Migration]:
+    """Return the new migrations in an order their dependencies allow, as migrate runs them."""
+    combined = MigrationGraph()
+    for key, migration in graph.nodes.items():
+        combined.add_node(key, migration)
+    new = {migration.key: migration for items in changes.values() for migration in items}
+    for key, migration in new.items():
+        combined.add_node(key, migration)
+    for key, migration in new.items():
+        for parent in migration.dependencies:
+            assert parent in combined, f"{key} depends on unknown {parent}"
+            combined.add_dependency(key, parent)
+    combined.validate_consistency()
+    return [new[key] for key in combined.forwards_plan_many(combined.leaf_nodes()) if key in new]
+
+
+def apply_in_order(
+    before: ProjectState, changes: dict[str, list[Migration]], graph: MigrationGraph
+) -> ProjectState:
+    """Return ``before`` with the new migrations applied in dependency order.
+
+    Raise AssertionError when a model is deleted while a relation from another
+    app's model still points at it: its table would be dropped under a constraint.
+    """
+    current = before.clone()
+    for migration in plan(changes, graph):
+        for operation in migration.operations:
+            if isinstance(operation, DeleteModel):
+                label = f"{migration.app_label}.{operation.name_lower}"
+                pointing = [
+                    f"{model.label_lower}.{name}"
+                    for model, name, _field in current.related_fields_to(label)
+                    if model.app_label != migration.app_label
+                ]
+                assert not pointing, f"{migration} deletes {label} while {pointing} point at it"
+            operation.state_forwards(migration.app_label, current)
+    return current
 
 
 def operations_of(changes: dict[str, list[Migration]], app_label: str) -> list[Any]:

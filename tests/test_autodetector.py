@@ -7,6 +7,8 @@ are not changes).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dbshift.exceptions import UserAbort
@@ -14,6 +16,7 @@ from dbshift.migrations import operations as ops
 from dbshift.models.fields import NOT_PROVIDED
 from tests.states import (
     ScriptedQuestioner,
+    apply_in_order,
     described,
     detect,
     graph_with,
@@ -827,6 +830,42 @@ class B(models.Model):
     operations = operations_of(detect(state(pages=before), state(pages="")), "pages")
 
     assert {op.name for op in operations if isinstance(op, ops.DeleteModel)} == {"A", "B"}
+
+
+@pytest.mark.parametrize(
+    "apps",
+    [
+        {
+            "pages": "class Tag(models.Model):\n"
+            "    item = models.ForeignKey('shop.Item', models.CASCADE)\n",
+            "shop": "class Item(models.Model):\n"
+            "    tag = models.ForeignKey('pages.Tag', models.CASCADE)\n",
+        },
+        {
+            "pages": "class Article(models.Model):\n"
+            "    item = models.ForeignKey('shop.Item', models.CASCADE, null=True)\n"
+            "class Tag(models.Model):\n"
+            "    article = models.ForeignKey(Article, models.CASCADE, null=True)\n",
+            "shop": "class Item(models.Model):\n"
+            "    tag = models.ForeignKey('pages.Tag', models.CASCADE)\n",
+        },
+    ],
+    ids=["pair", "ring"],
+)
+def test_deleting_models_of_apps_that_point_at_each_other(apps):
+    # Relations between the apps go first, so no table is dropped while another
+    # app's table points at it, whichever order the apps' migrations run in.
+    before = state(**apps)
+    existing = graph_with(("pages", "0001_initial"), ("shop", "0001_initial"))
+
+    changes = detect(before, state(), graph=existing)
+
+    assert apply_in_order(before, changes, existing) == state()
+    operations = operations_of(changes, "pages") + operations_of(changes, "shop")
+    deleted = [op.name for op in operations if isinstance(op, ops.DeleteModel)]
+    assert sorted(deleted) == sorted(
+        name for source in apps.values() for name in re.findall(r"class (\w+)", source)
+    )
 
 
 # -- Indexes, constraints, unique_together -------------------------------------------------

@@ -21,10 +21,12 @@ from dbshift.migrations.operations import (
     AlterUniqueTogether,
     CreateModel,
     DeleteModel,
+    RemoveField,
     RenameModel,
 )
 from dbshift.migrations.operations.models import ALTER_OPTION_KEYS
 from dbshift.migrations.state import ModelState
+from dbshift.models.related import split_label
 
 #: Options set by operations of their own, or that never reach the database.
 SEPARATE_OPTIONS = ("indexes", "constraints", "unique_together")
@@ -125,11 +127,27 @@ def _emit_deferred(diff: Diff, state: ModelState, rest: dict[str, Any]) -> None:
 
 
 def detect_deleted_models(diff: Diff) -> None:
-    """Delete removed models, after the relations that point at them are gone."""
+    """Delete removed models, after the relations that point at them are gone.
+
+    A deleted model's relations to deleted models of other apps are removed first,
+    on their own: the apps' deletions can then go in any order (models of several
+    apps may point at each other in a ring), and no table is dropped while a
+    relation still points at it.
+    """
     deleted = diff.deleted()
     deleted_labels = {state.label_lower for state in deleted}
+    cut: set[Requirement] = set()
     for state in deleted:
-        requires = set()
+        for name, field in state.fields.items():
+            if any(
+                label in deleted_labels and split_label(label)[0] != state.app_label
+                for label in related_labels(field)
+            ):
+                gone = Requirement(state.app_label, state.name_lower, name, exists=False)
+                diff.emit(state.app_label, RemoveField(state.name_lower, name), provides={gone})
+                cut.add(gone)
+    for state in deleted:
+        requires = {item for item in cut if (item.app_label, item.model) == state.key}
         for other in diff.old.models.values():
             for name, field in other.fields.items():
                 if (
@@ -137,7 +155,7 @@ def detect_deleted_models(diff: Diff) -> None:
                     or state.label_lower not in related_labels(field)
                 ):
                     continue
-                if other.label_lower in deleted_labels:
+                if other.label_lower in deleted_labels and other.app_label == state.app_label:
                     # Drop models that point here first, unless they point at each other.
                     if not any(
                         other.label_lower in related_labels(f) for f in state.fields.values()

@@ -559,3 +559,75 @@ def test_command_runs_as_python_m_dbshift(project):
         "Migrations for 'pages':\n  pages/migrations/0001_initial.py\n    + Create model Article\n"
     )
     assert project.migration_names("pages") == ["0001_initial"]
+
+
+# -- Histories with squashes and special dependencies -------------------------------------------
+
+
+def test_new_migration_after_a_squash_follows_the_squash(project):
+    project.models("pages", ARTICLE)
+    project.run("makemigrations")
+    body = ARTICLE + "    body = models.TextField(null=True)\n"
+    project.models("pages", body)
+    project.run("makemigrations")
+    squash = (
+        project.migration_source("pages", "0001_initial")
+        .replace(
+            "    initial = True\n",
+            "    initial = True\n\n"
+            '    replaces = [("pages", "0001_initial"), ("pages", "0002_article_body")]\n',
+        )
+        .replace(
+            '("title", models.CharField(max_length=200)),',
+            '("title", models.CharField(max_length=200)),\n'
+            '                ("body", models.TextField(null=True)),',
+        )
+    )
+    project.write("pages/migrations/0001_squashed_0002_article_body.py", squash)
+    assert project.run("makemigrations", "--check").code == 0
+    project.models("pages", body + "    lead = models.TextField(null=True)\n")
+
+    result = project.run("makemigrations")
+
+    assert result.code == 0, result.output
+    assert "  pages/migrations/0003_article_lead.py\n" in result.stdout
+    assert '        ("pages", "0001_squashed_0002_article_body"),\n' in (
+        project.migration_source("pages", "0003_article_lead")
+    )
+
+
+def test_dependency_on_another_apps_first_migration_by_first(make_project):
+    project = make_project(("pages", "shop"))
+    project.models("shop", PRODUCT)
+    project.run("makemigrations", "shop")
+    project.write(
+        "pages/migrations/0001_initial.py",
+        """
+        from dbshift import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+
+            dependencies = [("shop", "__first__")]
+
+            operations = [
+                migrations.CreateModel(
+                    name="Article",
+                    fields=[
+                        ("id", models.BigAutoField(auto_created=True, primary_key=True)),
+                        ("product", models.ForeignKey(on_delete=models.CASCADE, to="shop.product")),
+                    ],
+                ),
+            ]
+        """,
+    )
+    project.models(
+        "pages",
+        "class Article(models.Model):\n"
+        "    product = models.ForeignKey('shop.Product', models.CASCADE)\n",
+    )
+
+    result = project.run("makemigrations", "--check")
+
+    assert (result.code, result.stdout) == (0, "No changes detected\n"), result.output

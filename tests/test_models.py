@@ -406,3 +406,46 @@ class Article(models.Model):
     assert article.author_id == 3
     with pytest.raises(TypeError, match="colour"):
         model(colour="red")
+
+
+# -- Models in a project ---------------------------------------------------------------------------
+
+STAMPED = """
+from dbshift import models
+
+
+class Stamped(models.Model):
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+"""
+
+
+def test_abstract_base_may_live_outside_any_app(project):
+    project.write("common/__init__.py", "")
+    project.write("common/base.py", STAMPED)
+    project.models(
+        "pages",
+        "from common.base import Stamped\n\n"
+        "class Article(Stamped):\n    title = models.CharField(max_length=5)\n",
+    )
+
+    result = project.run("makemigrations")
+
+    assert result.code == 0, result.output
+    source = project.migration_source("pages", "0001_initial")
+    assert '("created", models.DateTimeField(auto_now_add=True)),' in source
+
+
+def test_concrete_model_outside_any_app_is_refused(project):
+    project.write("common/__init__.py", "")
+    project.write(
+        "common/base.py", STAMPED.replace("        abstract = True\n", "        ordering = []\n")
+    )
+    project.models("pages", "from common.base import Stamped\n")
+
+    result = project.run("makemigrations")
+
+    assert result.code == 1
+    assert "Model Stamped in module common.base is not inside an installed app" in result.stderr

@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from tests.helpers import ProjectDir
+
 ARTICLE = """
 class Article(models.Model):
     title = models.CharField(max_length=200)
@@ -631,3 +633,28 @@ def test_dependency_on_another_apps_first_migration_by_first(make_project):
     result = project.run("makemigrations", "--check")
 
     assert (result.code, result.stdout) == (0, "No changes detected\n"), result.output
+
+
+def test_nested_app_with_its_own_label(tmp_path):
+    project = ProjectDir(tmp_path / "site", [], f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    project.write(
+        "pyproject.toml",
+        '[tool.dbshift]\napps = [{ name = "shop.orders", label = "orders" }, "blog"]\n',
+    )
+    project.write("shop/__init__.py", "")
+    project.models("shop.orders", "class Order(models.Model):\n    pass\n")
+    project.models(
+        "blog",
+        "class Post(models.Model):\n"
+        "    order = models.ForeignKey('orders.Order', models.CASCADE)\n",
+    )
+
+    result = project.run("makemigrations")
+
+    assert result.code == 0, result.output
+    assert "Migrations for 'orders':\n  shop/orders/migrations/0001_initial.py\n" in result.stdout
+    assert '        ("orders", "0001_initial"),\n' in project.migration_source(
+        "blog", "0001_initial"
+    )
+    assert project.run("makemigrations", "orders").stdout == "No changes detected in app 'orders'\n"
+    assert project.run("makemigrations", "shop.orders").code == 2

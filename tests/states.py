@@ -21,9 +21,9 @@ from dbshift.migrations.state import ProjectState
 from dbshift.models.fields import NOT_PROVIDED
 
 
-def declare(app_label: str, source: str, **names: Any) -> list[type]:
+def declare(app_label: str, source: str) -> list[type]:
     """Return the concrete model classes that ``source`` declares in app ``app_label``."""
-    namespace: dict[str, Any] = {"__name__": f"{app_label}.models", "models": models, **names}
+    namespace: dict[str, Any] = {"__name__": f"{app_label}.models", "models": models}
     exec(textwrap.dedent(source), namespace)
     return [
         value
@@ -44,14 +44,12 @@ def state(**apps: str) -> ProjectState:
     return ProjectState.from_models(classes)
 
 
-def graph_with(*keys: tuple[str, str], operations: Iterable[Any] = ()) -> MigrationGraph:
-    """Return a graph holding a linear chain of migrations per app, named by ``keys``."""
+def graph_with(*keys: tuple[str, str]) -> MigrationGraph:
+    """Return a graph holding a linear chain of empty migrations per app, named by ``keys``."""
     graph = MigrationGraph()
     previous: dict[str, tuple[str, str]] = {}
     for app_label, name in keys:
-        migration = Migration(name, app_label)
-        migration.operations = list(operations)
-        graph.add_node((app_label, name), migration)
+        graph.add_node((app_label, name), Migration(name, app_label))
         if app_label in previous:
             graph.add_dependency((app_label, name), previous[app_label])
         previous[app_label] = (app_label, name)

@@ -690,6 +690,28 @@ def test_long_values_are_laid_out_as_ruff_formats_them(tmp_path):
     assert_ruff_leaves_unchanged(tmp_path)
 
 
+def test_long_enum_members_and_wide_characters_are_laid_out_as_ruff_formats_them(tmp_path):
+    # ruff counts CJK and emoji as two columns and combining marks as none.
+    values = [
+        ("x" * 52, writer_values.Size.SMALL),
+        ("夶" * 36, 1),
+        ("😀" * 36, 1),
+        ("e\u0301" * 37, 1),
+        ("a" * 72, 1),
+    ]
+    operations = [
+        ops.AddField(
+            "article",
+            f"field_{index}",
+            models.JSONField(default=(key, value), verbose_name=key),
+        )
+        for index, (key, value) in enumerate(values)
+    ]
+
+    assert_round_trip(tmp_path, operations)
+    assert_ruff_leaves_unchanged(tmp_path)
+
+
 def test_lambda_default_is_refused_naming_the_model_and_field():
     migration = migration_of(
         [

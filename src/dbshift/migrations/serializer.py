@@ -150,7 +150,8 @@ class Serializer:
             return self.serialize(value.value)
         cls = type(value)
         name = self.reference(cls, f"enum {cls.__qualname__}").flat()
-        return Atom(f"{name}[{quote_string(value.name)}]")
+        # A subscript, which the layout may split like a call: Size[\n    "SMALL"\n].
+        return Bracketed(f"{name}[", "]", [Atom(quote_string(value.name))])
 
     def sequence(self, value: list[Any] | tuple[Any, ...]) -> Node:
         items = [self.serialize(item) for item in value]

@@ -12,6 +12,7 @@ that tells the formatters to leave it so.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 LINE_LENGTH = 88
@@ -89,11 +90,28 @@ def call(
     return Bracketed(f"{callee}(", ")", items, explode=explode)
 
 
+def width(text: str) -> int:
+    """Return how many columns ``text`` takes, counted as ruff format counts them.
+
+    East Asian wide and fullwidth characters (CJK, most emoji) take two columns;
+    combining marks and Hangul vowel and final jamo take none.
+    """
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if char.isascii():
+        return 1
+    if unicodedata.category(char) in ("Mn", "Me") or "\u1160" <= char <= "\u11ff":
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def layout(node: Node, indent: int = 0, prefix: str = "", suffix: str = "") -> list[str]:
     """Return the lines of ``node`` placed at ``indent`` after ``prefix``, before ``suffix``."""
     pad = " " * indent
     flat = node.flat()
-    if not node.must_break() and len(pad) + len(prefix) + len(flat) + len(suffix) <= LINE_LENGTH:
+    if not node.must_break() and len(pad) + width(prefix + flat + suffix) <= LINE_LENGTH:
         return [pad + prefix + flat + suffix]
     if isinstance(node, Prefixed):
         return layout(node.value, indent, prefix + node.prefix, suffix)
@@ -105,7 +123,7 @@ def layout(node: Node, indent: int = 0, prefix: str = "", suffix: str = "") -> l
     if not node.must_break():
         body = ", ".join(item.flat() for item in node.items) + ("," if node.one_tuple else "")
         several = len(node.items) > 1
-        if inner + len(body) <= LINE_LENGTH and not (node.is_display and several):
+        if inner + width(body) <= LINE_LENGTH and not (node.is_display and several):
             return [head, " " * inner + body, tail]
         if len(node.items) == 1 and not node.one_tuple:
             return [head, *layout(node.items[0], inner), tail]

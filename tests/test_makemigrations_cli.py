@@ -271,7 +271,8 @@ def test_dry_run_at_verbosity_3_prints_the_file(project):
     assert "class Migration(migrations.Migration):\n    initial = True\n" in source
     assert 'name="Article"' in source
     project.run("makemigrations")
-    assert source.strip() == project.migration_source("pages", "0001_initial").strip()
+    written = project.migration_source("pages", "0001_initial")
+    assert without_header(source).strip() == without_header(written).strip()
 
 
 def test_check_exits_1_with_pending_changes_and_writes_nothing(project):

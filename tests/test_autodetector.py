@@ -797,24 +797,21 @@ def test_foreign_key_retargeted_is_an_alter():
 
 
 @pytest.mark.parametrize(
-    "change",
+    "options",
     [
         "on_delete=models.PROTECT",
-        "db_constraint=False",
-        "to_field='name'",
-        "related_name='articles'",
-        "db_index=False",
+        "on_delete=models.CASCADE, db_constraint=False",
+        "on_delete=models.CASCADE, to_field='name'",
+        "on_delete=models.CASCADE, related_name='articles'",
+        "on_delete=models.CASCADE, db_index=False",
     ],
 )
-def test_foreign_key_option_changes_are_alters(change):
+def test_foreign_key_option_changes_are_alters(options):
     tag = "class Tag(models.Model):\n    name = models.CharField(max_length=20, unique=True)\n"
     before = article("    tag = models.ForeignKey('Tag', on_delete=models.CASCADE)\n") + tag
-    after = article(f"    tag = models.ForeignKey('Tag', on_delete=models.CASCADE, {change})\n")
-    after = after.replace(
-        "on_delete=models.CASCADE, on_delete=models.PROTECT", "on_delete=models.PROTECT"
-    )
+    after = article(f"    tag = models.ForeignKey('Tag', {options})\n") + tag
 
-    operation = only_operation(detect(state(pages=before), state(pages=after + tag)))
+    operation = only_operation(detect(state(pages=before), state(pages=after)))
 
     assert isinstance(operation, ops.AlterField)
 

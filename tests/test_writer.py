@@ -570,21 +570,22 @@ def test_migration_attributes_round_trip(tmp_path):
 # -- Values ------------------------------------------------------------------------------------
 
 
-def written_default(tmp_path: Path, value: Any) -> tuple[str, Any]:
-    """Return the source line of ``value`` as a default, and the value read back."""
+def write_default(tmp_path: Path, value: Any) -> tuple[str, Any]:
+    """Write ``value`` as a field's default; return the file and the value read back."""
     field = models.JSONField(default=value)
     path = write(tmp_path, migration_of([ops.AddField("article", "value", field)]))
-    loaded = load(path).operations[0].field.default
-    line = next(line.strip() for line in path.read_text().splitlines() if "default=" in line)
-    return line, loaded
+    return path.read_text(), load(path).operations[0].field.default
+
+
+def written_default(tmp_path: Path, value: Any) -> tuple[str, Any]:
+    """Return the source line of ``value`` as a default, and the value read back."""
+    source, loaded = write_default(tmp_path, value)
+    return next(line.strip() for line in source.splitlines() if "default=" in line), loaded
 
 
 def written_source(tmp_path: Path, value: Any) -> tuple[str, Any]:
     """Return the file with ``value`` as a default without whitespace, and the value read back."""
-    field = models.JSONField(default=value)
-    path = write(tmp_path, migration_of([ops.AddField("article", "value", field)]))
-    loaded = load(path).operations[0].field.default
-    source = path.read_text()
+    source, loaded = write_default(tmp_path, value)
     imports, _, body = source.partition("class Migration")
     return imports + re.sub(r"\s+", "", body), loaded
 

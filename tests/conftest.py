@@ -17,6 +17,25 @@ sys.dont_write_bytecode = True
 DATABASES = ("sqlite", "postgresql")
 
 
+@pytest.fixture(autouse=True)
+def _forget_project_imports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Undo what loading a test project does to this process: sys.path and its modules.
+
+    Commands run in-process put the project root on sys.path and import its apps;
+    left behind, an app called ``pages`` would shadow the next test's ``pages``.
+    """
+    path = list(sys.path)
+    yield
+    sys.path[:] = path
+    base = str(tmp_path_factory.getbasetemp())
+    for name, module in list(sys.modules.items()):
+        where = getattr(module, "__file__", None) or next(
+            iter(getattr(module, "__path__", ())), None
+        )
+        if where and str(where).startswith(base):
+            del sys.modules[name]
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     with running_server() as url:

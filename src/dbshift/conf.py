@@ -19,6 +19,7 @@ path is relative to the directory holding the settings file.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,7 +88,13 @@ def load_settings(
     path = (path or find_settings_file()).resolve()
     environ = os.environ if environ is None else environ
     table = _read_table(path)
-    apps = tuple(_parse_app(entry, path) for entry in table.get("apps", []))
+    entries = table.get("apps", [])
+    if not isinstance(entries, list):
+        raise ConfigurationError(
+            f"'apps' in {path} must be a list of import paths, such as apps = [\"pages\"]; "
+            f"it is {entries!r}."
+        )
+    apps = tuple(_parse_app(entry, path) for entry in entries)
     _check_unique_labels(apps, path)
     databases = _parse_databases(table, path)
     if environ.get("DATABASE_URL"):
@@ -104,7 +111,7 @@ def normalize_url(url: str, root: Path) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ConfigurationError(
-            f"Database URL {url!r} has no scheme; write it like "
+            f"Database URL {without_password(url)!r} has no scheme; write it like "
             "'sqlite:///db.sqlite3' or 'postgresql://user@host/name'."
         )
     if scheme in ("postgres", "postgresql"):
@@ -112,6 +119,11 @@ def normalize_url(url: str, root: Path) -> str:
     if scheme.split("+")[0] == "sqlite":
         return f"{scheme}://{_absolute_sqlite_path(rest, root)}"
     return url
+
+
+def without_password(url: str) -> str:
+    """Return ``url`` with the password of its ``user:password@`` part replaced by ``***``."""
+    return re.sub(r":[^:/@]*@", ":***@", url, count=1)
 
 
 def _absolute_sqlite_path(rest: str, root: Path) -> str:

@@ -137,7 +137,7 @@ class MigrationLoader:
         except UserCodeError as err:
             raise MigrationLoadError(
                 f"Cannot import migration {config.label}.{name} ({err.location}): "
-                f"{_describe(err.error)}. Fix the file, or delete it if it was never applied."
+                f"{_describe(err.error)}. {_load_hint(err.error)}"
             ) from err.error
         migration_class = getattr(module, "Migration", None)
         if not (isinstance(migration_class, type) and issubclass(migration_class, Migration)):
@@ -288,6 +288,17 @@ class MigrationLoader:
         for key in plan:
             self.graph.node(key).mutate_state(state, preserve=False)
         return state
+
+
+def _load_hint(error: BaseException) -> str:
+    missing = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
+    if missing and missing.split(".")[0] == "django":
+        return (
+            "The file was written for Django, which dbshift does not need: import "
+            "'from dbshift import migrations, models' and write Django's "
+            "django.db.models.deletion.CASCADE (or PROTECT, SET_NULL, ...) as models.CASCADE."
+        )
+    return "Fix the file, or delete it if it was never applied."
 
 
 def _describe(error: BaseException) -> str:

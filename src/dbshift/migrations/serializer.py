@@ -8,6 +8,7 @@ identical when the file is imported. :func:`serialize` returns an expression tre
 
 from __future__ import annotations
 
+import ast
 import datetime
 import decimal
 import enum
@@ -111,8 +112,11 @@ class Serializer:
     # -- Kinds of values ------------------------------------------------------------------
 
     def scalar(self, value: Any) -> Node:
-        if isinstance(value, float) and not math.isfinite(value):
-            return Atom(f'float("{value}")')
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return Atom(f'float("{value}")')
+            # ruff format writes exponents without "+": 1e300, not 1e+300.
+            return Atom(repr(value).replace("e+", "e"))
         return Atom(repr(value))
 
     def string(self, value: str) -> Node:
@@ -130,12 +134,12 @@ class Serializer:
         if value.tzinfo is not None and value.utcoffset() is not None:
             value = value.astimezone(datetime.UTC)
             text = repr(value.replace(tzinfo=None))[:-1] + ", tzinfo=datetime.timezone.utc)"
-            return Atom(text)
-        return Atom(repr(value))
+            return call_from_source(text)
+        return call_from_source(repr(value))
 
     def date_or_time(self, value: Any) -> Node:
         self.imports.add("import datetime")
-        return Atom(repr(value))
+        return call_from_source(repr(value))
 
     def uuid_(self, value: uuid.UUID) -> Node:
         self.imports.add("import uuid")
@@ -148,7 +152,8 @@ class Serializer:
             return self.serialize(value.value)
         cls = type(value)
         name = self.reference(cls, f"enum {cls.__qualname__}").flat()
-        return Atom(f"{name}[{quote_string(value.name)}]")
+        # A subscript, which the layout may split like a call: Size[\n    "SMALL"\n].
+        return Bracketed(f"{name}[", "]", [Atom(quote_string(value.name))])
 
     def sequence(self, value: list[Any] | tuple[Any, ...]) -> Node:
         items = [self.serialize(item) for item in value]
@@ -184,7 +189,7 @@ class Serializer:
         return call("functools.partial", args, kwargs)
 
     def range_(self, value: range) -> Node:
-        return Atom(repr(value))
+        return call_from_source(repr(value))
 
     def pattern(self, value: re.Pattern[Any]) -> Node:
         self.imports.add("import re")
@@ -228,6 +233,26 @@ def serialize(value: Any) -> Serialized:
     serializer = Serializer()
     node = serializer.serialize(value)
     return Serialized(node, serializer.imports)
+
+
+def call_from_source(text: str) -> Node:
+    """Return the call written as ``text`` (a ``repr``) as a node the layout can split."""
+    expression = ast.parse(text, mode="eval").body
+    return _node_of(expression, text)
+
+
+def _node_of(expression: ast.expr, text: str) -> Node:
+    segment = ast.get_source_segment(text, expression)
+    assert segment is not None
+    if not isinstance(expression, ast.Call):
+        return Atom(segment)
+    callee = ast.get_source_segment(text, expression.func)
+    assert callee is not None
+    return call(
+        callee,
+        [_node_of(arg, text) for arg in expression.args],
+        [(str(keyword.arg), _node_of(keyword.value, text)) for keyword in expression.keywords],
+    )
 
 
 def quote_string(value: str, bytes_literal: bool = False) -> str:

@@ -3,14 +3,16 @@
 Migration files must come out of dbshift already formatted, so that running
 ``ruff format`` (or black) over a project leaves them unchanged. The layout rule
 for a bracketed expression that does not fit in 88 columns is the one both
-formatters use: first the contents on one indented line; failing that, one item
-per line with a trailing comma; a lone item is laid out on its own. A node marked
-``explode`` always takes one item per line, and keeps the trailing comma that tells
-the formatters to leave it so.
+formatters use: the arguments of a call go on one indented line if they fit there;
+otherwise, and always for a list, tuple, set or dict display of several items, one
+item per line with a trailing comma; a lone item is laid out on its own. A node
+marked ``explode`` always takes one item per line, and keeps the trailing comma
+that tells the formatters to leave it so.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 LINE_LENGTH = 88
@@ -56,6 +58,11 @@ class Bracketed(Node):
     def must_break(self) -> bool:
         return (self.explode and bool(self.items)) or any(item.must_break() for item in self.items)
 
+    @property
+    def is_display(self) -> bool:
+        """Return whether this is a list, tuple, set or dict display rather than a call."""
+        return self.opening in ("(", "[", "{")
+
 
 @dataclass
 class Prefixed(Node):
@@ -83,11 +90,28 @@ def call(
     return Bracketed(f"{callee}(", ")", items, explode=explode)
 
 
+def width(text: str) -> int:
+    """Return how many columns ``text`` takes, counted as ruff format counts them.
+
+    East Asian wide and fullwidth characters (CJK, most emoji) take two columns;
+    combining marks and Hangul vowel and final jamo take none.
+    """
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if char.isascii():
+        return 1
+    if unicodedata.category(char) in ("Mn", "Me") or "\u1160" <= char <= "\u11ff":
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def layout(node: Node, indent: int = 0, prefix: str = "", suffix: str = "") -> list[str]:
     """Return the lines of ``node`` placed at ``indent`` after ``prefix``, before ``suffix``."""
     pad = " " * indent
     flat = node.flat()
-    if not node.must_break() and len(pad) + len(prefix) + len(flat) + len(suffix) <= LINE_LENGTH:
+    if not node.must_break() and len(pad) + width(prefix + flat + suffix) <= LINE_LENGTH:
         return [pad + prefix + flat + suffix]
     if isinstance(node, Prefixed):
         return layout(node.value, indent, prefix + node.prefix, suffix)
@@ -98,7 +122,8 @@ def layout(node: Node, indent: int = 0, prefix: str = "", suffix: str = "") -> l
     tail = pad + node.closing + suffix
     if not node.must_break():
         body = ", ".join(item.flat() for item in node.items) + ("," if node.one_tuple else "")
-        if inner + len(body) <= LINE_LENGTH:
+        several = len(node.items) > 1
+        if inner + width(body) <= LINE_LENGTH and not (node.is_display and several):
             return [head, " " * inner + body, tail]
         if len(node.items) == 1 and not node.one_tuple:
             return [head, *layout(node.items[0], inner), tail]

@@ -59,7 +59,8 @@ class MigrationWriter:
             imports.add("from dbshift import migrations, models")
         else:
             imports.add("from dbshift import migrations")
-        return sorted(imports, key=lambda line: (line.split()[1], line.startswith("from")))
+        # As Django sorts them: plain imports first, then from-imports, each by module.
+        return sorted(imports, key=lambda line: (line.startswith("from "), line.split()[1]))
 
     def _class_body(self) -> list[str]:
         migration = self.migration

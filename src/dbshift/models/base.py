@@ -119,7 +119,9 @@ class ModelBase(type):
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
 
         meta_attrs = _read_meta(cls, declared_meta, model_parents)
-        app_label = meta_attrs.get("app_label") or _app_label_for(cls)
+        app_label = meta_attrs.get("app_label") or _app_label_for(
+            cls, required=not meta_attrs.get("abstract", False)
+        )
         interpolated = _interpolate_meta(meta_attrs, app_label, name.lower())
         meta = Options(name, app_label, interpolated)
         cls._meta = meta  # type: ignore[attr-defined]
@@ -188,10 +190,16 @@ def _interpolate_meta(attrs: dict[str, Any], app_label: str, class_name: str) ->
     return result
 
 
-def _app_label_for(cls: type) -> str:
+def _app_label_for(cls: type, required: bool) -> str:
+    """Return the app label of ``cls``; an abstract model may live outside any app."""
     from dbshift.apps import app_label_for_module
 
-    return app_label_for_module(cls.__module__, cls.__name__)
+    try:
+        return app_label_for_module(cls.__module__, cls.__name__)
+    except ModelDefinitionError:
+        if required:
+            raise
+        return ""
 
 
 def _inherited_fields(parents: Iterable[type], cls: type) -> dict[str, Field]:

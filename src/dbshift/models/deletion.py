@@ -66,3 +66,23 @@ def SET(value: Any) -> SetValue:
 RULES = {
     rule.name: rule for rule in (CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING)
 }
+
+
+def as_rule(value: Any) -> Any:
+    """Return the dbshift rule for ``value``, which may be one of Django's.
+
+    A migration file written by Django names its rules
+    ``django.db.models.deletion.CASCADE``; with Django installed that is Django's
+    function, which stands for the dbshift rule of the same name. Anything else
+    is returned unchanged, for ``ForeignKey.check`` to judge.
+    """
+    if isinstance(value, OnDelete) or not callable(value):
+        return value
+    deconstruct = getattr(value, "deconstruct", None)
+    if callable(deconstruct):
+        path, args, _kwargs = deconstruct()
+        if path == "django.db.models.SET" and len(args) == 1:
+            return SET(args[0])
+    if getattr(value, "__module__", None) == "django.db.models.deletion":
+        return RULES.get(getattr(value, "__name__", ""), value)
+    return value

@@ -151,9 +151,23 @@ class Index(_Declaration):
         return Index(**kwargs)
 
     def set_name_with_model(self, table: str, columns: Sequence[str]) -> None:
-        """Give an unnamed index a short, deterministic name from its table and columns."""
-        digest = hashlib.sha256("\0".join([table, *columns, *self.orders]).encode()).hexdigest()[:6]
-        self.name = f"{table[:11]}_{columns[0][:7]}_{digest}_idx"
+        """Give an unnamed index the name Django gives it.
+
+        Migration files written by Django name such indexes this way, so the same
+        models.py must produce the same names here: 11 characters of the table, 7
+        of the first column, and 6 hex digits of the MD5 of the table, the columns
+        (``-column`` when descending) and the suffix ``idx``, all run together.
+        """
+        ordered = [
+            ("-" if order == "DESC" else "") + column
+            for column, order in zip(columns, self.orders, strict=True)
+        ]
+        digest = hashlib.md5(
+            "".join([table, *ordered, "idx"]).encode(), usedforsecurity=False
+        ).hexdigest()[:6]
+        name = f"{table[:11]}_{columns[0][:7]}_{digest}_idx"
+        # An identifier may not start with a digit or an underscore; Django uses "D".
+        self.name = "D" + name[1:] if name[0] == "_" or name[0].isdigit() else name
 
 
 class BaseConstraint(_Declaration):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dbshift.exceptions import ModelDefinitionError
-from dbshift.models.deletion import SET_NULL, OnDelete
+from dbshift.models.deletion import SET_NULL, OnDelete, as_rule
 from dbshift.models.fields import NOT_PROVIDED, Field
 
 RECURSIVE_RELATIONSHIP = "self"
@@ -98,6 +98,10 @@ class ForeignKey(RelatedField):
     }
     positional = ("on_delete",)
     empty_strings_allowed = False
+
+    def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(to, *args, **kwargs)
+        self.on_delete = as_rule(self.on_delete)
 
     def check(self, model_label: str, name: str) -> None:
         super().check(model_label, name)

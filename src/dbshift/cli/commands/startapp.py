@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
-    target = start_app(args.name, args.directory or context.cwd)
+    # A relative directory is relative to the command's working directory.
+    target = start_app(args.name, context.cwd / (args.directory or "."))
     context.write(f"Created app '{args.name}' in {context.relative(target)}")
     context.write(f'Add it to the settings to use it: apps = [..., "{args.name}"]')
     return 0

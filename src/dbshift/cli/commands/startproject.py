@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
-    target = start_project(args.name, args.directory or context.cwd)
+    # A relative directory is relative to the command's working directory.
+    target = start_project(args.name, context.cwd / (args.directory or "."))
     context.write(f"Created project '{args.name}' in {context.relative(target)}")
     return 0

@@ -27,6 +27,14 @@ def detect_renamed_fields(diff: Diff) -> None:
                 if not _may_be_renamed(old, old_name, field, name):
                     continue
                 if diff.questioner.ask_rename_field(new.name_lower, old_name, name, field):
+                    if field_signature(old.fields[old_name]) != field_signature(field):
+                        # The new field pins the old column with db_column: set that
+                        # first, so that the rename leaves the column where it is.
+                        diff.emit(
+                            new.app_label,
+                            AlterField(new.name_lower, old_name, field),
+                            apply=True,
+                        )
                     diff.emit(
                         new.app_label,
                         RenameField(new.name_lower, old_name, name),

@@ -91,7 +91,7 @@ def detect_removed_unique_together(diff: Diff) -> None:
     for old, new in diff.kept():
         kept = old.unique_together & new.unique_together
         if kept != old.unique_together:
-            diff.emit(new.app_label, AlterUniqueTogether(new.name, kept))
+            diff.emit(new.app_label, AlterUniqueTogether(new.name_lower, kept))
 
 
 def detect_added_unique_together(diff: Diff) -> None:
@@ -102,7 +102,7 @@ def detect_added_unique_together(diff: Diff) -> None:
             fields = {name for group in new.unique_together for name in group}
             diff.emit(
                 new.app_label,
-                AlterUniqueTogether(new.name, new.unique_together),
+                AlterUniqueTogether(new.name_lower, new.unique_together),
                 _field_requirements(new, fields),
             )
 

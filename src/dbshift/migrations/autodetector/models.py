@@ -21,10 +21,12 @@ from dbshift.migrations.operations import (
     AlterUniqueTogether,
     CreateModel,
     DeleteModel,
+    RemoveField,
     RenameModel,
 )
 from dbshift.migrations.operations.models import ALTER_OPTION_KEYS
 from dbshift.migrations.state import ModelState
+from dbshift.models.related import split_label
 
 #: Options set by operations of their own, or that never reach the database.
 SEPARATE_OPTIONS = ("indexes", "constraints", "unique_together")
@@ -115,7 +117,7 @@ def _emit_deferred(diff: Diff, state: ModelState, rest: dict[str, Any]) -> None:
     if rest.get("unique_together"):
         diff.emit(
             state.app_label,
-            AlterUniqueTogether(state.name, rest["unique_together"]),
+            AlterUniqueTogether(state.name_lower, rest["unique_together"]),
             every_field,
         )
     for index in rest.get("indexes", []):
@@ -125,11 +127,27 @@ def _emit_deferred(diff: Diff, state: ModelState, rest: dict[str, Any]) -> None:
 
 
 def detect_deleted_models(diff: Diff) -> None:
-    """Delete removed models, after the relations that point at them are gone."""
+    """Delete removed models, after the relations that point at them are gone.
+
+    A deleted model's relations to deleted models of other apps are removed first,
+    on their own: the apps' deletions can then go in any order (models of several
+    apps may point at each other in a ring), and no table is dropped while a
+    relation still points at it.
+    """
     deleted = diff.deleted()
     deleted_labels = {state.label_lower for state in deleted}
+    cut: set[Requirement] = set()
     for state in deleted:
-        requires = set()
+        for name, field in state.fields.items():
+            if any(
+                label in deleted_labels and split_label(label)[0] != state.app_label
+                for label in related_labels(field)
+            ):
+                gone = Requirement(state.app_label, state.name_lower, name, exists=False)
+                diff.emit(state.app_label, RemoveField(state.name_lower, name), provides={gone})
+                cut.add(gone)
+    for state in deleted:
+        requires = {item for item in cut if (item.app_label, item.model) == state.key}
         for other in diff.old.models.values():
             for name, field in other.fields.items():
                 if (
@@ -137,7 +155,7 @@ def detect_deleted_models(diff: Diff) -> None:
                     or state.label_lower not in related_labels(field)
                 ):
                     continue
-                if other.label_lower in deleted_labels:
+                if other.label_lower in deleted_labels and other.app_label == state.app_label:
                     # Drop models that point here first, unless they point at each other.
                     if not any(
                         other.label_lower in related_labels(f) for f in state.fields.values()
@@ -157,12 +175,12 @@ def detect_table_options(diff: Diff) -> None:
     """Find changed table names, table comments and ``managed`` flags."""
     for old, new in diff.kept():
         if old.db_table != new.db_table:
-            diff.emit(new.app_label, AlterModelTable(new.name, new.options.get("db_table")))
+            diff.emit(new.app_label, AlterModelTable(new.name_lower, new.options.get("db_table")))
         if old.options.get("db_table_comment") != new.options.get("db_table_comment"):
             diff.emit(
                 new.app_label,
-                AlterModelTableComment(new.name, new.options.get("db_table_comment")),
+                AlterModelTableComment(new.name_lower, new.options.get("db_table_comment")),
             )
         if old.options.get("managed", True) != new.options.get("managed", True):
             options = {key: new.options[key] for key in ALTER_OPTION_KEYS if key in new.options}
-            diff.emit(new.app_label, AlterModelOptions(new.name, options))
+            diff.emit(new.app_label, AlterModelOptions(new.name_lower, options))

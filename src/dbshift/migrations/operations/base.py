@@ -40,6 +40,9 @@ class Operation:
     #: Whether a squash may drop this operation.
     elidable = False
     category = OperationCategory.MIXED
+    #: The old and new name of a model this operation renames; an operation that
+    #: refers to either may not move past it.
+    renamed_model_names: tuple[str, ...] = ()
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
         """Return the class name and the keyword arguments that rebuild this operation."""
@@ -89,6 +92,10 @@ class Operation:
     def references_field(self, model_name: str, name: str, app_label: str) -> bool:
         """Return whether the operation may touch field ``name`` of ``model_name``."""
         return self.references_model(model_name, app_label)
+
+    def refers_to_renamed_model(self, operation: Operation, app_label: str) -> bool:
+        """Return whether ``operation`` renames a model that this operation refers to."""
+        return any(self.references_model(name, app_label) for name in operation.renamed_model_names)
 
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
         """Return the operations that replace this one followed by ``operation``.

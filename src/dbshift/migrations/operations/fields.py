@@ -70,8 +70,9 @@ class FieldOperation(Operation):
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
         if isinstance(operation, DeleteModel) and operation.name_lower == self.model_name_lower:
             return [operation]
-        return super().reduce(operation, app_label) or not operation.references_field(
-            self.model_name, self.name, app_label
+        return super().reduce(operation, app_label) or not (
+            operation.references_field(self.model_name, self.name, app_label)
+            or self.refers_to_renamed_model(operation, app_label)
         )
 
 
@@ -277,7 +278,9 @@ class AlterField(FieldOperation):
         if self.is_same_field_operation(operation) and self.preserve_default:
             if isinstance(operation, RemoveField | AlterField):
                 return [operation]
-            if isinstance(operation, RenameField):
+            if isinstance(operation, RenameField) and self.field.db_column is None:
+                # With a db_column the column stays put through the rename; moving
+                # the alter after it would rename the column and then rename it back.
                 return [
                     operation,
                     AlterField(self.model_name, operation.new_name, self.field),

@@ -56,8 +56,9 @@ class ModelOperation(Operation):
         return name.lower() == self.name_lower
 
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
-        return super().reduce(operation, app_label) or not operation.references_model(
-            self.name, app_label
+        return super().reduce(operation, app_label) or not (
+            operation.references_model(self.name, app_label)
+            or self.refers_to_renamed_model(operation, app_label)
         )
 
 
@@ -163,7 +164,8 @@ class CreateModel(ModelOperation):
         if isinstance(operation, DeleteModel) and operation.name_lower == self.name_lower:
             return [] if not self.options.get("proxy") else False
         if isinstance(operation, RenameModel) and operation.old_name_lower == self.name_lower:
-            return [self._replace(name=operation.new_name)]
+            # Through the state, so that relations of the model to itself follow it.
+            return self._absorb(operation, app_label)
         if _targets_model(operation, self.name_lower) and not isinstance(
             operation, DeleteModel | RenameModel
         ):
@@ -178,12 +180,8 @@ class CreateModel(ModelOperation):
             operation.state_forwards(app_label, state)
         except BadMigrationError:
             return False
-        return [CreateModel.from_state(state.get_model(app_label, self.name))]
-
-    def _replace(self, **changes: Any) -> CreateModel:
-        _name, kwargs = self.deconstruct()
-        kwargs.update(changes)
-        return CreateModel(**kwargs)
+        (model,) = state.models.values()
+        return [CreateModel.from_state(model)]
 
 
 def _targets_model(operation: Operation, name_lower: str) -> bool:
@@ -296,6 +294,10 @@ class RenameModel(ModelOperation):
     def migration_name_fragment(self) -> str:
         return f"rename_{self.old_name_lower}_{self.new_name_lower}"
 
+    @property
+    def renamed_model_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.old_name, self.new_name)
+
     def references_model(self, name: str, app_label: str) -> bool:
         return name.lower() in (self.old_name_lower, self.new_name_lower)
 
@@ -304,8 +306,9 @@ class RenameModel(ModelOperation):
             if self.old_name_lower == operation.new_name_lower:
                 return []
             return [RenameModel(self.old_name, operation.new_name)]
-        return Operation.reduce(self, operation, app_label) or not operation.references_model(
-            self.new_name, app_label
+        return Operation.reduce(self, operation, app_label) or not (
+            operation.references_model(self.old_name, app_label)
+            or operation.references_model(self.new_name, app_label)
         )
 
 

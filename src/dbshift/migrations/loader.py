@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from dbshift.apps import AppConfig, Apps
+from dbshift.apps import AppConfig, Apps, loading
 from dbshift.exceptions import (
     AmbiguityError,
     BadMigrationError,
@@ -133,7 +133,10 @@ class MigrationLoader:
     def _load_file(self, config: AppConfig, name: str, path: Path) -> Migration:
         module_name = f"{config.migrations_module}.{name}"
         try:
-            module = import_user_module(module_name)
+            # A migration may import an app's models (a callable default, say); under
+            # the registry those models register with their app as they are defined.
+            with loading(self.apps):
+                module = import_user_module(module_name)
         except UserCodeError as err:
             raise MigrationLoadError(
                 f"Cannot import migration {config.label}.{name} ({err.location}): "

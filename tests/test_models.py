@@ -449,3 +449,24 @@ def test_concrete_model_outside_any_app_is_refused(project):
 
     assert result.code == 1
     assert "Model Stamped in module common.base is not inside an installed app" in result.stderr
+
+
+def test_a_proxy_model_is_refused_with_its_own_message(project):
+    project.models(
+        "pages",
+        """
+        class Article(models.Model):
+            title = models.CharField(max_length=10)
+
+
+        class Draft(Article):
+            class Meta:
+                proxy = True
+        """,
+    )
+
+    result = project.run("makemigrations")
+
+    assert result.code == 1
+    assert "Model Draft: proxy models are not supported" in result.stderr
+    assert "multi-table" not in result.stderr

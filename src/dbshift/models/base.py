@@ -119,6 +119,11 @@ class ModelBase(type):
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
 
         meta_attrs = _read_meta(cls, declared_meta, model_parents)
+        if meta_attrs.get("proxy"):
+            raise ModelDefinitionError(
+                f"Model {name}: proxy models are not supported; a proxy has no table of its "
+                "own, so declare it in your code without subclassing models.Model."
+            )
         app_label = meta_attrs.get("app_label") or _app_label_for(
             cls, required=not meta_attrs.get("abstract", False)
         )

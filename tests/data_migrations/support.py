@@ -11,13 +11,18 @@ from tests.backends.support import Harness
 
 
 def in_migration(h: Harness, code: Callable[[HistoricalApps], Any]) -> Any:
-    """Run ``code(apps)`` in a RunPython migration on ``h``; return what it returned."""
+    """Run ``code(apps)`` in a RunPython migration on ``h``; return what it returned.
+
+    The migration is not kept in ``h``'s history: ``h.unmigrate()`` undoes the
+    migration before it.
+    """
     results = []
 
     def run(apps: HistoricalApps, schema_editor: Any) -> None:
         results.append(code(apps))
 
     h.migrate(migrations.RunPython(run))
+    h.history.pop()
     return results[0]
 
 

@@ -215,7 +215,9 @@ class RunPython(Operation):
 
     @staticmethod
     def noop(apps: Any, schema_editor: Any) -> None:
-        """Do nothing; use as ``reverse_code`` to make a RunPython reversible."""
+        # Use as ``reverse_code`` (or ``code``) for a step that needs nothing done. No
+        # docstring: ``migrate --plan`` shows a function's docstring as what it does.
+        return None
 
 
 def _check_sql(what: str, sql: Any) -> None:

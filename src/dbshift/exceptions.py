@@ -88,6 +88,10 @@ class ObjectDoesNotExist(DbShiftError, LookupError):
     """
 
 
+class RestrictedError(DbShiftError, RuntimeError):
+    """A data migration deletes rows that PROTECT or RESTRICT keys still point at."""
+
+
 class MultipleObjectsReturned(DbShiftError, LookupError):
     """A query of a data migration found several rows where it needed one.
 

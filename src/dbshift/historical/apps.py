@@ -26,6 +26,7 @@ from dbshift.historical.model import HistoricalModel
 from dbshift.historical.options import HistoricalOptions
 from dbshift.historical.related import ForwardRelation
 from dbshift.migrations.state import ModelKey, ModelState, ProjectState
+from dbshift.models.related import ManyToManyField
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
@@ -74,9 +75,17 @@ class HistoricalApps:
             )
         return model
 
+    def join_table(self, model: ModelState, name: str, field: ManyToManyField) -> sa.Table:
+        """Return the automatic join table of many-to-many field ``model.name``."""
+        join = self.editor.builder.join_model(self.state, model, name, field)
+        table = self.metadata.tables.get(self.editor.builder.table_name(join))
+        return table if table is not None else self._table(join)
+
+    def _table(self, model: ModelState) -> sa.Table:
+        return model_table(self.editor.builder, self.state, model, self.metadata)
+
     def _render(self, model: ModelState) -> type[HistoricalModel]:
-        table = model_table(self.editor.builder, self.state, model, self.metadata)
-        return render_model(HistoricalOptions(self, model, table))
+        return render_model(HistoricalOptions(self, model, self._table(model)))
 
     def __repr__(self) -> str:
         return f"<HistoricalApps of {self.state!r}>"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 
 from dbshift.historical import persistence
+from dbshift.historical.deletion import delete_rows
 from dbshift.historical.options import PK
 from dbshift.historical.sql import Query, QueryCompiler
 from dbshift.models.query import Q
@@ -276,15 +277,17 @@ class QuerySet:
     def delete(self) -> tuple[int, dict[str, int]]:
         """Delete the rows of the queryset; return the count, as Django does.
 
-        Rows pointing at them follow their foreign keys' ``on_delete`` rules, which
-        dbshift writes into the database (``ON DELETE CASCADE`` and so on).
+        Rows pointing at them follow their foreign keys' ``on_delete`` rules, on
+        both databases (see :mod:`dbshift.historical.deletion`); the count is of
+        this model's rows.
         """
         self._refuse_if_sliced("delete")
         if self.query.empty:
             return 0, {}
         self._result_cache = None
-        deleted = self.connection.execute(self.compiler.delete(self.query)).rowcount
-        return deleted, {self.compiler.meta.label: deleted} if deleted else {}
+        meta = self.compiler.meta
+        deleted = delete_rows(meta, self.compiler.condition(self.query))
+        return deleted, {meta.label: deleted} if deleted else {}
 
     def bulk_create(
         self, objs: Iterable[HistoricalModel], batch_size: int | None = None

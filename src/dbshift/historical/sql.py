@@ -131,8 +131,3 @@ class QueryCompiler:
         statement = sa.update(self.table).values(assignments)
         where = self.condition(query)
         return statement if where is None else statement.where(where)
-
-    def delete(self, query: Query) -> sa.Delete:
-        statement = sa.delete(self.table)
-        where = self.condition(query)
-        return statement if where is None else statement.where(where)

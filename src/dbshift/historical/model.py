@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dbshift.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
+from dbshift.exceptions import BadMigrationError, MultipleObjectsReturned, ObjectDoesNotExist
 from dbshift.historical import persistence
 from dbshift.historical.defaults import initial_value
 
@@ -75,8 +75,9 @@ class HistoricalModel:
     def delete(self) -> tuple[int, dict[str, int]]:
         """Delete this object's row; the object keeps its values but loses its key."""
         if self.pk is None:
-            raise ValueError(
-                f"{self._meta.object_name} object can't be deleted because its primary key is None."
+            raise BadMigrationError(
+                f"Cannot delete this {self._meta.object_name} object: its primary key is None "
+                "(it was never saved, or is deleted already)."
             )
         deleted = type(self).objects.filter(pk=self.pk).delete()
         self.pk = None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
+from dbshift.exceptions import BadMigrationError
 from dbshift.historical.defaults import DB_DEFAULT, stamp_dates
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ DEFAULT_BATCH_SIZE = 1000
 def batches(items: Iterable[T], size: int | None) -> Iterator[list[T]]:
     """Yield lists of at most ``size`` items, taking them from ``items`` as needed."""
     if size is not None and size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, not {size!r}.")
+        raise BadMigrationError(f"batch_size must be a positive integer, not {size!r}.")
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size or DEFAULT_BATCH_SIZE)):
         yield batch
@@ -47,7 +48,10 @@ def save(
     """Write ``instance``'s row; see :meth:`HistoricalModel.save`."""
     meta = instance._meta
     if force_insert and (force_update or update_fields is not None):
-        raise ValueError("Cannot force both insert and updating in model saving.")
+        raise BadMigrationError(
+            "save() cannot force both an insert and an update; pass force_insert or "
+            "force_update (or update_fields), not both."
+        )
     if update_fields is not None:
         names = [meta.resolve(name)[0] for name in update_fields]
         if not names:
@@ -207,10 +211,16 @@ def bulk_update(
 
 def _bulk_update_fields(meta: HistoricalOptions, fields: Sequence[str]) -> list[str]:
     if isinstance(fields, str) or not fields:
-        raise ValueError("bulk_update() needs a list of field names to update.")
+        raise BadMigrationError(
+            f"bulk_update() of {meta.object_name} needs a list of field names to update, "
+            f"not {fields!r}."
+        )
     names = [meta.resolve(name)[0] for name in fields]
     if meta.pk_name in names:
-        raise ValueError("bulk_update() cannot be used with primary key fields.")
+        raise BadMigrationError(
+            f"bulk_update() cannot be used with primary key fields ({meta.pk_name} of "
+            f"{meta.object_name}); create new rows and delete the old ones instead."
+        )
     return names
 
 
@@ -223,7 +233,10 @@ def _update_parameters(
             "model or of another point of the history."
         )
     if instance.pk is None:
-        raise ValueError("All bulk_update() objects must have a primary key set.")
+        raise BadMigrationError(
+            f"All bulk_update() objects must have a primary key set; {instance!r} has none "
+            "(save it, or bulk_create it, first)."
+        )
     values = {name: instance.__dict__[meta.attnames[name]] for name in names}
     _refuse_db_defaults(meta, values)
     parameters = {f"value_{index}_": values[name] for index, name in enumerate(names)}
@@ -234,7 +247,7 @@ def _update_parameters(
 def _refuse_db_defaults(meta: HistoricalOptions, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if value is DB_DEFAULT:
-            raise ValueError(
+            raise BadMigrationError(
                 f"{meta.object_name}.{name} holds DB_DEFAULT, which only an INSERT can "
                 "write; set a value, or refresh the object from the database first."
             )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
+from dbshift.exceptions import BadMigrationError
 from dbshift.historical import persistence
 from dbshift.historical.deletion import delete_rows
 from dbshift.historical.options import PK
@@ -112,7 +113,7 @@ class QuerySet:
     def __getitem__(self, key: int | slice) -> Any:
         if isinstance(key, slice):
             if key.step not in (None, 1):
-                raise ValueError("Querysets support slices without a step only.")
+                raise BadMigrationError("Querysets support slices without a step only.")
             if self._result_cache is not None:
                 return self._result_cache[key]
             return self._chain(**_limits(self.query.sliced_to(key.start, key.stop)))
@@ -156,7 +157,9 @@ class QuerySet:
         the ones being read, or read into batches first.
         """
         if chunk_size is not None and chunk_size <= 0:
-            raise ValueError(f"chunk_size must be a positive integer, not {chunk_size!r}.")
+            raise BadMigrationError(
+                f"iterator() chunk_size must be a positive integer, not {chunk_size!r}."
+            )
         return self._rows(chunk_size or DEFAULT_CHUNK_SIZE)
 
     def _rows(self, chunk_size: int | None) -> Iterator[Any]:

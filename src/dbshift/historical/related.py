@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dbshift.exceptions import BadMigrationError
+
 if TYPE_CHECKING:
     from dbshift.historical.model import HistoricalModel
 
@@ -51,7 +53,7 @@ class ForwardRelation:
             return
         target = self.target(type(instance))
         if not isinstance(value, target):
-            raise ValueError(
+            raise BadMigrationError(
                 f'Cannot assign "{value!r}": "{instance._meta.object_name}.{self.name}" must be '
                 f'a "{target._meta.object_name}" instance from this point of the history; to '
                 f"set the key itself, assign {self.attname}."

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from dbshift.backends.expressions import condition
+from dbshift.exceptions import BadMigrationError
 from dbshift.historical.model import HistoricalModel
 from dbshift.models.query import F, Q
 
@@ -45,7 +46,9 @@ class Query:
     def sliced_to(self, start: int | None, stop: int | None) -> Query:
         """Return this query limited to rows ``start:stop`` of its own result."""
         if (start is not None and start < 0) or (stop is not None and stop < 0):
-            raise ValueError("Negative indexing is not supported on querysets.")
+            raise BadMigrationError(
+                "Negative indexing is not supported on querysets; reverse the order instead."
+            )
         low = self.low + (start or 0)
         high = self.high
         if stop is not None:

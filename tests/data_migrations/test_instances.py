@@ -175,6 +175,24 @@ def test_class_api(blog: Harness) -> None:
     )
 
 
+def test_models_are_rendered_one_at_a_time_and_kept(blog: Harness) -> None:
+    def code(apps: Any) -> Any:
+        untouched = set(apps.metadata.tables)
+        Article = apps.get_model("pages", "Article")
+        alone = set(apps.metadata.tables)
+        article = Article.objects.get(pk=1)
+        before_following_the_key = set(apps.metadata.tables)
+        article.author  # noqa: B018
+        return untouched, alone, before_following_the_key, set(apps.metadata.tables)
+
+    assert in_migration(blog, code) == (
+        set(),
+        {"pages_article"},
+        {"pages_article"},
+        {"pages_article", "pages_author"},
+    )
+
+
 def test_unknown_model(h: Harness) -> None:
     create_blog(h)
 

@@ -227,9 +227,10 @@ def test_custom_keys_and_columns(h: Harness) -> None:
         Country.objects.bulk_create([Country(code="FR", name="France"), Country("DE", "Germany")])
         paris = City.objects.create(country=Country.objects.get(name="France"))
         paris.save()
+        City(None, "DE").save()
         return (
             paris.country_id,
-            City.objects.get().country.name,
+            City.objects.get(pk=paris.pk).country.name,
             list(Country.objects.order_by("-pk").values_list("pk", "name")),
         )
 
@@ -238,4 +239,4 @@ def test_custom_keys_and_columns(h: Harness) -> None:
         ("DE", "Germany"),
         ("FR", "France"),
     ]
-    assert h.rows("pages_city", "cc") == [("FR",)]
+    assert h.rows("pages_city", "cc") == [("FR",), ("DE",)]

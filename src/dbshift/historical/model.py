@@ -31,7 +31,11 @@ class HistoricalModel:
         meta = self._meta
         if len(args) > len(meta.concrete):
             raise TypeError(f"{meta.object_name}() takes at most {len(meta.concrete)} values.")
-        kwargs.update(zip(meta.concrete, args, strict=False))
+        # Values given by position are column values, in column order (as in Django).
+        for attname, value in zip(meta.attnames.values(), args, strict=False):
+            if attname in kwargs:
+                raise TypeError(f"{meta.object_name}() got {attname!r} twice.")
+            kwargs[attname] = value
         if "pk" in kwargs:
             kwargs[meta.pk_attname] = kwargs.pop("pk")
         for name, field in meta.concrete.items():

@@ -52,6 +52,10 @@ class QuerySet:
         query = dataclasses.replace(self.query, **changes)
         return type(self)(self.model, query, self.shape, self.names)
 
+    def _sliced(self, start: int | None, stop: int | None) -> QuerySet:
+        query = self.query.sliced_to(start, stop)
+        return type(self)(self.model, query, self.shape, self.names)
+
     def _reshaped(self, shape: Shape, names: tuple[str, ...]) -> QuerySet:
         return type(self)(self.model, self.query, shape, names)
 
@@ -116,12 +120,12 @@ class QuerySet:
                 raise BadMigrationError("Querysets support slices without a step only.")
             if self._result_cache is not None:
                 return self._result_cache[key]
-            return self._chain(**_limits(self.query.sliced_to(key.start, key.stop)))
+            return self._sliced(key.start, key.stop)
         if not isinstance(key, int):
             raise TypeError(f"Queryset indices must be integers or slices, not {key!r}.")
         if self._result_cache is not None:
             return self._result_cache[key]
-        rows = list(self._chain(**_limits(self.query.sliced_to(key, key + 1))))
+        rows = list(self._sliced(key, key + 1))
         if not rows:
             raise IndexError(f"{self.model._meta.object_name} queryset index out of range.")
         return rows[0]
@@ -196,7 +200,7 @@ class QuerySet:
     def get(self, *args: Q, **kwargs: Any) -> Any:
         """Return the one row that meets the lookups; raise if there is none or several."""
         queryset = self.filter(*args, **kwargs) if args or kwargs else self
-        rows = list(queryset._chain(**_limits(queryset.query.sliced_to(0, 2))))
+        rows = list(queryset._sliced(0, 2))
         meta = self.compiler.meta
         if not rows:
             raise self.model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
@@ -298,9 +302,10 @@ class QuerySet:
         """Insert ``objs`` in batches of ``batch_size`` rows.
 
         A list or tuple gets the keys the database chose and is returned as a list,
-        as Django does. Any other iterable (a generator) is consumed a batch at a time
-        and its objects are neither kept nor given their keys, so that loading any
-        number of rows takes bounded memory, in multi-row statements; it returns None.
+        as Django does. Any other iterable (a generator) is consumed a batch at a time,
+        and its objects are neither kept nor given their keys (which would take a
+        RETURNING per row on SQLite), so that loading any number of rows takes bounded
+        memory; it returns None.
         """
         meta = self.compiler.meta
         if isinstance(objs, Sequence):
@@ -318,7 +323,3 @@ class QuerySet:
 
 def _reversed(name: str) -> str:
     return name[1:] if name.startswith("-") else f"-{name}"
-
-
-def _limits(query: Query) -> dict[str, Any]:
-    return {"low": query.low, "high": query.high}

@@ -77,6 +77,28 @@ class MigrationFailedError(DbShiftError, RuntimeError):
     """An operation failed while a migration ran; the migration was rolled back."""
 
 
+class ModelNotFoundError(DbShiftError, LookupError):
+    """A data migration asks for a model that does not exist at its point of the history."""
+
+
+class ObjectDoesNotExist(DbShiftError, LookupError):
+    """A query of a data migration found no row where it needed one.
+
+    Each historical model has its own subclass, ``Model.DoesNotExist``.
+    """
+
+
+class RestrictedError(DbShiftError, RuntimeError):
+    """A data migration deletes rows that PROTECT or RESTRICT keys still point at."""
+
+
+class MultipleObjectsReturned(DbShiftError, LookupError):
+    """A query of a data migration found several rows where it needed one.
+
+    Each historical model has its own subclass, ``Model.MultipleObjectsReturned``.
+    """
+
+
 class NotSupportedError(DbShiftError, NotImplementedError):
     """A database cannot do what an operation asks of it."""
 

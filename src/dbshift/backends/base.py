@@ -34,6 +34,7 @@ from dbshift.backends.spec import (
 from dbshift.backends.tables import TableChanges
 from dbshift.backends.values import ValueAdapter
 from dbshift.exceptions import MigrationFailedError, NotSupportedError
+from dbshift.historical import HistoricalApps
 
 if TYPE_CHECKING:
     from dbshift.migrations.state import ModelState, ProjectState
@@ -374,11 +375,17 @@ class SchemaEditor(TableChanges):
             self.execute(sql)
 
     def run_python(self, code: Callable[..., Any], state: ProjectState) -> None:
-        """Call ``code(apps, schema_editor)`` with the historical models of ``state``."""
-        raise self._unsupported("run Python")
+        """Call ``code(apps, schema_editor)`` with the historical models of ``state``.
 
-    def _unsupported(self, what: str) -> NotSupportedError:
-        return NotSupportedError(f"The {self.vendor} schema editor cannot {what}.")
+        The code runs on :attr:`connection`, inside the migration's transaction, so
+        that an error in it rolls back the whole migration. In collect mode
+        (``sqlmigrate``, ``migrate --plan``) it does not run: Python is not SQL.
+        Indexes of tables created earlier in the migration stay deferred, so rows
+        the code loads into them are indexed once, at the end.
+        """
+        if self.collect:
+            return
+        code(HistoricalApps(state, self), self)
 
 
 def _terminated(sql: str) -> str:

@@ -41,3 +41,8 @@ class Features:
     supports_drop_cascade: bool = True
     #: Indexes can be renamed in place; otherwise they are dropped and recreated.
     supports_index_rename: bool = True
+    #: Foreign keys act while a migration runs: their ``ON DELETE`` rules fire and
+    #: their checks run. SQLite's are off on migration connections (tables are
+    #: rebuilt; ``PRAGMA foreign_key_check`` runs before the commit instead), so
+    #: data migrations apply the rules of the rows they delete themselves there.
+    enforces_foreign_keys: bool = True

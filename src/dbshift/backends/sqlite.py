@@ -93,6 +93,7 @@ class SQLiteSchemaEditor(SchemaEditor):
         supports_covering_indexes=False,
         supports_drop_cascade=False,
         supports_index_rename=False,
+        enforces_foreign_keys=False,
     )
     data_types = DATA_TYPES
     field_checks = FIELD_CHECKS

@@ -1,4 +1,4 @@
-"""Python values of fields as the database stores them, and as SQL literals.
+"""Python values of fields as the database stores them, as SQL literals, and back.
 
 Values reach SQL in three places: ``db_default`` (which stays in the table
 definition), the one-off fill of existing rows, and the constants of check
@@ -6,6 +6,10 @@ constraints and partial indexes. All three must be literal SQL (DDL takes no
 parameters, and ``sqlmigrate`` shows the statements as they run), so each value
 is first turned into what the database stores for its field, following Django's
 storage formats, then rendered by the dialect's own literal rendering.
+
+Data migrations also bind values as parameters (:meth:`ValueAdapter.to_param`)
+and read rows back (:meth:`ValueAdapter.from_db`), through the same storage
+formats, so that rows written by a data migration read like rows Django wrote.
 """
 
 from __future__ import annotations
@@ -45,6 +49,17 @@ class ValueAdapter:
         """Return ``value`` of ``field`` as an SQL literal."""
         return self.sql_literal(self.to_db(field, value))
 
+    def to_param(self, field: Field | None, value: Any) -> Any:
+        """Return ``value`` of ``field`` as a parameter the driver binds."""
+        return self.to_db(field, value)
+
+    def from_db(self, field: Field | None, value: Any) -> Any:
+        """Return the Python value of ``field`` for ``value`` as the driver read it."""
+        if value is None or field is None:
+            return value
+        load = getattr(self, f"load_{field.internal_type}", None)
+        return value if load is None else load(field, value)
+
     def adapt_BooleanField(self, field: Field, value: Any) -> Any:
         return bool(value)
 
@@ -80,6 +95,18 @@ class ValueAdapter:
 
     def adapt_BinaryField(self, field: Field, value: Any) -> Any:
         return bytes(value)
+
+    # -- Values read back --------------------------------------------------------
+    # psycopg returns typed values already; only their form differs from Django's.
+
+    def load_DateTimeField(self, field: Field, value: Any) -> Any:
+        # Django returns aware datetimes in UTC, whatever the session's time zone.
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return value.astimezone(datetime.UTC)
+        return value
+
+    def load_GenericIPAddressField(self, field: Field, value: Any) -> Any:
+        return str(value)
 
     # -- Literals ------------------------------------------------------------------
 
@@ -125,6 +152,48 @@ class SQLiteValueAdapter(ValueAdapter):
 
     def bytes_literal(self, value: bytes) -> str:
         return f"X'{value.hex()}'"
+
+    def to_param(self, field: Field | None, value: Any) -> Any:
+        stored = self.to_db(field, value)
+        # The sqlite3 driver binds no Decimal; Django stores their text, which the
+        # column's numeric affinity turns into a number.
+        return str(stored) if isinstance(stored, decimal.Decimal) else stored
+
+    # -- Values read back: the storage formats above, parsed ----------------------
+
+    def load_BooleanField(self, field: Field, value: Any) -> Any:
+        return bool(value)
+
+    def load_DecimalField(self, field: Field, value: Any) -> Any:
+        number = decimal.Decimal(str(value))
+        places = getattr(field, "decimal_places", None)
+        if places is None or not number.is_finite():
+            return number
+        return number.quantize(decimal.Decimal(1).scaleb(-places))
+
+    def load_DateField(self, field: Field, value: Any) -> Any:
+        return datetime.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+    def load_DateTimeField(self, field: Field, value: Any) -> Any:
+        if isinstance(value, str):
+            value = datetime.datetime.fromisoformat(value)
+        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=datetime.UTC)
+        return value
+
+    def load_TimeField(self, field: Field, value: Any) -> Any:
+        return datetime.time.fromisoformat(value) if isinstance(value, str) else value
+
+    def load_DurationField(self, field: Field, value: Any) -> Any:
+        return datetime.timedelta(microseconds=value) if isinstance(value, int) else value
+
+    def load_UUIDField(self, field: Field, value: Any) -> Any:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+    def load_JSONField(self, field: Field, value: Any) -> Any:
+        if isinstance(value, str | bytes):
+            return json.loads(value, cls=getattr(field, "decoder", None))
+        return value
 
 
 def _literal_dialect(dialect: sa.Dialect) -> sa.Dialect:

@@ -24,14 +24,16 @@ def operation_sql_lines(part: OperationSQL) -> list[str]:
 def describe_for_plan(operation: Operation, backwards: bool) -> tuple[str, bool]:
     """Return how ``migrate --plan`` lists an operation, and whether it is an error."""
     code = getattr(operation, "reverse_code" if backwards else "code", None)
+    prefix = ""
     if hasattr(operation, "code"):
         action = (code.__doc__ or "").strip() if code else None
     elif hasattr(operation, "sql"):
         action = getattr(operation, "reverse_sql" if backwards else "sql")
         action = None if action is None else _one_line(action)
     else:
+        # Code and SQL say what they do themselves; other operations are undone.
         action = ""
-    prefix = "Undo " if backwards and action == "" else ""
+        prefix = "Undo " if backwards else ""
     if action is None:
         return f"{operation.describe()} -> IRREVERSIBLE", True
     if action:

@@ -34,6 +34,7 @@ from dbshift.migrations.operations.base import Operation
 from dbshift.migrations.recorder import MigrationRecorder
 from dbshift.migrations.state import ProjectState
 from dbshift.utils.imports import describe_exception
+from dbshift.utils.tracebacks import format_user_traceback
 
 #: A target: an app and a migration name, or ``None`` for "before the first" (zero).
 Target = tuple[str, str | None]
@@ -202,12 +203,8 @@ class MigrationExecutor:
                 outcome, state = self._run_locked(step, state, fake, fake_initial, current)
         except LockTimeoutError:
             raise
-        except DbShiftError as err:
-            raise _failure(step, current, str(err)) from err
-        except exc.DBAPIError as err:
-            raise _failure(step, current, describe_db_error(err)) from err
         except Exception as err:
-            raise _failure(step, current, describe_exception(err)) from err
+            raise _failure(step, current, err) from err
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
         return state
 
@@ -297,13 +294,27 @@ class MigrationExecutor:
         return True
 
 
-def _failure(step: PlanStep, current: list[Operation], reason: str) -> MigrationFailedError:
+def _failure(step: PlanStep, current: list[Operation], error: Exception) -> MigrationFailedError:
+    """Return the error that reports ``error``, and the lines of user code that raised it."""
     verb = "Unapplying" if step.backwards else "Applying"
     where = f" at operation '{current[-1].describe()}'" if current else ""
-    return MigrationFailedError(
-        f"{verb} {format_key(step.key)} failed{where}: {reason}. The migration was rolled "
-        "back; the database is as it was before it."
+    trace = format_user_traceback(error)
+    message = (
+        f"{verb} {format_key(step.key)} failed{where}: {_reason(error, bool(trace))}. The "
+        "migration was rolled back; the database is as it was before it."
     )
+    if trace:
+        message += f"\nThe error was raised here (most recent call last):\n{trace}"
+    return MigrationFailedError(message)
+
+
+def _reason(error: Exception, in_user_code: bool) -> str:
+    """Return what went wrong in one line; name the exception when user code can catch it."""
+    if isinstance(error, exc.DBAPIError):
+        return describe_db_error(error)
+    if isinstance(error, DbShiftError) and not in_user_code:
+        return str(error)
+    return describe_exception(error)
 
 
 def describe_db_error(error: exc.DBAPIError) -> str:

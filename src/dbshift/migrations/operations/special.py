@@ -82,7 +82,12 @@ class SeparateDatabaseAndState(Operation):
 
 
 class RunSQL(Operation):
-    """Run SQL written by hand; ``reverse_sql`` makes it reversible."""
+    """Run SQL written by hand; ``reverse_sql`` makes it reversible.
+
+    ``sql`` is a string (which may hold several statements), or a list of strings
+    and ``(sql, params)`` pairs with Django's ``%s`` placeholders. ``state_operations``
+    say what the SQL does to the models, for the state; ``hints`` are kept unused.
+    """
 
     noop = ""
     category = OperationCategory.SQL
@@ -149,7 +154,19 @@ class RunSQL(Operation):
 
 
 class RunPython(Operation):
-    """Run a function ``code(apps, schema_editor)`` with the historical models."""
+    """Run a function ``code(apps, schema_editor)`` with the historical models.
+
+    ``apps.get_model()`` returns the models as the history has them at this point
+    (:mod:`dbshift.historical`), and ``schema_editor.connection`` is the SQLAlchemy
+    connection of the running migration. The code runs inside the migration's
+    transaction, so an error in it undoes the whole migration.
+
+    ``atomic`` is accepted, as Django files set it, and changes nothing: SQLite and
+    PostgreSQL run each migration in one transaction, DDL included, so the code can
+    neither run outside it (``atomic=False``) nor need one of its own
+    (``atomic=True``). ``hints`` are for Django's database routers; they are kept
+    in the file and otherwise unused.
+    """
 
     reduces_to_sql = False
     category = OperationCategory.PYTHON
@@ -215,7 +232,9 @@ class RunPython(Operation):
 
     @staticmethod
     def noop(apps: Any, schema_editor: Any) -> None:
-        """Do nothing; use as ``reverse_code`` to make a RunPython reversible."""
+        # Use as ``reverse_code`` (or ``code``) for a step that needs nothing done. No
+        # docstring: ``migrate --plan`` shows a function's docstring as what it does.
+        return None
 
 
 def _check_sql(what: str, sql: Any) -> None:

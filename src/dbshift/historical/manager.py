@@ -1,0 +1,54 @@
+"""``Model.objects``: where querysets of a historical model start."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dbshift.historical.query import QuerySet
+
+if TYPE_CHECKING:
+    from dbshift.historical.model import HistoricalModel
+
+#: QuerySet methods a manager offers directly, as ``Model.objects.filter(...)``.
+QUERYSET_METHODS = frozenset(
+    {
+        "all",
+        "bulk_create",
+        "bulk_update",
+        "count",
+        "create",
+        "exclude",
+        "exists",
+        "filter",
+        "first",
+        "get",
+        "get_or_create",
+        "iterator",
+        "last",
+        "none",
+        "order_by",
+        "update",
+        "update_or_create",
+        "using",
+        "values",
+        "values_list",
+    }
+)
+
+
+class Manager:
+    """The manager of one historical model class: a fresh queryset per call."""
+
+    def __init__(self, model: type[HistoricalModel]) -> None:
+        self.model = model
+
+    def get_queryset(self) -> QuerySet:
+        return QuerySet(self.model)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in QUERYSET_METHODS:
+            return getattr(self.get_queryset(), name)
+        raise AttributeError(f"'Manager' object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        return f"<Manager of {self.model._meta.label} (historical)>"

@@ -308,3 +308,23 @@ def test_migrate_plan_lists_operations_and_runs_nothing(make_project, db_url):
     assert columns(db_url, "pages_article") == []
     verbose = project.run("migrate", "--plan", "-v", "2").stdout
     assert "CREATE TABLE" in verbose
+
+
+def test_a_failed_migration_ends_its_progress_line(make_project, sqlite_url):
+    project = make_project(database=sqlite_url)
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+    project.write(
+        "pages/migrations/0002_broken.py",
+        """
+        from dbshift import migrations
+
+        class Migration(migrations.Migration):
+            dependencies = [("pages", "0001_initial")]
+            operations = [migrations.RunSQL("INSERT INTO no_such_table VALUES (1)")]
+        """,
+    )
+
+    result = project.run("migrate")
+
+    assert "  Applying pages.0002_broken... FAILED\n" in result.stdout

@@ -58,7 +58,7 @@ class Progress:
 
     event: Literal["start", "done"]
     step: PlanStep
-    outcome: Literal["", "OK", "FAKED", "SKIPPED"] = ""
+    outcome: Literal["", "OK", "FAKED", "SKIPPED", "FAILED"] = ""
     elapsed: float = 0.0
 
 
@@ -202,8 +202,10 @@ class MigrationExecutor:
             with self.database.locked_transaction(self.connection, self.lock_timeout):
                 outcome, state = self._run_locked(step, state, fake, fake_initial, current)
         except LockTimeoutError:
+            self.progress(Progress("done", step, "FAILED", time.perf_counter() - started))
             raise
         except Exception as err:
+            self.progress(Progress("done", step, "FAILED", time.perf_counter() - started))
             raise _failure(step, current, err) from err
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
         return state

@@ -57,11 +57,14 @@ def clean_schema(make_project, url: str, server: str | None, tmp_path, length: i
     return _clean_schemas[vendor, length]
 
 
-def start_migrate(project, *arguments: str) -> subprocess.Popen[str]:
+def start_migrate(
+    project, *arguments: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start ``python -m dbshift migrate`` in the project, with its output in pipes."""
     return subprocess.Popen(
         [sys.executable, "-m", "dbshift", "migrate", *arguments],
         cwd=project.root,
-        env=process_env(),
+        env=process_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 
 from dbshift.backends.introspection import Schema, expected_schema, introspect
-from dbshift.migrations.recorder import TABLE_NAME
+from dbshift.migrations.recorder import PROGRESS_TABLE_NAME, TABLE_NAME
 from tests.helpers import ProjectDir
 
 APPS = ("shop", "people", "blog")
@@ -239,7 +239,7 @@ def read_schema(url: str) -> Schema:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            return introspect(connection, ignore=[TABLE_NAME, "dbshift_progress"])
+            return introspect(connection, ignore=[TABLE_NAME, PROGRESS_TABLE_NAME])
     finally:
         engine.dispose()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass
 
-from dbshift.actions.migrate import MigrationSession
+from dbshift.actions.migrate import MigrationSession, finishing_command, interrupted_message
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DatabaseConnectionError, InconsistentMigrationHistory
 from dbshift.migrations.autodetector import MigrationAutodetector
@@ -109,6 +109,16 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
         error_id = "migrations.E001" if problem.kind == "edited" else "migrations.E002"
         findings.append(
             Finding(error_id, Level.ERROR, format_key(problem.key), problem.message, problem.hint)
+        )
+    for key, progress in sorted(session.interrupted.items()):
+        findings.append(
+            Finding(
+                "migrations.E005",
+                Level.ERROR,
+                format_key(key),
+                interrupted_message(key, progress),
+                f"Run '{finishing_command(session.loader, key, progress)}' to finish it.",
+            )
         )
     try:
         session.loader.check_consistent_history(session.applied)

@@ -21,6 +21,7 @@ from sqlalchemy import exc
 from dbshift.backends.database import Database
 from dbshift.exceptions import (
     DbShiftError,
+    HistoryChangedError,
     IrreversibleError,
     LockTimeoutError,
     MigrationFailedError,
@@ -33,6 +34,7 @@ from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
 from dbshift.migrations.recorder import MigrationRecorder
 from dbshift.migrations.state import ProjectState
+from dbshift.migrations.stepwise import StepwiseRun
 from dbshift.utils.imports import describe_exception
 
 #: A target: an app and a migration name, or ``None`` for "before the first" (zero).
@@ -197,17 +199,21 @@ class MigrationExecutor:
         self.progress(Progress("start", step))
         started = time.perf_counter()
         current: list[Operation] = []
+        stepwise = not step.migration.atomic and not fake
         try:
-            with self.database.locked_transaction(self.connection, self.lock_timeout):
-                outcome, state = self._run_locked(step, state, fake, fake_initial, current)
-        except LockTimeoutError:
+            if stepwise and not (fake_initial and self._initial_tables_exist(step, state)):
+                outcome, state = StepwiseRun(self, step, current.append).run(state)
+            else:
+                with self.database.locked_transaction(self.connection, self.lock_timeout):
+                    outcome, state = self._run_locked(step, state, fake, fake_initial, current)
+        except (LockTimeoutError, HistoryChangedError):
             raise
         except DbShiftError as err:
-            raise _failure(step, current, str(err)) from err
+            raise _failure(step, current, str(err), stepwise) from err
         except exc.DBAPIError as err:
-            raise _failure(step, current, describe_db_error(err)) from err
+            raise _failure(step, current, describe_db_error(err), stepwise) from err
         except Exception as err:
-            raise _failure(step, current, describe_exception(err)) from err
+            raise _failure(step, current, describe_exception(err), stepwise) from err
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
         return state
 
@@ -230,7 +236,7 @@ class MigrationExecutor:
                 editor = self.database.schema_editor(self.connection)
                 migration.unapply(state, editor, on_operation=current.append)
                 editor.finish()
-            self._record_unapplied(migration)
+            self.record_unapplied(migration)
             return ("FAKED" if fake else "OK"), state
         if fake or (fake_initial and self.tables_exist(migration, state)):
             after = migration.mutate_state(state, preserve=False)
@@ -240,10 +246,10 @@ class MigrationExecutor:
             after = migration.apply(state, editor, on_operation=current.append)
             editor.finish()
             outcome = "OK"
-        self._record_applied(migration)
+        self.record_applied(migration)
         return outcome, after
 
-    def _record_applied(self, migration: Migration) -> None:
+    def record_applied(self, migration: Migration) -> None:
         self.recorder.record_applied(migration.key, migration_checksum(migration))
         for replaced in migration.replaces:
             if not self.recorder.is_applied(replaced) and replaced in self.loader.disk_migrations:
@@ -251,7 +257,7 @@ class MigrationExecutor:
                     replaced, migration_checksum(self.loader.disk_migrations[replaced])
                 )
 
-    def _record_unapplied(self, migration: Migration) -> None:
+    def record_unapplied(self, migration: Migration) -> None:
         self.recorder.record_unapplied(migration.key)
         for replaced in migration.replaces:
             self.recorder.record_unapplied(replaced)
@@ -270,6 +276,12 @@ class MigrationExecutor:
         return recorded
 
     # -- --fake-initial -----------------------------------------------------------------------
+
+    def _initial_tables_exist(self, step: PlanStep, state: ProjectState) -> bool:
+        if step.backwards or not step.migration.initial:
+            return False
+        with self.database.transaction(self.connection):
+            return self.tables_exist(step.migration, state)
 
     def tables_exist(self, migration: Migration, state: ProjectState) -> bool:
         """Return whether an initial migration's tables and columns are all there already."""
@@ -297,12 +309,30 @@ class MigrationExecutor:
         return True
 
 
-def _failure(step: PlanStep, current: list[Operation], reason: str) -> MigrationFailedError:
+def _failure(
+    step: PlanStep, current: list[Operation], reason: str, stepwise: bool = False
+) -> MigrationFailedError:
     verb = "Unapplying" if step.backwards else "Applying"
     where = f" at operation '{current[-1].describe()}'" if current else ""
+    reason = reason.rstrip(".")
+    if not stepwise or not current:
+        return MigrationFailedError(
+            f"{verb} {format_key(step.key)} failed{where}: {reason}. The migration was "
+            "rolled back; the database is as it was before it."
+        )
+    operation = current[-1]
+    count = len(step.migration.operations)
+    number = step.migration.operations.index(operation) + 1
+    if operation.outside_transaction:
+        this = (
+            "it ran outside a transaction (atomic = False), so what it did before it failed stays"
+        )
+    else:
+        this = "it was rolled back"
     return MigrationFailedError(
-        f"{verb} {format_key(step.key)} failed{where}: {reason}. The migration was rolled "
-        "back; the database is as it was before it."
+        f"{verb} {format_key(step.key)} failed{where} (operation {number} of {count}): "
+        f"{reason}. The migration is not atomic: the operations before this one stay done "
+        f"and recorded; {this}. Fix the cause and run migrate again to continue from it."
     )
 
 

@@ -111,6 +111,9 @@ class MigrationSession:
         if self.read_only:
             raise PlanError("This migration session was opened read-only; nothing was run.")
         self.check_interrupted(steps)
+        # A broken models.py must stop migrate before it changes anything, not after
+        # (the models are compared with the migrations once they ran).
+        self.project.apps.import_models()
         self.executor.migrate(steps, fake=fake, fake_initial=fake_initial)
         self.executor.record_complete_squashes()
 

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
-from dbshift.exceptions import ConfigurationError, DatabaseConnectionError, LockTimeoutError
+from dbshift.conf import mask_password
+from dbshift.exceptions import (
+    ConfigurationError,
+    DatabaseConnectionError,
+    DatabaseReadOnlyError,
+    LockTimeoutError,
+)
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
@@ -48,8 +54,12 @@ class Database:
         self.alias = alias
         try:
             self.url = sa.make_url(url)
-        except exc.ArgumentError as err:
-            raise ConfigurationError(f"Database URL for '{alias}' is malformed: {err}.") from err
+        except (exc.ArgumentError, ValueError):
+            # The messages of both quote the URL, password and all.
+            raise ConfigurationError(
+                f"Database URL for '{alias}' ({mask_password(url)}) is malformed; write it "
+                "like 'postgresql://user:password@host:5432/name' or 'sqlite:///db.sqlite3'."
+            ) from None
         self.vendor = self.url.get_backend_name()
         if self.vendor not in EDITORS:
             raise ConfigurationError(
@@ -145,9 +155,12 @@ class Database:
                 transaction = connection.begin()
             with transaction:
                 yield connection
-        except exc.OperationalError as err:
+        except exc.DBAPIError as err:
             if _is_lock_timeout(err):
                 raise self._lock_timeout_error(lock_timeout) from err
+            refusal = self.read_only_error(err)
+            if refusal is not None:
+                raise refusal from err
             raise
         finally:
             connection.info.pop("dbshift_begin", None)
@@ -231,6 +244,25 @@ class Database:
                 # The holder changed nothing; ending its transaction frees the lock.
                 transaction.rollback()
 
+    def read_only_error(self, error: BaseException) -> DatabaseReadOnlyError | None:
+        """Return the error to raise if ``error`` (or one it came from) says "read-only"."""
+        chain: list[BaseException] = []
+        cause: BaseException | None = error
+        while cause is not None and cause not in chain:
+            chain.append(getattr(cause, "orig", None) or cause)
+            cause = cause.__cause__
+        for reason in reversed(chain):  # the database's own words first
+            if any(marker in str(reason).lower() for marker in _READ_ONLY_MARKERS):
+                if self.vendor == "sqlite":
+                    fix = "make the file and its directory writable for this user"
+                else:
+                    fix = "connect to the primary server with a role that may write"
+                return DatabaseReadOnlyError(
+                    f"Database '{self.alias}' at {self.display_url} is read-only "
+                    f"({_first_line(reason)}); {fix}. Nothing was changed."
+                )
+        return None
+
     def _lock_timeout_error(self, lock_timeout: float | None) -> LockTimeoutError:
         waited = lock_timeout if lock_timeout is not None else DEFAULT_LOCK_WAIT
         return LockTimeoutError(
@@ -268,7 +300,12 @@ def _take_over_sqlite_transactions(engine: sa.Engine) -> None:
         connection.exec_driver_sql(connection.info.get("dbshift_begin", "BEGIN"))
 
 
-def _is_lock_timeout(error: exc.OperationalError) -> bool:
+#: What SQLite (a read-only file or ``mode=ro``) and PostgreSQL (a standby, or
+#: ``default_transaction_read_only``) say when a write is refused.
+_READ_ONLY_MARKERS = ("readonly database", "read-only transaction")
+
+
+def _is_lock_timeout(error: exc.DBAPIError) -> bool:
     text = str(error.orig).lower()
     return "database is locked" in text or "lock timeout" in text
 

@@ -20,6 +20,7 @@ from sqlalchemy import exc
 
 from dbshift.backends.database import Database
 from dbshift.exceptions import (
+    DatabaseReadOnlyError,
     DbShiftError,
     HistoryChangedError,
     IrreversibleError,
@@ -206,9 +207,12 @@ class MigrationExecutor:
             else:
                 with self.database.locked_transaction(self.connection, self.lock_timeout):
                     outcome, state = self._run_locked(step, state, fake, fake_initial, current)
-        except (LockTimeoutError, HistoryChangedError):
+        except (LockTimeoutError, HistoryChangedError, DatabaseReadOnlyError):
             raise
         except DbShiftError as err:
+            refusal = self.database.read_only_error(err)
+            if refusal is not None:
+                raise refusal from err
             raise _failure(step, current, str(err), stepwise) from err
         except exc.DBAPIError as err:
             raise _failure(step, current, describe_db_error(err), stepwise) from err

@@ -137,6 +137,15 @@ class Names:
         return name
 
 
+def literal_percent(name: str) -> str:
+    """Return ``name`` as an index or constraint name must be written for it to be ``name``.
+
+    As in Django, those names may hold ``%(app_label)s`` and ``%(class)s``, so a
+    literal ``%`` is written ``%%``.
+    """
+    return name.replace("%", "%%")
+
+
 @st.composite
 def odd_models(draw: st.DrawFn) -> str:
     """Return the body of a models.py full of odd names."""
@@ -174,14 +183,14 @@ def odd_models(draw: st.DrawFn) -> str:
             )
         meta = [f"        db_table = {objects.take(draw, odd_names)!r}"]
         if draw(st.booleans()):
-            name = objects.take(draw, odd_names)
+            name = literal_percent(objects.take(draw, odd_names))
             meta.append(f"        indexes = [models.Index(fields=[{fields[0]!r}], name={name!r})]")
         constraints = []
         if draw(st.booleans()):
-            name = objects.take(draw, odd_names)
+            name = literal_percent(objects.take(draw, odd_names))
             constraints.append(f"models.UniqueConstraint(fields=[{fields[-1]!r}], name={name!r})")
         if integers and draw(st.booleans()):
-            name = objects.take(draw, odd_names)
+            name = literal_percent(objects.take(draw, odd_names))
             condition = f"models.Q({integers[0]}__gte=0)"
             constraints.append(f"models.CheckConstraint(condition={condition}, name={name!r})")
         if constraints:

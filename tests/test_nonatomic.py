@@ -311,3 +311,20 @@ def test_concurrent_migrates_do_not_deadlock_on_an_index_built_concurrently(
         stdout, stderr = process.communicate()
         assert code == 0, stdout + stderr
     assert_at_boundary(project, pg_url)
+
+
+def test_an_interrupted_migration_edited_since_is_not_resumed(make_project, sqlite_url):
+    project = stepwise_project(make_project, sqlite_url)
+    failed = project.run_process("migrate", env={"DBSHIFT_TEST_FAIL": "two forwards"})
+    assert failed.code == 1
+    path = project.migrations_dir("pages") / "0002_steps.py"
+    path.write_text(path.read_text().replace('Gate("two")', 'Gate("second")'))
+
+    refused = project.run("migrate")
+
+    assert refused.code == 1
+    assert (
+        "Migration pages.0002_steps was edited after it was interrupted with 3 of its "
+        "operations done; restore the file as it was" in refused.stderr
+    )
+    assert progress_rows(sqlite_url) == [("pages", "0002_steps", "forwards", 3)]

@@ -3,8 +3,13 @@
 Each finding has an id, a level and a hint, like Django's system checks. The
 checks compare the models with the migrations (which Django's ``check`` does not
 do), and, when the database can be reached, the migrations with what the database
-recorded: unapplied, edited or deleted applied migrations, conflicts and
-inconsistent history.
+recorded: unapplied, edited or deleted applied migrations, conflicts,
+inconsistent history, and non-atomic migrations that stopped half-way.
+
+Ids: E001 applied migration edited, E002 applied migration deleted, E003
+conflicting leaves, E004 inconsistent history, E005 non-atomic migration
+interrupted; W001 model changes without a migration, W002 unapplied migrations;
+I001 database not reachable (its checks skipped).
 """
 
 from __future__ import annotations

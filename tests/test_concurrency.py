@@ -158,3 +158,19 @@ def test_a_waiting_migrate_goes_on_when_the_lock_is_released(make_project, db_ur
     stdout, stderr = waiting.communicate()
     assert code == 0, stdout + stderr
     assert len(recorded_rows(db_url)) == 5
+
+
+def test_a_short_lock_timeout_is_enough_while_another_migrate_runs_a_long_plan(
+    make_project, db_url
+):
+    """Each wait is for one migration of the other process, not for its whole plan."""
+    project = project_with_history(make_project, db_url, LENGTH)
+    assert project.run("migrate", "--plan", "-v", "0").code == 0
+    first = start_migrate(project)
+    assert first.stdout.readline()  # "Operations to perform:": it is under way
+    second = start_migrate(project, "--lock-timeout", "2")
+    results = [(process.wait(timeout=600), *process.communicate()) for process in (first, second)]
+
+    for code, stdout, stderr in results:
+        assert code == 0, stdout + stderr
+    assert len(recorded_rows(db_url)) == LENGTH

@@ -22,6 +22,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 ENV_URL = "DBSHIFT_TEST_POSTGRES_URL"
+#: The one role that must sign in with a password over TCP; every other is trusted.
+PASSWORD_ROLE = "dbshift_password_user"
 
 
 def _find_binary(name: str) -> str:
@@ -70,6 +72,11 @@ class PostgresServer:
             "UTF8",
             "--locale=C",
         )
+        # Refused passwords are tested with a role that must give one; the suite's own
+        # connections stay trusted. pg_hba.conf takes the first line that matches.
+        hba = self.data / "pg_hba.conf"
+        rule = f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n"
+        hba.write_text(rule + hba.read_text())
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "

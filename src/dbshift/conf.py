@@ -102,6 +102,19 @@ def load_settings(
     return Settings(path=path, apps=apps, databases=databases)
 
 
+#: ``user:password@`` at the start of a URL's body, the password up to the last ``@``.
+_CREDENTIALS = re.compile(r"^(?P<user>[^:/@\s]*):\S*@")
+
+
+def mask_password(url: str) -> str:
+    """Return ``url`` (even a malformed one) with its password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.split("+")[0] == "sqlite":
+        return url  # a file path, which has no credentials
+    masked = _CREDENTIALS.sub(lambda match: f"{match['user']}:***@", rest if sep else url)
+    return f"{scheme}{sep}{masked}" if sep else masked
+
+
 def normalize_url(url: str, root: Path) -> str:
     """Return ``url`` with the PostgreSQL driver named and SQLite paths made absolute.
 
@@ -111,7 +124,7 @@ def normalize_url(url: str, root: Path) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ConfigurationError(
-            f"Database URL {without_password(url)!r} has no scheme; write it like "
+            f"Database URL {mask_password(url)!r} has no scheme; write it like "
             "'sqlite:///db.sqlite3' or 'postgresql://user@host/name'."
         )
     if scheme in ("postgres", "postgresql"):
@@ -119,11 +132,6 @@ def normalize_url(url: str, root: Path) -> str:
     if scheme.split("+")[0] == "sqlite":
         return f"{scheme}://{_absolute_sqlite_path(rest, root)}"
     return url
-
-
-def without_password(url: str) -> str:
-    """Return ``url`` with the password of its ``user:password@`` part replaced by ``***``."""
-    return re.sub(r":[^:/@]*@", ":***@", url, count=1)
 
 
 def _absolute_sqlite_path(rest: str, root: Path) -> str:

@@ -73,6 +73,10 @@ class DatabaseConnectionError(DbShiftError, ConnectionError):
     """The database cannot be reached or refuses the credentials."""
 
 
+class DatabaseReadOnlyError(DbShiftError, PermissionError):
+    """The database can be read but not written (file permissions, a replica)."""
+
+
 class MigrationFailedError(DbShiftError, RuntimeError):
     """An operation failed while a migration ran; the migration was rolled back."""
 

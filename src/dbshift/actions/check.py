@@ -3,8 +3,13 @@
 Each finding has an id, a level and a hint, like Django's system checks. The
 checks compare the models with the migrations (which Django's ``check`` does not
 do), and, when the database can be reached, the migrations with what the database
-recorded: unapplied, edited or deleted applied migrations, conflicts and
-inconsistent history.
+recorded: unapplied, edited or deleted applied migrations, conflicts,
+inconsistent history, and non-atomic migrations that stopped half-way.
+
+Ids: E001 applied migration edited, E002 applied migration deleted, E003
+conflicting leaves, E004 inconsistent history, E005 non-atomic migration
+interrupted; W001 model changes without a migration, W002 unapplied migrations;
+I001 database not reachable (its checks skipped).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass
 
-from dbshift.actions.migrate import MigrationSession
+from dbshift.actions.migrate import MigrationSession, finishing_command, interrupted_message
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DatabaseConnectionError, InconsistentMigrationHistory
 from dbshift.migrations.autodetector import MigrationAutodetector
@@ -109,6 +114,16 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
         error_id = "migrations.E001" if problem.kind == "edited" else "migrations.E002"
         findings.append(
             Finding(error_id, Level.ERROR, format_key(problem.key), problem.message, problem.hint)
+        )
+    for key, progress in sorted(session.interrupted.items()):
+        findings.append(
+            Finding(
+                "migrations.E005",
+                Level.ERROR,
+                format_key(key),
+                interrupted_message(key, progress),
+                f"Run '{finishing_command(session.loader, key, progress)}' to finish it.",
+            )
         )
     try:
         session.loader.check_consistent_history(session.applied)

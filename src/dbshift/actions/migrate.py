@@ -13,11 +13,11 @@ from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import AppNotFoundError, ConflictError, HistoryChangedError, PlanError
 from dbshift.migrations.autodetector import MigrationAutodetector
 from dbshift.migrations.executor import MigrationExecutor, PlanStep, ProgressCallback, Target
-from dbshift.migrations.graph import Key
+from dbshift.migrations.graph import Key, format_key
 from dbshift.migrations.history import find_history_problems
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.questioner import DetectOnlyQuestioner
-from dbshift.migrations.recorder import AppliedMigration, MigrationRecorder
+from dbshift.migrations.recorder import AppliedMigration, MigrationRecorder, Progress
 from dbshift.project import Project
 
 
@@ -64,7 +64,9 @@ class MigrationSession:
     def refresh(self) -> None:
         """Read what the database has applied and load the migrations against it."""
         with self.connection.begin():
-            self.applied: dict[Key, AppliedMigration] = MigrationRecorder(self.connection).applied()
+            recorder = MigrationRecorder(self.connection)
+            self.applied: dict[Key, AppliedMigration] = recorder.applied()
+            self.interrupted: dict[Key, Progress] = recorder.interrupted()
         self.loader: MigrationLoader = self.project.loader(self.applied)
         self.executor = MigrationExecutor(
             self.database, self.connection, self.loader, self.progress, self.lock_timeout
@@ -108,8 +110,29 @@ class MigrationSession:
         """Run ``steps``, then record squashes whose replaced migrations are all applied."""
         if self.read_only:
             raise PlanError("This migration session was opened read-only; nothing was run.")
+        self.check_interrupted(steps)
+        # A broken models.py must stop migrate before it changes anything, not after
+        # (the models are compared with the migrations once they ran).
+        self.project.apps.import_models()
         self.executor.migrate(steps, fake=fake, fake_initial=fake_initial)
         self.executor.record_complete_squashes()
+
+    def check_interrupted(self, steps: list[PlanStep]) -> None:
+        """Raise unless ``steps`` finish every interrupted non-atomic migration they touch.
+
+        A non-atomic migration that stopped half-way leaves the database between
+        two migrations; running other migrations over it (or unapplying it while
+        it was being applied) would build on a schema no history describes.
+        """
+        planned = {step.key: step.backwards for step in steps}
+        for key, progress in sorted(self.interrupted.items()):
+            backwards = progress.direction == "backwards"
+            if planned.get(key) == backwards:
+                continue
+            raise PlanError(
+                f"{interrupted_message(key, progress)} Finish it first with "
+                f"'{finishing_command(self.loader, key, progress)}'; nothing was changed."
+            )
 
     def collect_sql(self, step: PlanStep) -> list[OperationSQL]:
         """Return the SQL of each operation of ``step``, without running it."""
@@ -144,3 +167,23 @@ class MigrationSession:
             self.loader.project_state(), self.project.models_state(), DetectOnlyQuestioner()
         )
         return sorted(autodetector.changes(self.loader.graph))
+
+
+def interrupted_message(key: Key, progress: Progress) -> str:
+    """Return what an interrupted non-atomic migration left, in one sentence."""
+    verb = "applied" if progress.direction == "forwards" else "unapplied"
+    return (
+        f"Migration {format_key(key)} (atomic = False) stopped while being {verb}, after "
+        f"{progress.done} of its operations."
+    )
+
+
+def finishing_command(loader: MigrationLoader, key: Key, progress: Progress) -> str:
+    """Return the command that finishes an interrupted migration in its direction."""
+    app_label, name = key
+    if progress.direction == "forwards":
+        return f"dbshift migrate {app_label} {name}"
+    parents = sorted(
+        parent for parent in loader.graph.parents.get(key, ()) if parent[0] == app_label
+    )
+    return f"dbshift migrate {app_label} {parents[0][1] if parents else 'zero'}"

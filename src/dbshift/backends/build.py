@@ -63,6 +63,11 @@ class SpecBuilder:
     def table_name(self, model: ModelState) -> str:
         return names.shorten(model.db_table)
 
+    @staticmethod
+    def column_name(model: ModelState, field_name: str) -> str:
+        """Return the column of field ``field_name``, cut to the name limit like every name."""
+        return names.shorten(model.column(field_name))
+
     def table(self, state: ProjectState, model: ModelState) -> TableSpec:
         """Return the spec of ``model``'s table."""
         table = self.table_name(model)
@@ -148,7 +153,7 @@ class SpecBuilder:
             default = self.adapter.literal(value_field, field.db_default)
         return ColumnSpec(
             key=name,
-            name=field.column_name(name),
+            name=names.shorten(field.column_name(name)),
             type=type_,
             type_sql=self.type_sql(type_),
             nullable=bool(field.null) and not field.primary_key,
@@ -225,7 +230,7 @@ class SpecBuilder:
                 column=column.name,
                 key=column.key,
                 to_table=self.table_name(model),
-                to_column=model.column(name),
+                to_column=self.column_name(model, name),
                 target=(model.label_lower, name),
                 on_delete=on_delete,
                 type_sql=column.type_sql,
@@ -259,17 +264,21 @@ class SpecBuilder:
         """Return the unique rules of ``model.unique_together``, in a stable order."""
         table = self.table_name(model)
         return [
-            self._unique(table, tuple(model.column(name) for name in group), group, "uniq")
+            self._unique(
+                table, tuple(self.column_name(model, name) for name in group), group, "uniq"
+            )
             for group in sorted(model.unique_together)
         ]
 
     def index(self, model: ModelState, index: Index) -> IndexSpec:
         """Return the spec of a ``Meta.indexes`` entry."""
-        columns = tuple(model.column(name) for name in index.field_names)
+        columns = tuple(self.column_name(model, name) for name in index.field_names)
         covering = self.features.supports_covering_indexes
-        include = tuple(model.column(name) for name in index.include) if covering else ()
+        include = tuple(self.column_name(model, name) for name in index.include) if covering else ()
         return IndexSpec(
-            name=index.name or names.derived_name(self.table_name(model), columns, "idx"),
+            name=names.shorten(index.name)
+            if index.name
+            else names.derived_name(self.table_name(model), columns, "idx"),
             columns=columns,
             keys=tuple(index.field_names),
             descending=tuple(order == "DESC" for order in index.orders),
@@ -284,7 +293,7 @@ class SpecBuilder:
         """Return the spec of a ``Meta.constraints`` entry."""
         if isinstance(constraint, CheckConstraint):
             return CheckSpec(
-                name=constraint.name,
+                name=names.shorten(constraint.name),
                 sql=self.condition_sql(model, constraint.condition) or "",
                 identity=("meta", deep_deconstruct(constraint.condition)),
             )
@@ -296,11 +305,11 @@ class SpecBuilder:
 
     def _unique_constraint(self, model: ModelState, constraint: UniqueConstraint) -> IndexSpec:
         features = self.features
-        columns = tuple(model.column(name) for name in constraint.fields)
+        columns = tuple(self.column_name(model, name) for name in constraint.fields)
         covering = features.supports_covering_indexes
         deferrable = constraint.deferrable.value if constraint.deferrable else None
         return IndexSpec(
-            name=constraint.name,
+            name=names.shorten(constraint.name),
             columns=columns,
             keys=tuple(constraint.fields),
             unique=True,
@@ -311,7 +320,9 @@ class SpecBuilder:
             where_identity=deep_deconstruct(constraint.condition),
             deferrable=deferrable if features.supports_deferrable_unique else None,
             nulls_distinct=constraint.nulls_distinct if features.supports_nulls_distinct else None,
-            include=tuple(model.column(name) for name in constraint.include) if covering else (),
+            include=tuple(self.column_name(model, name) for name in constraint.include)
+            if covering
+            else (),
             include_keys=tuple(constraint.include) if covering else (),
             opclasses=tuple(constraint.opclasses) if covering else (),
         )
@@ -332,7 +343,7 @@ class SpecBuilder:
 
         def column(name: str) -> sa.ColumnClause[Any]:
             field_name, field = field_of(name)
-            return sa.column(field.column_name(field_name))
+            return sa.column(names.shorten(field.column_name(field_name)))
 
         def value(name: str, raw: Any) -> sa.ColumnElement[Any]:
             return sa.literal_column(self.adapter.literal(field_of(name)[1], raw))

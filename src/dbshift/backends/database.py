@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,13 +20,25 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
-from dbshift.exceptions import ConfigurationError, DatabaseConnectionError, LockTimeoutError
+from dbshift.conf import mask_password
+from dbshift.exceptions import (
+    ConfigurationError,
+    DatabaseConnectionError,
+    DatabaseReadOnlyError,
+    LockTimeoutError,
+)
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
 
 #: The advisory lock key migrations take on PostgreSQL: "dbshift" read as a number.
 MIGRATION_LOCK_KEY = int.from_bytes(b"dbshift", "big")
+
+#: How long a migration waits for the lock when no ``--lock-timeout`` is given, in seconds.
+DEFAULT_LOCK_WAIT = 3600.0
+#: First and longest pause between two tries for the PostgreSQL lock, in seconds.
+FIRST_POLL_INTERVAL = 0.005
+MAX_POLL_INTERVAL = 0.1
 
 #: Schema editor classes by SQLAlchemy dialect name.
 EDITORS = {
@@ -41,8 +54,12 @@ class Database:
         self.alias = alias
         try:
             self.url = sa.make_url(url)
-        except exc.ArgumentError as err:
-            raise ConfigurationError(f"Database URL for '{alias}' is malformed: {err}.") from err
+        except (exc.ArgumentError, ValueError):
+            # The messages of both quote the URL, password and all.
+            raise ConfigurationError(
+                f"Database URL for '{alias}' ({mask_password(url)}) is malformed; write it "
+                "like 'postgresql://user:password@host:5432/name' or 'sqlite:///db.sqlite3'."
+            ) from None
         self.vendor = self.url.get_backend_name()
         if self.vendor not in EDITORS:
             raise ConfigurationError(
@@ -123,32 +140,135 @@ class Database:
         which the operating system releases if the process dies.
         """
         if self.vendor == "sqlite":
-            timeout_ms = int((lock_timeout if lock_timeout is not None else 3600) * 1000)
+            timeout_ms = int(
+                (lock_timeout if lock_timeout is not None else DEFAULT_LOCK_WAIT) * 1000
+            )
             # Outside any transaction: straight to the driver, not through SQLAlchemy.
             cursor = connection.connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
             cursor.close()
             connection.info["dbshift_begin"] = "BEGIN IMMEDIATE"
         try:
-            with connection.begin():
-                if self.vendor == "postgresql":
-                    if lock_timeout is not None:
-                        connection.exec_driver_sql(
-                            f"SET LOCAL lock_timeout = {int(lock_timeout * 1000)}"
-                        )
-                    connection.execute(
-                        sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-                    )
+            if self.vendor == "postgresql":
+                transaction = self._begin_with_advisory_lock(connection, lock_timeout)
+            else:
+                transaction = connection.begin()
+            with transaction:
                 yield connection
-        except exc.OperationalError as err:
+        except exc.DBAPIError as err:
             if _is_lock_timeout(err):
-                raise LockTimeoutError(
-                    f"Another dbshift process held the migration lock on {self.display_url} "
-                    f"for more than {lock_timeout:g} s; try again, or raise --lock-timeout."
-                ) from err
+                raise self._lock_timeout_error(lock_timeout) from err
+            refusal = self.read_only_error(err)
+            if refusal is not None:
+                raise refusal from err
             raise
         finally:
             connection.info.pop("dbshift_begin", None)
+
+    def _begin_with_advisory_lock(
+        self, connection: sa.Connection, lock_timeout: float | None
+    ) -> sa.RootTransaction:
+        """Begin a transaction that holds the advisory lock, trying until the timeout.
+
+        The lock is tried (``pg_try_advisory_xact_lock``) rather than waited for,
+        with no transaction open between tries. A backend that waits for a lock
+        does so inside a statement, holding a snapshot, and ``CREATE INDEX
+        CONCURRENTLY`` waits for every transaction with an older snapshot to end:
+        a ``migrate`` waiting for the lock while another process's non-atomic
+        migration builds an index that way would wait for that index, which waits
+        for it. PostgreSQL cannot see that deadlock, because one of its edges runs
+        through the client that holds the lock.
+        """
+        deadline = time.monotonic() + (
+            lock_timeout if lock_timeout is not None else DEFAULT_LOCK_WAIT
+        )
+        pause = FIRST_POLL_INTERVAL
+        while True:
+            transaction = connection.begin()
+            try:
+                if lock_timeout is not None:
+                    # Also bounds the waits for table locks inside the migration.
+                    milliseconds = max(1, int(lock_timeout * 1000))
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {milliseconds}")
+                # A literal key: see locked_outside_transaction on parameters.
+                locked = connection.exec_driver_sql(
+                    f"SELECT pg_try_advisory_xact_lock({MIGRATION_LOCK_KEY:d})",
+                    execution_options={"no_parameters": True},
+                ).scalar()
+            except BaseException:
+                transaction.rollback()
+                raise
+            if locked:
+                return transaction
+            transaction.rollback()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._lock_timeout_error(lock_timeout)
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, MAX_POLL_INTERVAL)
+
+    @contextlib.contextmanager
+    def locked_outside_transaction(
+        self, connection: sa.Connection, lock_timeout: float | None = None
+    ) -> Iterator[sa.Connection]:
+        """Hold the migration lock and yield a connection outside any transaction.
+
+        For the hand-written SQL of non-atomic migrations, which may hold
+        statements PostgreSQL refuses inside a transaction (``CREATE INDEX
+        CONCURRENTLY``). On PostgreSQL the lock is held by a transaction on a
+        connection of its own, and the block gets a second connection in
+        autocommit mode. The holder runs nothing but the lock, without
+        parameters: the unnamed portal of a statement with parameters keeps its
+        snapshot while the transaction sits idle, and ``CREATE INDEX
+        CONCURRENTLY`` waits for every transaction of the database that has an
+        older snapshot, which would be the holder, which waits for the index.
+
+        SQLite cannot write on one connection while another holds its write lock,
+        and no statement a migration needs refuses a transaction there; the block
+        runs inside the locked transaction, on ``connection`` itself.
+        """
+        if self.vendor == "sqlite":
+            with self.locked_transaction(connection, lock_timeout):
+                yield connection
+            return
+        with self.connect() as holder:
+            transaction = self._begin_with_advisory_lock(holder, lock_timeout)
+            try:
+                with self.connect() as outside:
+                    outside = outside.execution_options(isolation_level="AUTOCOMMIT")
+                    if lock_timeout is not None:
+                        milliseconds = max(1, int(lock_timeout * 1000))
+                        outside.exec_driver_sql(f"SET lock_timeout = {milliseconds}")
+                    yield outside
+            finally:
+                # The holder changed nothing; ending its transaction frees the lock.
+                transaction.rollback()
+
+    def read_only_error(self, error: BaseException) -> DatabaseReadOnlyError | None:
+        """Return the error to raise if ``error`` (or one it came from) says "read-only"."""
+        chain: list[BaseException] = []
+        cause: BaseException | None = error
+        while cause is not None and cause not in chain:
+            chain.append(getattr(cause, "orig", None) or cause)
+            cause = cause.__cause__
+        for reason in reversed(chain):  # the database's own words first
+            if any(marker in str(reason).lower() for marker in _READ_ONLY_MARKERS):
+                if self.vendor == "sqlite":
+                    fix = "make the file and its directory writable for this user"
+                else:
+                    fix = "connect to the primary server with a role that may write"
+                return DatabaseReadOnlyError(
+                    f"Database '{self.alias}' at {self.display_url} is read-only "
+                    f"({_first_line(reason)}); {fix}. Nothing was changed."
+                )
+        return None
+
+    def _lock_timeout_error(self, lock_timeout: float | None) -> LockTimeoutError:
+        waited = lock_timeout if lock_timeout is not None else DEFAULT_LOCK_WAIT
+        return LockTimeoutError(
+            f"Another dbshift process held the migration lock on {self.display_url} "
+            f"for more than {waited:g} s; try again, or raise --lock-timeout."
+        )
 
     def schema_editor(
         self, connection: sa.Connection | None, collect: bool = False
@@ -180,7 +300,12 @@ def _take_over_sqlite_transactions(engine: sa.Engine) -> None:
         connection.exec_driver_sql(connection.info.get("dbshift_begin", "BEGIN"))
 
 
-def _is_lock_timeout(error: exc.OperationalError) -> bool:
+#: What SQLite (a read-only file or ``mode=ro``) and PostgreSQL (a standby, or
+#: ``default_transaction_read_only``) say when a write is refused.
+_READ_ONLY_MARKERS = ("readonly database", "read-only transaction")
+
+
+def _is_lock_timeout(error: exc.DBAPIError) -> bool:
     text = str(error.orig).lower()
     return "database is locked" in text or "lock timeout" in text
 

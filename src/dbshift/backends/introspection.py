@@ -215,11 +215,12 @@ class _Reader:
                 for item in inspector.get_unique_constraints(name)
             ),
             foreign_keys=frozenset(self.foreign_keys(name)),
-            checks=tuple(
-                sorted(item["name"] or "" for item in inspector.get_check_constraints(name))
-            ),
+            checks=tuple(sorted(self.check_names(name))),
             comment=self.comment(name),
         )
+
+    def check_names(self, name: str) -> list[str]:
+        return [item["name"] or "" for item in self.inspector.get_check_constraints(name)]
 
     def columns(self, name: str, primary_key: tuple[str, ...]) -> list[ColumnInfo]:
         result = []
@@ -294,6 +295,15 @@ class _SQLiteReader(_Reader):
                 f"PRAGMA {pragma}({quoted})", execution_options={"no_parameters": True}
             )
         )
+
+    def check_names(self, name: str) -> list[str]:
+        """Return the names of the checks, with quotes doubled inside them made single.
+
+        SQLAlchemy's SQLite dialect reads the names from the CREATE TABLE text and
+        strips the surrounding quotes, but leaves an escaped ``""`` inside as it is.
+        dbshift quotes names with double quotes only.
+        """
+        return [check.replace('""', '"') for check in super().check_names(name)]
 
     def columns(self, name: str, primary_key: tuple[str, ...]) -> list[ColumnInfo]:
         sql = self.connection.exec_driver_sql(

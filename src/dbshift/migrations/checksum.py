@@ -89,8 +89,11 @@ def describe_changes(recorded: Checksum, migration: Migration) -> list[str]:
     for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         if tag == "equal":
             continue
+        # A replaced block pairs old and new operations in order; what is left over
+        # on the new side was added.
+        paired = old_end - old_start if tag == "replace" else 0
         for index in range(new_start, new_end):
-            verb = "changed" if tag == "replace" else "added"
+            verb = "changed" if index - new_start < paired else "added"
             lines.append(f"operation {index + 1} ({migration.operations[index].describe()}) {verb}")
         removed = (old_end - old_start) - (new_end - new_start) if tag == "replace" else 0
         if tag == "delete":

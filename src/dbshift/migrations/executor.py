@@ -20,7 +20,9 @@ from sqlalchemy import exc
 
 from dbshift.backends.database import Database
 from dbshift.exceptions import (
+    DatabaseReadOnlyError,
     DbShiftError,
+    HistoryChangedError,
     IrreversibleError,
     LockTimeoutError,
     MigrationFailedError,
@@ -33,6 +35,7 @@ from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
 from dbshift.migrations.recorder import MigrationRecorder
 from dbshift.migrations.state import ProjectState
+from dbshift.migrations.stepwise import StepwiseRun
 from dbshift.utils.imports import describe_exception
 from dbshift.utils.tracebacks import format_user_traceback
 
@@ -198,15 +201,22 @@ class MigrationExecutor:
         self.progress(Progress("start", step))
         started = time.perf_counter()
         current: list[Operation] = []
+        stepwise = not step.migration.atomic and not fake
         try:
-            with self.database.locked_transaction(self.connection, self.lock_timeout):
-                outcome, state = self._run_locked(step, state, fake, fake_initial, current)
-        except LockTimeoutError:
+            if stepwise and not (fake_initial and self._initial_tables_exist(step, state)):
+                outcome, state = StepwiseRun(self, step, current.append).run(state)
+            else:
+                with self.database.locked_transaction(self.connection, self.lock_timeout):
+                    outcome, state = self._run_locked(step, state, fake, fake_initial, current)
+        except (LockTimeoutError, HistoryChangedError, DatabaseReadOnlyError):
             self.progress(Progress("done", step, "FAILED", time.perf_counter() - started))
             raise
         except Exception as err:
             self.progress(Progress("done", step, "FAILED", time.perf_counter() - started))
-            raise _failure(step, current, err) from err
+            refusal = self.database.read_only_error(err) if isinstance(err, DbShiftError) else None
+            if refusal is not None:
+                raise refusal from err
+            raise _failure(step, current, err, stepwise) from err
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
         return state
 
@@ -229,7 +239,7 @@ class MigrationExecutor:
                 editor = self.database.schema_editor(self.connection)
                 migration.unapply(state, editor, on_operation=current.append)
                 editor.finish()
-            self._record_unapplied(migration)
+            self.record_unapplied(migration)
             return ("FAKED" if fake else "OK"), state
         if fake or (fake_initial and self.tables_exist(migration, state)):
             after = migration.mutate_state(state, preserve=False)
@@ -239,10 +249,10 @@ class MigrationExecutor:
             after = migration.apply(state, editor, on_operation=current.append)
             editor.finish()
             outcome = "OK"
-        self._record_applied(migration)
+        self.record_applied(migration)
         return outcome, after
 
-    def _record_applied(self, migration: Migration) -> None:
+    def record_applied(self, migration: Migration) -> None:
         self.recorder.record_applied(migration.key, migration_checksum(migration))
         for replaced in migration.replaces:
             if not self.recorder.is_applied(replaced) and replaced in self.loader.disk_migrations:
@@ -250,7 +260,7 @@ class MigrationExecutor:
                     replaced, migration_checksum(self.loader.disk_migrations[replaced])
                 )
 
-    def _record_unapplied(self, migration: Migration) -> None:
+    def record_unapplied(self, migration: Migration) -> None:
         self.recorder.record_unapplied(migration.key)
         for replaced in migration.replaces:
             self.recorder.record_unapplied(replaced)
@@ -269,6 +279,12 @@ class MigrationExecutor:
         return recorded
 
     # -- --fake-initial -----------------------------------------------------------------------
+
+    def _initial_tables_exist(self, step: PlanStep, state: ProjectState) -> bool:
+        if step.backwards or not step.migration.initial:
+            return False
+        with self.database.transaction(self.connection):
+            return self.tables_exist(step.migration, state)
 
     def tables_exist(self, migration: Migration, state: ProjectState) -> bool:
         """Return whether an initial migration's tables and columns are all there already."""
@@ -296,18 +312,44 @@ class MigrationExecutor:
         return True
 
 
-def _failure(step: PlanStep, current: list[Operation], error: Exception) -> MigrationFailedError:
+def _failure(
+    step: PlanStep, current: list[Operation], error: Exception, stepwise: bool = False
+) -> MigrationFailedError:
     """Return the error that reports ``error``, and the lines of user code that raised it."""
     verb = "Unapplying" if step.backwards else "Applying"
     where = f" at operation '{current[-1].describe()}'" if current else ""
     trace = format_user_traceback(error)
-    message = (
-        f"{verb} {format_key(step.key)} failed{where}: {_reason(error, bool(trace))}. The "
-        "migration was rolled back; the database is as it was before it."
-    )
+    reason = _reason(error, bool(trace)).rstrip(".")
+    if stepwise and current:
+        message = f"{verb} {format_key(step.key)} failed{where} " + _stepwise_outcome(
+            step, current[-1], reason
+        )
+    else:
+        message = (
+            f"{verb} {format_key(step.key)} failed{where}: {reason}. The migration was "
+            "rolled back; the database is as it was before it."
+        )
     if trace:
         message += f"\nThe error was raised here (most recent call last):\n{trace}"
     return MigrationFailedError(message)
+
+
+def _stepwise_outcome(step: PlanStep, operation: Operation, reason: str) -> str:
+    """Say what a failure left behind in a migration that runs an operation at a time."""
+    count = len(step.migration.operations)
+    number = step.migration.operations.index(operation) + 1
+    if operation.outside_transaction:
+        this = (
+            "it ran outside a transaction (atomic = False), so what it did before it failed "
+            "stays"
+        )
+    else:
+        this = "it was rolled back"
+    return (
+        f"(operation {number} of {count}): {reason}. The migration is not atomic: the "
+        f"operations before this one stay done and recorded; {this}. Fix the cause and run "
+        "migrate again to continue from it."
+    )
 
 
 def _reason(error: Exception, in_user_code: bool) -> str:

@@ -53,6 +53,30 @@ def migration_files(directory: Path) -> list[os.DirEntry[str]]:
     ]
 
 
+def check_file_names(label: str, directory: Path, names: list[str]) -> None:
+    """Raise if two migrations of one app could be taken for one another.
+
+    Names that differ only in case are one file on a case-insensitive file system
+    (macOS, Windows), and a package beside a module of the same name is imported
+    instead of it.
+    """
+    seen: dict[str, str] = {}
+    for name in names:
+        other = seen.setdefault(name.casefold(), name)
+        if other != name:
+            raise BadMigrationError(
+                f"Migrations {label}.{other} and {label}.{name} ({directory}) have names "
+                "that differ only in case; on a case-insensitive file system (macOS, "
+                "Windows) they are one file. Rename one of them, and the dependencies on it."
+            )
+        if (directory / name / "__init__.py").is_file():
+            raise BadMigrationError(
+                f"{directory / name} is a package with the name of migration "
+                f"{label}.{name}, and Python would import it instead of {name}.py. Remove "
+                "or rename the package."
+            )
+
+
 class MigrationLoader:
     """Load every app's migrations and build the graph that orders them.
 
@@ -93,7 +117,9 @@ class MigrationLoader:
                 continue
             self.migrated_apps.add(config.label)
             forget_modules(config.migrations_module)
-            for entry in sorted(migration_files(directory), key=lambda entry: entry.name):
+            entries = sorted(migration_files(directory), key=lambda entry: entry.name)
+            check_file_names(config.label, directory, [entry.name[:-3] for entry in entries])
+            for entry in entries:
                 stat = entry.stat()
                 files[(config.label, entry.name[:-3])] = (config, Path(entry.path))
                 signature.append((config.label, entry.name[:-3], stat.st_size, stat.st_mtime_ns))

@@ -4,6 +4,14 @@ Each row holds the app, the migration name, when it was applied, and a checksum 
 what the migration did, so that an applied migration edited later can be found.
 The table is created on first use; (app, name) is unique, so a migration can never
 be recorded twice.
+
+A non-atomic migration (``atomic = False``) runs one operation at a time, and
+``dbshift_migration_progress`` says how far it got: one row per migration under
+way, with the direction, the number of operations done and the checksum of the
+migration they belong to. The row is written in the transaction of each
+operation and deleted with the recorder row's change at the end, so a ``migrate``
+that died half-way is resumed where it stopped. That table is only created the
+first time a non-atomic migration runs.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 import sqlalchemy as sa
 
@@ -18,6 +27,7 @@ from dbshift.migrations.checksum import Checksum
 from dbshift.migrations.graph import Key
 
 TABLE_NAME = "dbshift_migrations"
+PROGRESS_TABLE_NAME = "dbshift_migration_progress"
 
 metadata = sa.MetaData()
 migrations_table = sa.Table(
@@ -30,6 +40,28 @@ migrations_table = sa.Table(
     sa.Column("checksum", sa.Text, nullable=False),
     sa.UniqueConstraint("app", "name", name="dbshift_migrations_app_name_uniq"),
 )
+
+progress_table = sa.Table(
+    PROGRESS_TABLE_NAME,
+    metadata,
+    sa.Column("app", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("direction", sa.String(16), nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("checksum", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("app", "name", name="dbshift_migration_progress_pkey"),
+)
+
+Direction = Literal["forwards", "backwards"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an interrupted non-atomic migration got."""
+
+    direction: Direction
+    done: int
+    checksum: str
 
 
 @dataclass(frozen=True)
@@ -106,3 +138,59 @@ class MigrationRecorder:
     def delete(self, keys: Iterable[Key]) -> None:
         for key in keys:
             self.record_unapplied(key)
+
+    # -- Progress of non-atomic migrations ---------------------------------------------
+
+    def has_progress_table(self) -> bool:
+        return sa.inspect(self.connection).has_table(PROGRESS_TABLE_NAME)
+
+    def ensure_progress_table(self) -> None:
+        """Create the progress table if it is missing (call inside the migration lock)."""
+        progress_table.create(self.connection, checkfirst=True)
+
+    def progress(self, key: Key) -> Progress | None:
+        """Return how far migration ``key`` got, if it was interrupted."""
+        if not self.has_progress_table():
+            return None
+        row = self.connection.execute(
+            sa.select(
+                progress_table.c.direction, progress_table.c.done, progress_table.c.checksum
+            ).where(progress_table.c.app == key[0], progress_table.c.name == key[1])
+        ).first()
+        return Progress(*row) if row is not None else None
+
+    def interrupted(self) -> dict[Key, Progress]:
+        """Return every non-atomic migration that stopped half-way, by key."""
+        if not self.has_progress_table():
+            return {}
+        rows = self.connection.execute(sa.select(progress_table))
+        return {
+            (row.app, row.name): Progress(row.direction, row.done, row.checksum) for row in rows
+        }
+
+    def record_progress(self, key: Key, progress: Progress) -> None:
+        """Store ``progress``; each statement is whole even outside a transaction."""
+        updated = self.connection.execute(
+            progress_table.update()
+            .where(progress_table.c.app == key[0], progress_table.c.name == key[1])
+            .values(direction=progress.direction, done=progress.done, checksum=progress.checksum)
+        )
+        if updated.rowcount:
+            return
+        self.connection.execute(
+            progress_table.insert().values(
+                app=key[0],
+                name=key[1],
+                direction=progress.direction,
+                done=progress.done,
+                checksum=progress.checksum,
+            )
+        )
+
+    def clear_progress(self, key: Key) -> None:
+        if self.has_progress_table():
+            self.connection.execute(
+                progress_table.delete().where(
+                    progress_table.c.app == key[0], progress_table.c.name == key[1]
+                )
+            )

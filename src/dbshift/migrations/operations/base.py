@@ -37,6 +37,10 @@ class Operation:
     reduces_to_sql = True
     #: Whether the operation insists on its own transaction in a non-atomic migration.
     atomic = False
+    #: Whether, in a non-atomic migration, the operation runs outside any transaction
+    #: (hand-written SQL such as ``CREATE INDEX CONCURRENTLY`` may need to); other
+    #: operations each run in a transaction of their own.
+    outside_transaction = False
     #: Whether a squash may drop this operation.
     elidable = False
     category = OperationCategory.MIXED

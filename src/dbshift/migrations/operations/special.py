@@ -77,6 +77,10 @@ class SeparateDatabaseAndState(Operation):
     def reversible(self) -> bool:  # type: ignore[override]
         return all(operation.reversible for operation in self.database_operations)
 
+    @property
+    def outside_transaction(self) -> bool:  # type: ignore[override]
+        return any(operation.outside_transaction for operation in self.database_operations)
+
     def describe(self) -> str:
         return "Custom state/database change combination"
 
@@ -91,6 +95,7 @@ class RunSQL(Operation):
 
     noop = ""
     category = OperationCategory.SQL
+    outside_transaction = True
 
     def __init__(
         self,
@@ -203,6 +208,10 @@ class RunPython(Operation):
     @property
     def reversible(self) -> bool:  # type: ignore[override]
         return self.reverse_code is not None
+
+    @property
+    def outside_transaction(self) -> bool:  # type: ignore[override]
+        return not self.atomic
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass

@@ -1,0 +1,145 @@
+"""Running a non-atomic migration (``atomic = False``) one operation at a time.
+
+PostgreSQL refuses some statements inside a transaction, ``CREATE INDEX
+CONCURRENTLY`` first among them, so a migration that holds one cannot be one
+transaction. Such a migration declares ``atomic = False`` and runs here:
+
+- each schema operation (and ``RunPython(atomic=True)``) in a transaction of its
+  own, which holds the migration lock;
+- ``RunSQL`` and other ``RunPython`` outside any transaction, while the lock is
+  held on the side (:meth:`Database.locked_outside_transaction`);
+- after each operation, its progress is recorded under the same lock (in the
+  operation's own transaction when it has one), and the recorder row comes last,
+  together with the removal of the progress row.
+
+A ``migrate`` that dies half-way therefore leaves the operations before the
+current one done and recorded as done; the next ``migrate`` continues from the
+first operation not recorded. An operation that ran outside a transaction and was
+cut off may have done part of its work (docs/atomic.md says what to write so that
+running it again is safe). Another process running the same plan meanwhile sees
+the progress and skips what is done, exactly as it does for whole migrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from dbshift.exceptions import HistoryChangedError
+from dbshift.migrations.checksum import migration_checksum
+from dbshift.migrations.graph import format_key
+from dbshift.migrations.migration import Migration
+from dbshift.migrations.operations.base import Operation
+from dbshift.migrations.recorder import Direction, MigrationRecorder, Progress
+from dbshift.migrations.state import ProjectState
+
+if TYPE_CHECKING:
+    from dbshift.migrations.executor import MigrationExecutor, PlanStep
+
+Outcome = Literal["OK", "SKIPPED"]
+
+
+def states_through(migration: Migration, state: ProjectState) -> list[ProjectState]:
+    """Return the state before each operation of ``migration``, then the state after all."""
+    states = [state]
+    for operation in migration.operations:
+        following = states[-1].clone()
+        operation.state_forwards(migration.app_label, following)
+        states.append(following)
+    return states
+
+
+class StepwiseRun:
+    """Apply or unapply one non-atomic migration, an operation at a time."""
+
+    def __init__(
+        self,
+        executor: MigrationExecutor,
+        step: PlanStep,
+        on_operation: Callable[[Operation], None],
+    ) -> None:
+        self.executor = executor
+        self.database = executor.database
+        self.connection = executor.connection
+        self.recorder = MigrationRecorder(executor.connection)
+        self.step = step
+        self.migration = step.migration
+        self.direction: Direction = "backwards" if step.backwards else "forwards"
+        self.checksum = str(migration_checksum(self.migration))
+        self.on_operation = on_operation
+
+    def run(self, state: ProjectState) -> tuple[Outcome, ProjectState]:
+        """Run the migration from ``state`` (the state before it); return the state after."""
+        states = states_through(self.migration, state)
+        after = states[0] if self.step.backwards else states[-1]
+        count = len(self.migration.operations)
+        order = range(count - 1, -1, -1) if self.step.backwards else range(count)
+        with self.database.locked_transaction(self.connection, self.executor.lock_timeout):
+            if self._finished():
+                return "SKIPPED", after
+            self.recorder.ensure_progress_table()
+        ran = False
+        for position, index in enumerate(order):
+            operation = self.migration.operations[index]
+            self.on_operation(operation)
+            lock = (
+                self.database.locked_outside_transaction
+                if operation.outside_transaction
+                else self.database.locked_transaction
+            )
+            with lock(self.connection, self.executor.lock_timeout) as target:
+                # Outside a transaction the bookkeeping goes through the same connection
+                # as the operation, one statement at a time, under the lock.
+                self.recorder = MigrationRecorder(target)
+                if self._finished():
+                    return ("OK" if ran else "SKIPPED"), after
+                if self._done() > position:
+                    continue  # another process did this one meanwhile
+                editor = self.database.schema_editor(target)
+                if self.step.backwards:
+                    operation.database_backwards(
+                        self.migration.app_label, editor, states[index + 1], states[index]
+                    )
+                else:
+                    operation.database_forwards(
+                        self.migration.app_label, editor, states[index], states[index + 1]
+                    )
+                editor.finish()
+                self.recorder.record_progress(
+                    self.migration.key, Progress(self.direction, position + 1, self.checksum)
+                )
+                ran = True
+        self.recorder = MigrationRecorder(self.connection)
+        with self.database.locked_transaction(self.connection, self.executor.lock_timeout):
+            if self._finished():
+                return ("OK" if ran else "SKIPPED"), after
+            if self.step.backwards:
+                self.executor.record_unapplied(self.migration)
+            else:
+                self.executor.record_applied(self.migration)
+            self.recorder.clear_progress(self.migration.key)
+        return "OK", after
+
+    def _finished(self) -> bool:
+        """Return whether the migration is recorded as being where this run takes it."""
+        return self.recorder.is_applied(self.migration.key) != self.step.backwards
+
+    def _done(self) -> int:
+        """Return how many operations are done in this run's direction (0 if none)."""
+        progress = self.recorder.progress(self.migration.key)
+        if progress is None:
+            return 0
+        label = format_key(self.migration.key)
+        if progress.direction != self.direction:
+            raise HistoryChangedError(
+                f"Migration {label} was interrupted while it was being "
+                f"{'applied' if progress.direction == 'forwards' else 'unapplied'}; "
+                "finish that first by running the same command again."
+            )
+        if progress.checksum != self.checksum:
+            raise HistoryChangedError(
+                f"Migration {label} was edited after it was interrupted with "
+                f"{progress.done} of its operations done; restore the file as it was, "
+                "run migrate to finish it, and put the change in a new migration."
+            )
+        return progress.done

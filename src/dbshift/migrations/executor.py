@@ -340,8 +340,7 @@ def _stepwise_outcome(step: PlanStep, operation: Operation, reason: str) -> str:
     number = step.migration.operations.index(operation) + 1
     if operation.outside_transaction:
         this = (
-            "it ran outside a transaction (atomic = False), so what it did before it failed "
-            "stays"
+            "it ran outside a transaction (atomic = False), so what it did before it failed stays"
         )
     else:
         this = "it was rolled back"

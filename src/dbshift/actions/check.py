@@ -128,7 +128,7 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
     try:
         session.loader.check_consistent_history(session.applied)
     except InconsistentMigrationHistory as err:
-        findings.append(Finding("migrations.E004", Level.ERROR, session.database.alias, str(err)))
+        findings.append(Finding("migrations.E004", Level.ERROR, session.alias, str(err)))
     unapplied = [
         format_key(key)
         for key in session.loader.graph.forwards_plan_many(session.loader.all_leaves())
@@ -139,9 +139,9 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
             Finding(
                 "migrations.W002",
                 Level.WARNING,
-                session.database.alias,
+                session.alias,
                 f"{len(unapplied)} migration(s) not applied to database "
-                f"'{session.database.alias}': {', '.join(unapplied)}.",
+                f"'{session.alias}': {', '.join(unapplied)}.",
                 "Run 'dbshift migrate'.",
             )
         )

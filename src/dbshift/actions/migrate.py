@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from dbshift.actions.sqlmigrate import OperationSQL, collect_sql
-from dbshift.backends.database import Database
+from dbshift.backends.reading import RecordedHistory, read_history
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import AppNotFoundError, ConflictError, HistoryChangedError, PlanError
+from dbshift.migrations.applied import AppliedMigration, Progress
 from dbshift.migrations.autodetector import MigrationAutodetector
-from dbshift.migrations.executor import MigrationExecutor, PlanStep, ProgressCallback, Target
 from dbshift.migrations.graph import Key, format_key
 from dbshift.migrations.history import find_history_problems
 from dbshift.migrations.loader import MigrationLoader
+from dbshift.migrations.planner import MigrationPlanner, PlanStep, ProgressCallback, Target
 from dbshift.migrations.questioner import DetectOnlyQuestioner
-from dbshift.migrations.recorder import AppliedMigration, MigrationRecorder, Progress
 from dbshift.project import Project
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from dbshift.actions.sqlmigrate import OperationSQL
+    from dbshift.backends.database import Database
+    from dbshift.migrations.executor import MigrationExecutor
 
 
 class MigrationSession:
     """A project's migrations next to one database: what is applied, plans, runs.
 
-    Use it as a context manager; it holds one connection until the block ends.
+    Use it as a context manager. Reading what is applied goes through the bare
+    driver; a SQLAlchemy connection is opened, and held until the block ends,
+    only when something is run.
     """
 
     def __init__(
@@ -36,21 +44,18 @@ class MigrationSession:
         read_only: bool = False,
     ) -> None:
         self.project = project
+        self.alias = alias
+        self.url = project.database_url(alias)
         self.read_only = read_only
-        self.database = Database(project.database_url(alias), alias)
         self.lock_timeout = lock_timeout
         self.progress = progress
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> MigrationSession:
         try:
-            self.connection: sa.Connection = self._stack.enter_context(
-                self.database.connect(create=not self.read_only)
-            )
             self.refresh()
         except BaseException:
-            self._stack.close()
-            self.database.dispose()
+            self.close()
             raise
         return self
 
@@ -58,19 +63,47 @@ class MigrationSession:
         self,
         *exc_info: tuple[type[BaseException] | None, BaseException | None, TracebackType | None],
     ) -> None:
-        self._stack.close()
-        self.database.dispose()
+        self.close()
 
-    def refresh(self) -> None:
-        """Read what the database has applied and load the migrations against it."""
-        with self.connection.begin():
-            recorder = MigrationRecorder(self.connection)
-            self.applied: dict[Key, AppliedMigration] = recorder.applied()
-            self.interrupted: dict[Key, Progress] = recorder.interrupted()
-        self.loader: MigrationLoader = self.project.loader(self.applied)
-        self.executor = MigrationExecutor(
+    def close(self) -> None:
+        self._stack.close()
+        if "database" in self.__dict__:
+            self.database.dispose()
+
+    @functools.cached_property
+    def database(self) -> Database:
+        from dbshift.backends.database import Database
+
+        return Database(self.url, self.alias)
+
+    @functools.cached_property
+    def connection(self) -> sa.Connection:
+        return self._stack.enter_context(self.database.connect(create=not self.read_only))
+
+    @functools.cached_property
+    def executor(self) -> MigrationExecutor:
+        from dbshift.migrations.executor import MigrationExecutor
+
+        return MigrationExecutor(
             self.database, self.connection, self.loader, self.progress, self.lock_timeout
         )
+
+    def refresh(self) -> None:
+        """Read what the database has recorded and load the migrations against it."""
+        history = read_history(self.url) if "connection" not in self.__dict__ else None
+        if history is None:
+            history = self._read_through_sqlalchemy()
+        self.applied: dict[Key, AppliedMigration] = history.applied
+        self.interrupted: dict[Key, Progress] = history.interrupted
+        self.loader: MigrationLoader = self.project.loader(self.applied)
+        self.__dict__.pop("executor", None)
+
+    def _read_through_sqlalchemy(self) -> RecordedHistory:
+        from dbshift.migrations.recorder import MigrationRecorder
+
+        with self.connection.begin():
+            recorder = MigrationRecorder(self.connection)
+            return RecordedHistory(recorder.applied(), recorder.interrupted())
 
     # -- Targets and plans ---------------------------------------------------------------
 
@@ -104,7 +137,7 @@ class MigrationSession:
         return [self.loader.get_by_prefix(app_label, name).key]
 
     def plan(self, targets: list[Target]) -> list[PlanStep]:
-        return self.executor.plan(targets)
+        return MigrationPlanner(self.loader).plan(targets)
 
     def run(self, steps: list[PlanStep], fake: bool = False, fake_initial: bool = False) -> None:
         """Run ``steps``, then record squashes whose replaced migrations are all applied."""
@@ -114,8 +147,18 @@ class MigrationSession:
         # A broken models.py must stop migrate before it changes anything, not after
         # (the models are compared with the migrations once they ran).
         self.project.apps.import_models()
-        self.executor.migrate(steps, fake=fake, fake_initial=fake_initial)
-        self.executor.record_complete_squashes()
+        if steps:
+            self.executor.migrate(steps, fake=fake, fake_initial=fake_initial)
+        if steps or self.unrecorded_squashes():
+            self.executor.record_complete_squashes()
+
+    def unrecorded_squashes(self) -> list[Key]:
+        """Return squashes that count as applied (all they replace is) but have no row."""
+        return [
+            key
+            for key in self.loader.replacements
+            if key in self.loader.applied and key not in self.applied
+        ]
 
     def check_interrupted(self, steps: list[PlanStep]) -> None:
         """Raise unless ``steps`` finish every interrupted non-atomic migration they touch.
@@ -136,6 +179,8 @@ class MigrationSession:
 
     def collect_sql(self, step: PlanStep) -> list[OperationSQL]:
         """Return the SQL of each operation of ``step``, without running it."""
+        from dbshift.actions.sqlmigrate import collect_sql
+
         return collect_sql(self.database, self.loader, step.migration, step.backwards)
 
     def prunable(self, app_label: str) -> tuple[list[Key], list[Key]]:
@@ -157,6 +202,8 @@ class MigrationSession:
 
     def prune(self, keys: list[Key]) -> None:
         """Delete the recorder rows of ``keys``."""
+        from dbshift.migrations.recorder import MigrationRecorder
+
         with self.database.locked_transaction(self.connection, self.lock_timeout):
             MigrationRecorder(self.connection).delete(keys)
         self.refresh()

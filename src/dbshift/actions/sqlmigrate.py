@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from dbshift.backends.database import Database
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
 from dbshift.project import Project
+
+if TYPE_CHECKING:
+    from dbshift.backends.database import Database
 
 
 @dataclass
@@ -61,6 +64,8 @@ def migration_sql(
     project.apps.get_app_config(app_label)
     loader = project.loader()
     migration = loader.get_by_prefix(app_label, name)
+    from dbshift.backends.database import Database
+
     database = Database(project.database_url(alias), alias)
     try:
         operations = collect_sql(database, loader, migration, backwards)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dbshift.actions.migrate import MigrationSession
 from dbshift.cli.context import Context
 from dbshift.cli.formatting import describe_for_plan, operation_sql_lines
-from dbshift.migrations.executor import PlanStep, Progress
+from dbshift.migrations.planner import PlanStep, Progress
 
 
 def print_plan(context: Context, session: MigrationSession, steps: list[PlanStep]) -> None:

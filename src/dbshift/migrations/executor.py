@@ -1,4 +1,4 @@
-"""Planning and running migrations against one database.
+"""Running migration plans against one database.
 
 Each migration runs in one transaction together with its row in the recorder
 table, and that transaction holds the migration lock (see
@@ -11,8 +11,6 @@ same plan at once: each migration is applied exactly once and none of them fails
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 import sqlalchemy as sa
@@ -23,49 +21,28 @@ from dbshift.exceptions import (
     DatabaseReadOnlyError,
     DbShiftError,
     HistoryChangedError,
-    IrreversibleError,
     LockTimeoutError,
     MigrationFailedError,
-    PlanError,
 )
 from dbshift.migrations.checksum import migration_checksum
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
+from dbshift.migrations.planner import (
+    MigrationPlanner,
+    PlanStep,
+    Progress,
+    ProgressCallback,
+    Target,
+)
 from dbshift.migrations.recorder import MigrationRecorder
 from dbshift.migrations.state import ProjectState
 from dbshift.migrations.stepwise import StepwiseRun
+
+__all__ = ["MigrationExecutor", "PlanStep", "Progress", "ProgressCallback", "Target"]
 from dbshift.utils.imports import describe_exception
 from dbshift.utils.tracebacks import format_user_traceback
-
-#: A target: an app and a migration name, or ``None`` for "before the first" (zero).
-Target = tuple[str, str | None]
-
-
-@dataclass(frozen=True)
-class PlanStep:
-    """One migration of a plan, applied forwards or unapplied backwards."""
-
-    migration: Migration
-    backwards: bool = False
-
-    @property
-    def key(self) -> Key:
-        return self.migration.key
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the executor reports as it goes."""
-
-    event: Literal["start", "done"]
-    step: PlanStep
-    outcome: Literal["", "OK", "FAKED", "SKIPPED", "FAILED"] = ""
-    elapsed: float = 0.0
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 class MigrationExecutor:
@@ -90,88 +67,9 @@ class MigrationExecutor:
     def graph(self) -> MigrationGraph:
         return self.loader.graph
 
-    # -- Planning -----------------------------------------------------------------------
-
-    def plan(self, targets: Iterable[Target]) -> list[PlanStep]:
-        """Return the steps that bring the database to ``targets``.
-
-        A target ``(app, name)`` that is applied means: unapply everything of that
-        app after it, and everything in other apps that depends on those.
-        """
-        applied = set(self.loader.applied)
-        steps: list[PlanStep] = []
-        forwards: list[Key] = []
-        for app_label, name in targets:
-            if name is None:
-                for root in self.graph.root_nodes(app_label):
-                    steps += self._backwards_from(root, applied)
-            elif (app_label, name) in applied:
-                following = sorted(
-                    child
-                    for child in self.graph.children[(app_label, name)]
-                    if child[0] == app_label
-                )
-                for child in following:
-                    steps += self._backwards_from(child, applied)
-            else:
-                forwards.append((app_label, name))
-        for key in self.graph.forwards_plan_many(forwards):
-            if key not in applied:
-                steps.append(PlanStep(self.graph.node(key)))
-                applied.add(key)
-        directions = {step.backwards for step in steps}
-        if len(directions) > 1:
-            raise PlanError(
-                "This plan would both apply and unapply migrations; migrate each app "
-                "to its target with a separate command."
-            )
-        self._check_reversible(steps)
-        return steps
-
-    def _backwards_from(self, start: Key, applied: set[Key]) -> list[PlanStep]:
-        steps = []
-        for key in self.graph.backwards_plan(start):
-            if key in applied:
-                steps.append(PlanStep(self.graph.node(key), backwards=True))
-                applied.discard(key)
-        return steps
-
-    @staticmethod
-    def _check_reversible(steps: list[PlanStep]) -> None:
-        for step in steps:
-            if not step.backwards:
-                continue
-            for operation in step.migration.operations:
-                if not operation.reversible:
-                    raise IrreversibleError(
-                        f"Migration {step.migration} cannot be unapplied: operation "
-                        f"'{operation.describe()}' is irreversible. Nothing was changed."
-                    )
-
-    # -- States ---------------------------------------------------------------------------
-
-    def state_before(self, steps: list[PlanStep]) -> ProjectState:
-        """Return the state of the applied migrations, where a forwards plan starts."""
-        applied = [key for key in self.loader.applied if key in self.graph]
-        return self.loader.project_state(applied) if applied else ProjectState()
-
-    def states_for_unapply(self, steps: list[PlanStep]) -> dict[Key, ProjectState]:
-        """Return, for each migration to unapply, the state just before it was applied."""
-        pending = {step.key for step in steps}
-        leaves = self.loader.all_leaves()
-        states: dict[Key, ProjectState] = {}
-        state = ProjectState()
-        for key in self.graph.forwards_plan_many(leaves):
-            if not pending:
-                break
-            migration = self.graph.node(key)
-            if key in pending:
-                states[key] = state.clone()
-                pending.discard(key)
-                migration.mutate_state(state, preserve=False)
-            elif key in self.loader.applied:
-                migration.mutate_state(state, preserve=False)
-        return states
+    @property
+    def planner(self) -> MigrationPlanner:
+        return MigrationPlanner(self.loader)
 
     # -- Running ---------------------------------------------------------------------------
 
@@ -187,11 +85,11 @@ class MigrationExecutor:
             return
         self.ensure_recorder_table()
         if steps[0].backwards:
-            states = self.states_for_unapply(steps)
+            states = self.planner.states_for_unapply(steps)
             for step in steps:
                 self._run(step, states[step.key], fake, fake_initial=False)
         else:
-            state = self.state_before(steps)
+            state = self.planner.state_before()
             for step in steps:
                 state = self._run(step, state, fake, fake_initial)
 

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from dbshift.migrations.applied import AppliedMigration
 from dbshift.migrations.checksum import Checksum, describe_changes
 from dbshift.migrations.graph import Key, format_key
 from dbshift.migrations.loader import MigrationLoader
-from dbshift.migrations.recorder import AppliedMigration
 
 
 @dataclass(frozen=True)

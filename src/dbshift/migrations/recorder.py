@@ -18,16 +18,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
 
 import sqlalchemy as sa
 
+from dbshift.migrations.applied import (
+    PROGRESS_TABLE_NAME,
+    TABLE_NAME,
+    AppliedMigration,
+    Direction,
+    Progress,
+)
 from dbshift.migrations.checksum import Checksum
 from dbshift.migrations.graph import Key
 
-TABLE_NAME = "dbshift_migrations"
-PROGRESS_TABLE_NAME = "dbshift_migration_progress"
+__all__ = [
+    "PROGRESS_TABLE_NAME",
+    "TABLE_NAME",
+    "AppliedMigration",
+    "Direction",
+    "MigrationRecorder",
+    "Progress",
+]
 
 metadata = sa.MetaData()
 migrations_table = sa.Table(
@@ -51,31 +62,6 @@ progress_table = sa.Table(
     sa.Column("checksum", sa.Text, nullable=False),
     sa.PrimaryKeyConstraint("app", "name", name="dbshift_migration_progress_pkey"),
 )
-
-Direction = Literal["forwards", "backwards"]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far an interrupted non-atomic migration got."""
-
-    direction: Direction
-    done: int
-    checksum: str
-
-
-@dataclass(frozen=True)
-class AppliedMigration:
-    """One row of the recorder table."""
-
-    app: str
-    name: str
-    applied: datetime.datetime
-    checksum: str
-
-    @property
-    def key(self) -> Key:
-        return (self.app, self.name)
 
 
 class MigrationRecorder:

@@ -1,0 +1,49 @@
+"""Commands that only read do not load SQLAlchemy, and read what the database recorded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.helpers import process_env
+
+ARTICLE = "class Article(models.Model):\n    title = models.CharField(max_length=20)\n"
+
+PROBE = """
+import sys
+from dbshift.cli import main
+code = main(sys.argv[1:])
+print("SQLALCHEMY" if "sqlalchemy" in sys.modules else "LIGHT", code)
+"""
+
+
+def probe(project, *argv: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        env=process_env(),
+        timeout=60,
+    )
+    return completed.stdout.strip().splitlines()[-1]
+
+
+def test_reading_commands_leave_sqlalchemy_unloaded(make_project, db_url):
+    project = make_project(database=db_url)
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+
+    assert probe(project, "migrate") == "LIGHT 0"
+    assert probe(project, "showmigrations") == "LIGHT 0"
+    assert probe(project, "check") == "LIGHT 0"
+    assert probe(project, "migrate", "--check") == "LIGHT 0"
+    assert probe(project, "makemigrations", "--check") == "LIGHT 0"
+
+    project.models("pages", ARTICLE + "    rank = models.IntegerField(default=0)\n")
+    assert project.run("makemigrations").code == 0
+    assert probe(project, "migrate", "--check") == "LIGHT 1"
+    assert probe(project, "migrate") == "SQLALCHEMY 0"
+    shown = project.run("showmigrations").stdout
+    assert " [X] 0002_article_rank" in shown

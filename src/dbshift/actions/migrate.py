@@ -139,8 +139,18 @@ class MigrationSession:
     def plan(self, targets: list[Target]) -> list[PlanStep]:
         return MigrationPlanner(self.loader).plan(targets)
 
-    def run(self, steps: list[PlanStep], fake: bool = False, fake_initial: bool = False) -> None:
-        """Run ``steps``, then record squashes whose replaced migrations are all applied."""
+    def run(
+        self,
+        steps: list[PlanStep],
+        fake: bool = False,
+        fake_initial: bool = False,
+        one_by_one: bool = False,
+    ) -> list[str]:
+        """Run ``steps``, then record squashes whose replaced migrations are all applied.
+
+        ``one_by_one`` runs every migration as written even on an empty database.
+        Return the notes the run left for verbose output.
+        """
         if self.read_only:
             raise PlanError("This migration session was opened read-only; nothing was run.")
         self.check_interrupted(steps)
@@ -148,9 +158,11 @@ class MigrationSession:
         # (the models are compared with the migrations once they ran).
         self.project.apps.import_models()
         if steps:
+            self.executor.build_fresh = not one_by_one
             self.executor.migrate(steps, fake=fake, fake_initial=fake_initial)
         if steps or self.unrecorded_squashes():
             self.executor.record_complete_squashes()
+        return self.executor.notes if "executor" in self.__dict__ else []
 
     def unrecorded_squashes(self) -> list[Key]:
         """Return squashes that count as applied (all they replace is) but have no row."""

@@ -56,6 +56,8 @@ class ProgressReporter:
         outcome = {
             "SKIPPED": "SKIPPED (done by another dbshift process)",
         }.get(progress.outcome, progress.outcome)
-        timing = f" ({progress.elapsed:.3f}s)" if context.verbosity >= 2 else ""
+        timing = ""
+        if context.verbosity >= 2:
+            timing = f" ({progress.elapsed:.3f}s{', ' + progress.note if progress.note else ''})"
         context.stdout.write(f" {outcome}{timing}\n")
         context.stdout.flush()

@@ -10,6 +10,7 @@ same plan at once: each migration is applied exactly once and none of them fails
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Literal
 
@@ -24,7 +25,8 @@ from dbshift.exceptions import (
     LockTimeoutError,
     MigrationFailedError,
 )
-from dbshift.migrations.checksum import migration_checksum
+from dbshift.migrations.checksum import Checksum, migration_checksum
+from dbshift.migrations.fresh import creating_operations, schema_only
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
@@ -55,7 +57,13 @@ class MigrationExecutor:
         loader: MigrationLoader,
         progress: ProgressCallback | None = None,
         lock_timeout: float | None = None,
+        build_fresh: bool = True,
     ) -> None:
+        #: Whether an empty database is built straight to the end state of its
+        #: leading schema-only migrations (see :mod:`dbshift.migrations.fresh`).
+        self.build_fresh = build_fresh
+        #: Things worth telling a user who asked for detail (verbose output).
+        self.notes: list[str] = []
         self.database = database
         self.connection = connection
         self.loader = loader
@@ -90,8 +98,67 @@ class MigrationExecutor:
                 self._run(step, states[step.key], fake, fake_initial=False)
         else:
             state = self.planner.state_before()
+            if self.build_fresh and not (fake or fake_initial) and not self.loader.applied:
+                built = self._build_fresh(steps)
+                if built is not None:
+                    count, state = built
+                    steps = steps[count:]
             for step in steps:
                 state = self._run(step, state, fake, fake_initial)
+
+    def _build_fresh(self, steps: list[PlanStep]) -> tuple[int, ProjectState] | None:
+        """Create the end state of the leading schema-only steps.
+
+        Return how many steps that covered and the state after them.
+
+        ``None`` means they must run one by one: too few, relations in a cycle,
+        another process already started, or a failure (which the one-by-one run
+        then reports migration by migration).
+        """
+        prefix = list(itertools.takewhile(lambda step: schema_only(step.migration), steps))
+        if len(prefix) < 2:
+            return None
+        target = self.planner.state_after(prefix)
+        operations = creating_operations(target)
+        if operations is None:
+            return None
+        started = time.perf_counter()
+        try:
+            with self.database.locked_transaction(self.connection, self.lock_timeout):
+                if self.recorder.applied():
+                    return None
+                editor = self.database.schema_editor(self.connection)
+                state = ProjectState()
+                for app_label, operation in operations:
+                    following = state.clone()
+                    operation.state_forwards(app_label, following)
+                    operation.database_forwards(app_label, editor, state, following)
+                    state = following
+                editor.finish()
+                self.recorder.record_applied_many(self._rows_for(prefix))
+        except (LockTimeoutError, DatabaseReadOnlyError):
+            raise
+        except Exception as err:
+            self.notes.append(
+                f"Building the empty database directly failed ({describe_exception(err)}); "
+                "the migrations run one by one instead."
+            )
+            return None
+        share = (time.perf_counter() - started) / len(prefix)
+        note = f"built with {len(prefix) - 1} others straight to their end state"
+        for step in prefix:
+            self.progress(Progress("start", step))
+            self.progress(Progress("done", step, "OK", share, note))
+        return len(prefix), target
+
+    def _rows_for(self, steps: list[PlanStep]) -> list[tuple[Key, Checksum]]:
+        rows = []
+        for step in steps:
+            rows.append((step.key, self.loader.checksum(step.key)))
+            for replaced in step.migration.replaces:
+                if replaced in self.loader.disk_migrations:
+                    rows.append((replaced, self.loader.checksum(replaced)))
+        return rows
 
     def _run(
         self, step: PlanStep, state: ProjectState, fake: bool, fake_initial: bool
@@ -151,12 +218,10 @@ class MigrationExecutor:
         return outcome, after
 
     def record_applied(self, migration: Migration) -> None:
-        self.recorder.record_applied(migration.key, migration_checksum(migration))
+        self.recorder.record_applied(migration.key, self.loader.checksum(migration.key))
         for replaced in migration.replaces:
             if not self.recorder.is_applied(replaced) and replaced in self.loader.disk_migrations:
-                self.recorder.record_applied(
-                    replaced, migration_checksum(self.loader.disk_migrations[replaced])
-                )
+                self.recorder.record_applied(replaced, self.loader.checksum(replaced))
 
     def record_unapplied(self, migration: Migration) -> None:
         self.recorder.record_unapplied(migration.key)

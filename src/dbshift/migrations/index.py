@@ -28,7 +28,7 @@ from dbshift.migrations.graph import Key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.state import ProjectState
 
-FORMAT = 3
+FORMAT = 4
 
 #: (app label, file name, size, mtime in ns) of every migration file, sorted.
 Signature = tuple[tuple[str, str, int, int], ...]
@@ -46,9 +46,13 @@ class MigrationSummary:
     initial: bool | None
     atomic: bool
     checksum: str
+    #: Whether the migration only changes the schema (see :mod:`migrations.fresh`).
+    schema_only: bool
 
     @classmethod
     def of(cls, migration: Migration) -> MigrationSummary:
+        from dbshift.migrations.fresh import schema_only
+
         return cls(
             migration.app_label,
             migration.name,
@@ -58,6 +62,7 @@ class MigrationSummary:
             migration.initial,
             migration.atomic,
             str(migration_checksum(migration)),
+            schema_only(migration),
         )
 
 

@@ -41,6 +41,8 @@ class Progress:
     step: PlanStep
     outcome: Literal["", "OK", "FAKED", "SKIPPED", "FAILED"] = ""
     elapsed: float = 0.0
+    #: How the step was done, when not as written (for verbose output).
+    note: str = ""
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -118,6 +120,19 @@ class MigrationPlanner:
         """Return the state of the applied migrations, where a forwards plan starts."""
         applied = [key for key in self.loader.applied if key in self.graph]
         return self.loader.project_state(applied) if applied else ProjectState()
+
+    def state_after(self, steps: list[PlanStep]) -> ProjectState:
+        """Return the state after applying ``steps`` (forwards) to what is applied.
+
+        When the steps are the whole history from nothing, that is the state the
+        history index keeps, and no migration file needs importing.
+        """
+        if not self.loader.applied and len(steps) == len(self.graph.nodes):
+            return self.loader.project_state()
+        state = self.state_before()
+        for step in steps:
+            step.migration.mutate_state(state, preserve=False)
+        return state
 
     def states_for_unapply(self, steps: list[PlanStep]) -> dict[Key, ProjectState]:
         """Return, for each migration to unapply, the state just before it was applied."""

@@ -107,6 +107,19 @@ class MigrationRecorder:
             )
         )
 
+    def record_applied_many(self, rows: list[tuple[Key, Checksum]]) -> None:
+        """Record several migrations at once, in one statement run for each row."""
+        if not rows:
+            return
+        now = datetime.datetime.now(datetime.UTC)
+        self.connection.execute(
+            migrations_table.insert(),
+            [
+                {"app": key[0], "name": key[1], "applied": now, "checksum": str(checksum)}
+                for key, checksum in rows
+            ],
+        )
+
     def record_unapplied(self, key: Key) -> None:
         self.connection.execute(
             migrations_table.delete().where(

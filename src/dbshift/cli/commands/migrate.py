@@ -47,6 +47,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="give up when another migrate holds the lock this long (default: wait an hour)",
     )
     parser.add_argument(
+        "--one-by-one",
+        action="store_true",
+        help="apply each migration as written even on an empty database (which is "
+        "otherwise built straight to the end state of its leading schema-only migrations)",
+    )
+    parser.add_argument(
         "--prune",
         action="store_true",
         help="delete the records of applied migrations whose files are gone (needs app_label)",
@@ -88,7 +94,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         context.write("Running migrations:")
         if not steps:
             context.write("  No migrations to apply.")
-        session.run(steps, fake=args.fake, fake_initial=args.fake_initial)
+        notes = session.run(
+            steps, fake=args.fake, fake_initial=args.fake_initial, one_by_one=args.one_by_one
+        )
+        for note in notes:
+            context.write(f"  {note}", level=2)
         warn_about_model_changes(context, session.pending_model_changes())
     return 0
 

@@ -249,11 +249,13 @@ def test_an_unreachable_database_is_one_message_without_the_password(make_projec
 def test_migrate_warns_about_model_changes_without_migrations(project):
     project.models("pages", ARTICLE)
     assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
     project.models("pages", ARTICLE + SLUG)
 
     result = project.run("migrate")
 
     assert result.code == 0
+    assert "No migrations to apply." in result.stdout
     assert "Your models in app(s): 'pages' have changes" in result.stdout
 
 

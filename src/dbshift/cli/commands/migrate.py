@@ -99,7 +99,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         )
         for note in notes:
             context.write(f"  {note}", level=2)
-        warn_about_model_changes(context, session.pending_model_changes())
+        if not steps:
+            # As Django does: with nothing to apply, say if migrations are missing.
+            warn_about_model_changes(context, session.pending_model_changes())
     return 0
 
 

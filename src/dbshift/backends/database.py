@@ -40,6 +40,9 @@ DEFAULT_LOCK_WAIT = 3600.0
 FIRST_POLL_INTERVAL = 0.005
 MAX_POLL_INTERVAL = 0.1
 
+#: Statements sent to PostgreSQL in one round trip by :meth:`Database.execute_script`.
+SCRIPT_BATCH = 200
+
 #: Schema editor classes by SQLAlchemy dialect name.
 EDITORS = {
     "sqlite": "dbshift.backends.sqlite:SQLiteSchemaEditor",
@@ -269,6 +272,19 @@ class Database:
             f"Another dbshift process held the migration lock on {self.display_url} "
             f"for more than {waited:g} s; try again, or raise --lock-timeout."
         )
+
+    def execute_script(self, connection: sa.Connection, statements: list[str]) -> None:
+        """Run SQL statements that take no parameters, in as few round trips as allowed.
+
+        PostgreSQL runs several statements sent as one string (its simple query
+        protocol); Python's sqlite3 runs one statement per call.
+        """
+        if self.vendor == "postgresql":
+            for start in range(0, len(statements), SCRIPT_BATCH):
+                connection.exec_driver_sql(";\n".join(statements[start : start + SCRIPT_BATCH]))
+        else:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
 
     def schema_editor(
         self, connection: sa.Connection | None, collect: bool = False

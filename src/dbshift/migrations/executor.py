@@ -127,7 +127,9 @@ class MigrationExecutor:
             with self.database.locked_transaction(self.connection, self.lock_timeout):
                 if self.recorder.applied():
                     return None
-                editor = self.database.schema_editor(self.connection)
+                # Creating tables needs nothing from the database, so the statements
+                # are collected first and sent in batches, not one round trip each.
+                editor = self.database.schema_editor(None, collect=True)
                 state = ProjectState()
                 for app_label, operation in operations:
                     following = state.clone()
@@ -135,6 +137,7 @@ class MigrationExecutor:
                     operation.database_forwards(app_label, editor, state, following)
                     state = following
                 editor.finish()
+                self.database.execute_script(self.connection, editor.collected_sql)
                 self.recorder.record_applied_many(self._rows_for(prefix))
         except (LockTimeoutError, DatabaseReadOnlyError):
             raise

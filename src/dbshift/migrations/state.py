@@ -9,6 +9,7 @@ state only copies a dictionary of references, however long the history.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -87,6 +88,15 @@ class ModelState:
             if field.primary_key:
                 return name
         raise BadMigrationError(f"Model {self.app_label}.{self.name} has no primary key.")
+
+    @functools.cached_property
+    def relations(self) -> tuple[tuple[str, RelatedField], ...]:
+        """Return ``(name, field)`` for each relation field (computed once: states never change)."""
+        return tuple(
+            (name, field)  # type: ignore[misc]
+            for name, field in self.fields.items()
+            if field.is_relation
+        )
 
     def get_field(self, name: str) -> Field:
         """Return field ``name``, or raise naming the model and its fields."""
@@ -259,11 +269,9 @@ class ProjectState:
     def related_fields_to(self, label: str) -> Iterator[tuple[ModelState, str, RelatedField]]:
         """Yield ``(model, field name, field)`` for each relation that targets ``label``."""
         for state in self.models.values():
-            for name, field in state.fields.items():
-                if field.is_relation and (
-                    field.to == label or getattr(field, "through", None) == label
-                ):
-                    yield state, name, field  # type: ignore[misc]
+            for name, field in state.relations:
+                if field.to == label or getattr(field, "through", None) == label:
+                    yield state, name, field
 
     # -- Models --------------------------------------------------------------------------
 

@@ -7,18 +7,20 @@ from dbshift.migrations.operations.fields import (
     RemoveField,
     RenameField,
 )
-from dbshift.migrations.operations.models import (
+from dbshift.migrations.operations.indexes import (
     AddConstraint,
     AddIndex,
+    RemoveConstraint,
+    RemoveIndex,
+    RenameIndex,
+)
+from dbshift.migrations.operations.models import (
     AlterModelOptions,
     AlterModelTable,
     AlterModelTableComment,
     AlterUniqueTogether,
     CreateModel,
     DeleteModel,
-    RemoveConstraint,
-    RemoveIndex,
-    RenameIndex,
     RenameModel,
 )
 from dbshift.migrations.operations.special import (

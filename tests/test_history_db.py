@@ -225,3 +225,63 @@ def test_a_conflict_stops_migrate_until_merged(make_project, db_url):
     result = project.run("migrate")
     assert result.code == 0, result.output
     assert "Applying pages.0003_merge_0002_a_0002_b... OK" in result.stdout
+
+
+SEEDING_STEP = """
+from dbshift import migrations
+
+MARK = "seeded"
+
+
+def seed(apps, schema_editor):
+    Article = apps.get_model("pages", "Article")
+    Article.objects.create(title=MARK)
+
+
+def unseed(apps, schema_editor):
+    apps.get_model("pages", "Article").objects.filter(title=MARK).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("pages", "{previous}")]
+    operations = [migrations.RunPython(seed, unseed)]
+"""
+
+
+def test_a_squash_of_ten_migrations_with_a_runpython_applies_alone(make_project, db_url):
+    project = make_project(database=db_url)
+    lines = ["class Article(models.Model):", "    title = models.CharField(max_length=20)"]
+    project.models("pages", "\n".join(lines) + "\n")
+    assert project.run("makemigrations").code == 0
+    for number in range(2, 11):
+        if number == 6:
+            previous = project.migration_names("pages")[-1]
+            project.write(
+                "pages/migrations/0006_seed.py", SEEDING_STEP.replace("{previous}", previous)
+            )
+            continue
+        lines.append(f"    f{number} = models.IntegerField(default={number})")
+        project.models("pages", "\n".join(lines) + "\n")
+        assert project.run("makemigrations").code == 0
+    assert len(project.migration_names("pages")) == 10
+    assert project.run("squashmigrations", "pages", "0010", "--noinput").code == 0
+    squash = next(name for name in project.migration_names("pages") if "squashed" in name)
+    for name in project.migration_names("pages"):
+        if name != squash:
+            (project.migrations_dir("pages") / f"{name}.py").unlink()
+
+    result = project.run("migrate")
+
+    assert result.code == 0, result.output
+    schema_matches_models(project, db_url)
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            titles = [
+                row[0] for row in connection.exec_driver_sql("SELECT title FROM pages_article")
+            ]
+    finally:
+        engine.dispose()
+    assert titles == ["seeded"]
+    assert project.run("migrate", "pages", "zero").code == 0
+    assert recorded(db_url) == []

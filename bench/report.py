@@ -11,7 +11,12 @@ from bench.tools import COMMANDS_BY_KEY
 TOOL_LABELS = {"dbshift": "dbshift", "django": "Django", "alembic": "Alembic", "floor": "floor"}
 DATABASE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 RATIOS = (("django", "dbshift/Django"), ("alembic", "dbshift/Alembic"), ("floor", "dbshift/floor"))
-STATUS_TEXT = {"unavailable": "not yet", "failed": "failed", "skipped": "needs migrate"}
+STATUS_TEXT = {
+    "unavailable": "not yet",
+    "unsupported": "unsupported",
+    "failed": "failed",
+    "skipped": "needs migrate",
+}
 CHART_COMMANDS = ("migrate", "noop", "check")
 
 
@@ -112,9 +117,9 @@ def markdown(results: dict[str, Any]) -> str:
         equivalents = _alembic_equivalents(results, size["name"])
         if equivalents:
             lines += ["", equivalents]
-    problems = [m for m in results["measurements"] if m["status"] == "failed"]
+    problems = [m for m in results["measurements"] if m["status"] in ("failed", "unsupported")]
     if problems:
-        lines += ["", "## Failures", ""]
+        lines += ["", "## Failures and unsupported commands", ""]
         lines += [
             f"- {m['size']}/{m['database']} {m['tool']} {COMMANDS_BY_KEY[m['command']].title}: "
             f"{m['error']}"
@@ -181,3 +186,18 @@ def write(results: dict[str, Any], directory: Path, with_chart: bool = True) -> 
     if with_chart and chart(results, directory / "time-vs-history.png"):
         written.append(directory / "time-vs-history.png")
     return written
+
+
+def main(argv: list[str]) -> int:
+    """Write the Markdown and the chart again from a results.json: ``report.py JSON``."""
+    path = Path(argv[0])
+    results = json.loads(path.read_text())
+    for written in write(results, path.parent):
+        print(f"wrote {written}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -20,9 +20,6 @@ from bench.databases import Database, PostgresDatabase, SQLiteDatabase
 from bench.projects import Project, Size, materialize
 from bench.tools import COMMANDS, FLOOR_SCRIPT, TOOLS, Command, Floor, Tool
 
-#: Commands that mean something only once the tool's migrate has succeeded.
-NEEDS_MIGRATED = {"noop", "showmigrations", "zero"}
-
 
 @dataclass
 class Measurement:
@@ -34,7 +31,7 @@ class Measurement:
     tool: str
     arguments: list[str]
     runs: list[dict[str, float]] = field(default_factory=list)
-    status: str = "ok"  # ok | failed | unavailable | skipped
+    status: str = "ok"  # ok | failed | unavailable | unsupported | skipped
     error: str | None = None
 
     @property
@@ -70,12 +67,14 @@ class Options:
     log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
 
 
-def _error_of(run: process.Run) -> tuple[str, str]:
+def _error_of(run: process.Run, tool: Tool) -> tuple[str, str]:
     """Return (status, message) for a failed run."""
     text = run.stderr.strip() or run.stdout.strip() or f"exit status {run.returncode}"
     last = text.splitlines()[-1]
     if run.returncode == 2 and "invalid choice" in text:
         return "unavailable", last
+    if any(pattern in text for pattern in tool.limitations):
+        return "unsupported", last
     return "failed", f"exit status {run.returncode}: {last}"
 
 
@@ -106,7 +105,7 @@ class Session:
                 self.project.size.name, self.vendor, command.key, tool.name, arguments
             )
             self.results.append(measurement)
-            if command.key in NEEDS_MIGRATED and tool.name not in self.migrated:
+            if command.key in tool.needs_migrated and tool.name not in self.migrated:
                 measurement.status = "skipped"
                 measurement.error = "needs the database its migrate would have built"
                 continue
@@ -120,7 +119,7 @@ class Session:
                     tool.argv(measurement.arguments), tool.cwd(self.project), tool.env(database)
                 )
                 if not run.ok:
-                    measurement.status, measurement.error = _error_of(run)
+                    measurement.status, measurement.error = _error_of(run, tool)
                     measurement.runs.clear()
                     del active[name]
                     self.options.log(f"{self.prefix()} {command.title} {name}: {measurement.error}")
@@ -168,7 +167,7 @@ class Session:
             dbshift.env(database),
         )
         if not run.ok:
-            status, error = _error_of(run)
+            status, error = _error_of(run, dbshift)
             self.results.append(
                 Measurement(
                     self.project.size.name, self.vendor, "migrate", "floor", [], [], status, error

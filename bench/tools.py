@@ -53,6 +53,10 @@ class Tool:
 
     name: str = ""
     label: str = ""
+    #: Error messages that mean the tool cannot do this, by design, rather than a failure.
+    limitations: tuple[str, ...] = ()
+    #: Commands that mean something only once the tool's migrate has succeeded.
+    needs_migrated: frozenset[str] = frozenset({"noop", "showmigrations", "zero"})
 
     def arguments(self, command: str, project: Project) -> list[str] | None:
         """Return the tool's arguments for ``command``, or None if it has no equivalent."""
@@ -108,6 +112,10 @@ class Django(Tool):
 class Alembic(Tool):
     name = "alembic"
     label = "Alembic"
+    # Offline (--sql) batch mode cannot reflect the table it must copy on SQLite.
+    limitations = ("cannot proceed in --sql mode",)
+    # `alembic check` compares the metadata with a database at head.
+    needs_migrated = Tool.needs_migrated | {"check"}
 
     def arguments(self, command: str, project: Project) -> list[str]:
         count = len(project.history.migrations)

@@ -17,7 +17,7 @@ from pathlib import Path
 from bench import report, suite
 from bench.databases import server_version
 from bench.history import generate
-from bench.projects import BENCH_DIR, parse_size
+from bench.projects import BENCH_DIR, Size, parse_size
 from bench.tools import COMMANDS, REPO, SRC, TOOLS
 
 
@@ -100,18 +100,18 @@ def _meta(options: suite.Options, postgres: str | None) -> dict:
     }
 
 
-def _sizes(options: suite.Options) -> list[dict]:
-    return [
-        {
-            "name": size.name,
-            "apps": size.apps,
-            "per_app": size.per_app,
-            "migrations": size.migrations,
-            "tables": generate(size.apps, size.per_app, options.seed).table_count,
-            "tools": [tool for tool in size.tools if tool in options.tools],
-        }
-        for size in options.sizes
-    ]
+def size_info(size: Size, seed: int, tools: list[str]) -> dict:
+    """Return what the report says about one history."""
+    history = generate(size.apps, size.per_app, seed)
+    return {
+        "name": size.name,
+        "apps": size.apps,
+        "per_app": size.per_app,
+        "migrations": size.migrations,
+        "tables": history.table_count,
+        "unapplied_by_zero": len(history.dependents(history.apps[0], "0001_initial")),
+        "tools": [tool for tool in size.tools if tool in tools],
+    }
 
 
 def _postgres(options: suite.Options, given: str | None) -> contextlib.AbstractContextManager:
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     with _postgres(options, args.postgres_url) as server_url:
         results = {
             "meta": _meta(options, server_url and server_version(server_url)),
-            "sizes": _sizes(options),
+            "sizes": [size_info(size, options.seed, options.tools) for size in options.sizes],
             "measurements": [],
         }
         for measurement in suite.run(options, server_url):

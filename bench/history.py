@@ -134,6 +134,22 @@ class History:
     def table_count(self) -> int:
         return sum(len(models) for models in self.schema.values())
 
+    def dependents(self, app: str, name: str) -> set[tuple[str, str]]:
+        """Return the migrations that depend on ``app.name``, it included: what
+        ``migrate app zero`` unapplies when ``name`` is the app's first migration."""
+        children: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for migration in self.migrations:
+            for dependency in migration.dependencies:
+                children.setdefault(dependency, []).append((migration.app, migration.name))
+        found: set[tuple[str, str]] = set()
+        pending = [(app, name)]
+        while pending:
+            key = pending.pop()
+            if key not in found:
+                found.add(key)
+                pending += children.get(key, [])
+        return found
+
 
 def table_name(app: str, model: str) -> str:
     """Return the table Django (and so dbshift) gives ``app.model``."""

@@ -94,14 +94,15 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "## Histories",
         "",
-        "| size | apps x migrations each | migrations | tables at the end | tools |",
-        "|---|---|---|---|---|",
+        "| size | apps x migrations each | migrations | tables at the end "
+        "| unapplied by `migrate app00 zero` | tools |",
+        "|---|---|---|---|---|---|",
     ]
     for size in results["sizes"]:
         tools = ", ".join(TOOL_LABELS[t] for t in size["tools"])
         lines.append(
             f"| {size['name']} | {size['apps']} x {size['per_app']} | {size['migrations']} "
-            f"| {size['tables']} | {tools} |"
+            f"| {size['tables']} | {size.get('unapplied_by_zero', '')} | {tools} |"
         )
     for size in results["sizes"]:
         for database in meta["databases"]:

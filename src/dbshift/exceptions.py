@@ -49,6 +49,10 @@ class CircularDependencyError(DbShiftError, ValueError):
     """Migration dependencies form a cycle."""
 
 
+class PlanError(DbShiftError, ValueError):
+    """A requested migration plan cannot be carried out as asked."""
+
+
 class ConflictError(DbShiftError, RuntimeError):
     """An app has more than one leaf migration and needs a merge."""
 

@@ -13,15 +13,19 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
-from dbshift.exceptions import ConfigurationError, DatabaseConnectionError
+from dbshift.exceptions import ConfigurationError, DatabaseConnectionError, LockTimeoutError
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
+
+#: The advisory lock key migrations take on PostgreSQL: "dbshift" read as a number.
+MIGRATION_LOCK_KEY = int.from_bytes(b"dbshift", "big")
 
 #: Schema editor classes by SQLAlchemy dialect name.
 EDITORS = {
@@ -67,11 +71,27 @@ class Database:
         except exc.ArgumentError as err:
             raise ConfigurationError(f"Database URL {self.display_url} is invalid: {err}.") from err
 
+    def missing_file(self) -> bool:
+        """Return whether this is a SQLite database whose file does not exist yet."""
+        path = self.url.database
+        if self.vendor != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+            return False
+        return not Path(path).exists()
+
     @contextlib.contextmanager
-    def connect(self) -> Iterator[sa.Connection]:
-        """Yield a connection; a failure to connect becomes one clear error."""
+    def connect(self, create: bool = True) -> Iterator[sa.Connection]:
+        """Yield a connection; a failure to connect becomes one clear error.
+
+        With ``create=False`` a SQLite file that does not exist is not created: the
+        connection goes to an empty in-memory database instead, which has applied
+        nothing, exactly like the missing file.
+        """
+        engine = self.engine
+        if not create and self.missing_file():
+            engine = sa.create_engine("sqlite://", poolclass=sa.pool.NullPool)
+            _take_over_sqlite_transactions(engine)
         try:
-            connection = self.engine.connect()
+            connection = engine.connect()
         except exc.DBAPIError as err:
             raise DatabaseConnectionError(
                 f"Cannot connect to database '{self.alias}' at {self.display_url}: "
@@ -87,6 +107,48 @@ class Database:
         """Run the block in one transaction, DDL included; roll back on any error."""
         with connection.begin():
             yield connection
+
+    @contextlib.contextmanager
+    def locked_transaction(
+        self, connection: sa.Connection, lock_timeout: float | None = None
+    ) -> Iterator[sa.Connection]:
+        """Run the block in one transaction that holds the migration lock.
+
+        Every migration runs in such a transaction, and the lock lives exactly as
+        long as it: a process that dies loses its lock with its transaction, and
+        nothing is held between migrations, so a pooler that hands the next
+        transaction to another server connection (PgBouncer) breaks nothing.
+        PostgreSQL takes a transaction-level advisory lock; SQLite starts the
+        transaction with ``BEGIN IMMEDIATE``, taking the database's write lock,
+        which the operating system releases if the process dies.
+        """
+        if self.vendor == "sqlite":
+            timeout_ms = int((lock_timeout if lock_timeout is not None else 3600) * 1000)
+            # Outside any transaction: straight to the driver, not through SQLAlchemy.
+            cursor = connection.connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            cursor.close()
+            connection.info["dbshift_begin"] = "BEGIN IMMEDIATE"
+        try:
+            with connection.begin():
+                if self.vendor == "postgresql":
+                    if lock_timeout is not None:
+                        connection.exec_driver_sql(
+                            f"SET LOCAL lock_timeout = {int(lock_timeout * 1000)}"
+                        )
+                    connection.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
+                yield connection
+        except exc.OperationalError as err:
+            if _is_lock_timeout(err):
+                raise LockTimeoutError(
+                    f"Another dbshift process held the migration lock on {self.display_url} "
+                    f"for more than {lock_timeout:g} s; try again, or raise --lock-timeout."
+                ) from err
+            raise
+        finally:
+            connection.info.pop("dbshift_begin", None)
 
     def schema_editor(
         self, connection: sa.Connection | None, collect: bool = False
@@ -115,7 +177,12 @@ def _take_over_sqlite_transactions(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(connection.info.get("dbshift_begin", "BEGIN"))
+
+
+def _is_lock_timeout(error: exc.OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "lock timeout" in text
 
 
 def _first_line(error: BaseException | None) -> str:

@@ -15,17 +15,13 @@ from pathlib import Path
 from typing import IO
 
 from dbshift import __version__
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.exceptions import DbShiftError
 
-COMMANDS = (
-    "makemigrations",
-    "startapp",
-    "startproject",
-)
 
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the parser; only ``command`` (if known) gets its full set of arguments."""
     parser = argparse.ArgumentParser(
         prog="dbshift",
         description="Django-style schema migrations for any Python project.",
@@ -52,9 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--traceback", action="store_true", help="show the full traceback of an error"
     )
-    for name in COMMANDS:
-        module = importlib.import_module(f"dbshift.cli.commands.{name}")
-        module.register(subparsers, common)
+    for name, summary in SUMMARIES.items():
+        if name == command:
+            importlib.import_module(f"dbshift.cli.commands.{name}").register(subparsers, common)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
@@ -70,9 +68,11 @@ def main(
     """Run one command and return its exit status."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = next((word for word in arguments if not word.startswith("-")), None)
+    parser = build_parser(command)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exit_:
         return int(exit_.code or 0)
     context = Context(

@@ -146,6 +146,10 @@ class MigrationLoader:
     def leaf_nodes(self, app_label: str) -> list[Key]:
         return self.graph.leaf_nodes(app_label)
 
+    def all_leaves(self) -> list[Key]:
+        """Return the leaf migrations of every app, by app label."""
+        return [key for label in sorted(self.migrated_apps) for key in self.graph.leaf_nodes(label)]
+
     def detect_conflicts(self) -> dict[str, list[str]]:
         """Return the apps that have more than one leaf migration, with the leaves."""
         conflicts = {}
@@ -207,12 +211,7 @@ class MigrationLoader:
 
         With ``at_end=False`` the state is the one just before ``nodes``.
         """
-        if nodes is None:
-            targets = [
-                key for label in sorted(self.migrated_apps) for key in self.graph.leaf_nodes(label)
-            ]
-        else:
-            targets = list(nodes)
+        targets = self.all_leaves() if nodes is None else list(nodes)
         plan = self.graph.forwards_plan_many(targets)
         if not at_end:
             excluded = set(targets)

@@ -41,6 +41,17 @@ class Questioner:
         return True
 
 
+class DetectOnlyQuestioner(Questioner):
+    """Answer so that changes can be found without asking and without failing.
+
+    Used where only *whether* migrations are missing matters (``--check``, ``check``,
+    ``migrate``'s closing warning); the answers never reach a file.
+    """
+
+    def ask_not_null_addition(self, field_name: str, model_name: str) -> Any:
+        return None
+
+
 class NonInteractiveQuestioner(Questioner):
     """The questioner for ``--noinput``: it never asks; see :class:`Questioner`."""
 

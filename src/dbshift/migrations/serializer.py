@@ -43,8 +43,10 @@ class Serialized:
 class Serializer:
     """Collect imports while turning values into expression nodes."""
 
-    def __init__(self) -> None:
+    def __init__(self, local_names: dict[int, str] | None = None) -> None:
         self.imports: set[str] = set()
+        #: Functions defined in the file being written, by ``id``, with their names there.
+        self.local_names = local_names or {}
 
     def serialize(self, value: Any) -> Node:
         """Return the expression that rebuilds ``value``."""
@@ -198,6 +200,8 @@ class Serializer:
         return call(f"pathlib.{cls}", [self.serialize(str(value))])
 
     def function(self, value: Callable[..., Any]) -> Node:
+        if id(value) in self.local_names:
+            return Atom(self.local_names[id(value)])
         owner = getattr(value, "__self__", None)
         if isinstance(owner, type):
             owner_name = self.reference(owner, f"class {owner.__qualname__}").flat()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 
 from dbshift.actions import makemigrations as actions
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.migrations.questioner import (
+    DetectOnlyQuestioner,
     InteractiveQuestioner,
     NonInteractiveQuestioner,
+    Questioner,
 )
 
 
@@ -16,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "makemigrations",
         parents=[common],
-        help="write new migrations for model changes",
+        help=SUMMARIES["makemigrations"],
         description="Compare the models with the state the migration files build and "
         "write migrations for the difference. Never touches the database.",
     )
@@ -61,17 +64,18 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def handle(args: argparse.Namespace, context: Context) -> int:
     project = context.project()
     if args.merge:
-        from dbshift.cli.commands.merge import handle_merge
+        from dbshift.cli.merge import handle_merge
 
         return handle_merge(args, context, project)
     if args.empty:
         changes = actions.empty_migrations(project, args.app_label, args.name)
     else:
-        questioner = (
-            InteractiveQuestioner(context.stdin, context.stdout)
-            if args.interactive
-            else NonInteractiveQuestioner(context.stderr)
-        )
+        if args.check:
+            questioner: Questioner = DetectOnlyQuestioner()
+        elif args.interactive:
+            questioner = InteractiveQuestioner(context.stdin, context.stdout)
+        else:
+            questioner = NonInteractiveQuestioner(context.stderr)
         changes = actions.detect_changes(
             project, args.app_label, questioner=questioner, name=args.name
         )

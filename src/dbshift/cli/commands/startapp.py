@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from dbshift.actions.scaffold import start_app
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 
 
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "startapp",
         parents=[common],
-        help="create a new app",
+        help=SUMMARIES["startapp"],
         description="Create the package NAME/ with __init__.py, models.py and "
         "migrations/__init__.py.",
     )

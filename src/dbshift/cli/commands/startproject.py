@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from dbshift.actions.scaffold import start_project
+from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 
 
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "startproject",
         parents=[common],
-        help="create a new project",
+        help=SUMMARIES["startproject"],
         description="Create NAME/ with a pyproject.toml holding the dbshift settings "
         "and a manage.py, so that 'python manage.py <command>' works.",
     )

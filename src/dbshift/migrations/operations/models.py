@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -78,8 +79,8 @@ class CreateModel(ModelOperation):
         self.options = dict(options or {})
         self.bases = tuple(bases or ())
         self.managers = tuple(managers or ())
-        names = [field_name for field_name, _ in self.fields]
-        duplicates = sorted({field_name for field_name in names if names.count(field_name) > 1})
+        counts = collections.Counter(field_name for field_name, _ in self.fields)
+        duplicates = sorted(field_name for field_name, count in counts.items() if count > 1)
         if duplicates:
             raise BadMigrationError(
                 f"CreateModel {name}: field(s) {', '.join(duplicates)} listed twice."

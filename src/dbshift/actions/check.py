@@ -1,0 +1,133 @@
+"""``dbshift check``: everything that is out of step, found without changing anything.
+
+Each finding has an id, a level and a hint, like Django's system checks. The
+checks compare the models with the migrations (which Django's ``check`` does not
+do), and, when the database can be reached, the migrations with what the database
+recorded: unapplied, edited or deleted applied migrations, conflicts and
+inconsistent history.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+
+from dbshift.actions.migrate import MigrationSession
+from dbshift.conf import DEFAULT_ALIAS
+from dbshift.exceptions import DatabaseConnectionError, InconsistentMigrationHistory
+from dbshift.migrations.autodetector import MigrationAutodetector
+from dbshift.migrations.graph import format_key
+from dbshift.migrations.history import find_history_problems
+from dbshift.migrations.loader import MigrationLoader
+from dbshift.migrations.questioner import DetectOnlyQuestioner
+from dbshift.project import Project
+
+
+class Level(enum.IntEnum):
+    """How serious a finding is; Django's check levels."""
+
+    DEBUG = 10
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+    CRITICAL = 50
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where it is, what it is, and what to do about it."""
+
+    id: str
+    level: Level
+    obj: str
+    message: str
+    hint: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["level"] = self.level.name
+        return data
+
+
+def run_checks(
+    project: Project, alias: str = DEFAULT_ALIAS, database: bool = True
+) -> list[Finding]:
+    """Return every finding for the project, and for database ``alias`` if reachable."""
+    loader = project.loader()
+    findings = list(_conflicts(loader))
+    findings += _model_changes(project, loader)
+    if database:
+        findings += _database_findings(project, alias)
+    return sorted(findings, key=lambda finding: (-finding.level, finding.id, finding.obj))
+
+
+def _conflicts(loader: MigrationLoader) -> list[Finding]:
+    return [
+        Finding(
+            "migrations.E003",
+            Level.ERROR,
+            label,
+            f"Conflicting migrations: {', '.join(names)} are all leaves of '{label}'.",
+            "Run 'dbshift makemigrations --merge'.",
+        )
+        for label, names in loader.detect_conflicts().items()
+    ]
+
+
+def _model_changes(project: Project, loader: MigrationLoader) -> list[Finding]:
+    autodetector = MigrationAutodetector(
+        loader.project_state(), project.models_state(), DetectOnlyQuestioner()
+    )
+    changes = autodetector.changes(loader.graph)
+    findings = []
+    for label, migrations in sorted(changes.items()):
+        described = [op.describe() for migration in migrations for op in migration.operations]
+        findings.append(
+            Finding(
+                "migrations.W001",
+                Level.WARNING,
+                label,
+                f"The models of '{label}' have changes that no migration covers: "
+                f"{'; '.join(described)}.",
+                f"Run 'dbshift makemigrations {label}'.",
+            )
+        )
+    return findings
+
+
+def _database_findings(project: Project, alias: str) -> list[Finding]:
+    try:
+        with MigrationSession(project, alias, read_only=True) as session:
+            return _history_findings(session)
+    except DatabaseConnectionError as err:
+        return [Finding("migrations.I001", Level.INFO, alias, f"Database checks skipped: {err}")]
+
+
+def _history_findings(session: MigrationSession) -> list[Finding]:
+    findings = []
+    for problem in find_history_problems(session.loader, session.applied):
+        error_id = "migrations.E001" if problem.kind == "edited" else "migrations.E002"
+        findings.append(
+            Finding(error_id, Level.ERROR, format_key(problem.key), problem.message, problem.hint)
+        )
+    try:
+        session.loader.check_consistent_history(session.applied)
+    except InconsistentMigrationHistory as err:
+        findings.append(Finding("migrations.E004", Level.ERROR, session.database.alias, str(err)))
+    unapplied = [
+        format_key(key)
+        for key in session.loader.graph.forwards_plan_many(session.loader.all_leaves())
+        if key not in session.loader.applied
+    ]
+    if unapplied:
+        findings.append(
+            Finding(
+                "migrations.W002",
+                Level.WARNING,
+                session.database.alias,
+                f"{len(unapplied)} migration(s) not applied to database "
+                f"'{session.database.alias}': {', '.join(unapplied)}.",
+                "Run 'dbshift migrate'.",
+            )
+        )
+    return findings

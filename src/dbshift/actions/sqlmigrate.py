@@ -1,0 +1,69 @@
+"""The SQL a migration runs, without running it (``sqlmigrate``, ``migrate --plan``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dbshift.backends.database import Database
+from dbshift.conf import DEFAULT_ALIAS
+from dbshift.migrations.loader import MigrationLoader
+from dbshift.migrations.migration import Migration
+from dbshift.migrations.operations.base import Operation
+from dbshift.project import Project
+
+
+@dataclass
+class OperationSQL:
+    """One operation and the statements it runs."""
+
+    operation: Operation
+    statements: list[str] = field(default_factory=list)
+
+
+def collect_sql(
+    database: Database, loader: MigrationLoader, migration: Migration, backwards: bool = False
+) -> list[OperationSQL]:
+    """Return each operation of ``migration`` with the SQL it would run on ``database``."""
+    editor = database.schema_editor(None, collect=True)
+    parts: list[OperationSQL] = []
+
+    def begin(operation: Operation) -> None:
+        parts.append(OperationSQL(operation))
+        editor.collected_sql = parts[-1].statements
+
+    before = loader.project_state([migration.key], at_end=False)
+    if backwards:
+        migration.unapply(before, editor, on_operation=begin)
+    else:
+        migration.apply(before, editor, on_operation=begin)
+    if parts:
+        editor.finish()
+    return parts
+
+
+@dataclass
+class MigrationSQL:
+    """The SQL of one migration, and whether it runs inside a transaction."""
+
+    migration: Migration
+    operations: list[OperationSQL]
+    atomic: bool
+
+
+def migration_sql(
+    project: Project,
+    app_label: str,
+    name: str,
+    backwards: bool = False,
+    alias: str = DEFAULT_ALIAS,
+) -> MigrationSQL:
+    """Return the SQL of migration ``app_label.name`` (a prefix will do) on ``alias``."""
+    project.apps.get_app_config(app_label)
+    loader = project.loader()
+    migration = loader.get_by_prefix(app_label, name)
+    database = Database(project.database_url(alias), alias)
+    try:
+        operations = collect_sql(database, loader, migration, backwards)
+    finally:
+        database.dispose()
+    return MigrationSQL(migration, operations, migration.atomic)

@@ -1,0 +1,61 @@
+"""``dbshift check``: report everything out of step, changing nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from dbshift.actions.check import Finding, Level, run_checks
+from dbshift.cli.commands import SUMMARIES
+from dbshift.cli.context import Context
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        parents=[common],
+        help=SUMMARIES["check"],
+        description="Check that the models, the migration files and the database agree: "
+        "model changes no migration covers, unapplied migrations, applied migrations "
+        "edited or deleted since, conflicting leaves and inconsistent history. Changes "
+        "nothing. Exits 1 when a finding reaches --fail-level.",
+    )
+    parser.add_argument("--database", default="default", help="database alias (default: default)")
+    parser.add_argument(
+        "--skip-database", action="store_true", help="only compare models and migration files"
+    )
+    parser.add_argument(
+        "--fail-level",
+        default="ERROR",
+        choices=[level.name for level in Level],
+        type=str.upper,
+        help="lowest level that makes the command exit with status 1 (default: ERROR)",
+    )
+    parser.add_argument(
+        "--format", default="text", choices=["text", "json"], help="output format (default: text)"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, context: Context) -> int:
+    findings = run_checks(context.project(), args.database, database=not args.skip_database)
+    if args.format == "json":
+        context.write(json.dumps([finding.as_dict() for finding in findings], indent=2), level=0)
+    else:
+        print_findings(context, findings)
+    failing = Level[args.fail_level]
+    return 1 if any(finding.level >= failing for finding in findings) else 0
+
+
+def print_findings(context: Context, findings: list[Finding]) -> None:
+    if not findings:
+        context.write("System check identified no issues.")
+        return
+    context.write("System check identified some issues:")
+    for level in sorted({finding.level for finding in findings}, reverse=True):
+        context.write(f"\n{level.name}S:")
+        for finding in (item for item in findings if item.level == level):
+            context.write(f"{finding.obj}: ({finding.id}) {finding.message}")
+            if finding.hint:
+                context.write(f"\tHINT: {finding.hint}")
+    context.write(f"\nSystem check identified {len(findings)} issue(s).")

@@ -1,0 +1,61 @@
+"""Reports ``migrate`` prints: the plan, progress lines, and model changes left over."""
+
+from __future__ import annotations
+
+from dbshift.actions.migrate import MigrationSession
+from dbshift.cli.context import Context
+from dbshift.cli.formatting import describe_for_plan, operation_sql_lines
+from dbshift.migrations.executor import PlanStep, Progress
+
+
+def print_plan(context: Context, session: MigrationSession, steps: list[PlanStep]) -> None:
+    context.write("Planned operations:", level=0)
+    if not steps:
+        context.write("  No planned migration operations.", level=0)
+    for step in steps:
+        context.write(str(step.migration), level=0)
+        operations = step.migration.operations
+        for operation in reversed(operations) if step.backwards else operations:
+            text, _is_error = describe_for_plan(operation, step.backwards)
+            context.write(f"    {text}", level=0)
+        if context.verbosity >= 2:
+            for part in session.collect_sql(step):
+                for line in operation_sql_lines(part):
+                    context.write(f"    {line}", level=0)
+
+
+def warn_about_model_changes(context: Context, labels: list[str]) -> None:
+    if not labels:
+        return
+    names = ", ".join(f"'{label}'" for label in labels)
+    context.write(
+        f"  Your models in app(s): {names} have changes that are not yet reflected in a "
+        "migration, and so won't be applied."
+    )
+    context.write(
+        "  Run 'dbshift makemigrations' to make new migrations, and then re-run "
+        "'dbshift migrate' to apply them."
+    )
+
+
+class ProgressReporter:
+    """Print "  Applying pages.0001_initial... OK" as migrations run."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def __call__(self, progress: Progress) -> None:
+        context = self.context
+        if context.verbosity < 1:
+            return
+        if progress.event == "start":
+            verb = "Unapplying" if progress.step.backwards else "Applying"
+            context.stdout.write(f"  {verb} {progress.step.migration}...")
+            context.stdout.flush()
+            return
+        outcome = {
+            "SKIPPED": "SKIPPED (done by another dbshift process)",
+        }.get(progress.outcome, progress.outcome)
+        timing = f" ({progress.elapsed:.3f}s)" if context.verbosity >= 2 else ""
+        context.stdout.write(f" {outcome}{timing}\n")
+        context.stdout.flush()

@@ -17,7 +17,7 @@ STATUS_TEXT = {
     "failed": "failed",
     "skipped": "needs migrate",
 }
-CHART_COMMANDS = ("migrate", "noop", "check")
+CHART_COMMANDS = ("migrate", "noop", "plan", "check")
 
 
 def seconds_text(seconds: float) -> str:

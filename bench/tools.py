@@ -33,6 +33,7 @@ class Command:
 
 
 COMMANDS = (
+    Command("plan", "migrate --plan (fresh database)", "reset"),
     Command("migrate", "migrate (fresh database)", "reset"),
     Command("noop", "migrate (nothing to do)", "none"),
     Command("showmigrations", "showmigrations", "none"),
@@ -75,6 +76,7 @@ class Tool:
 def _django_arguments(command: str, project: Project) -> list[str]:
     app, name = project.last_migration
     return {
+        "plan": ["migrate", "--plan"],
         "migrate": ["migrate"],
         "noop": ["migrate"],
         "showmigrations": ["showmigrations"],
@@ -117,7 +119,9 @@ class Alembic(Tool):
     # `alembic check` compares the metadata with a database at head.
     needs_migrated = Tool.needs_migrated | {"check"}
 
-    def arguments(self, command: str, project: Project) -> list[str]:
+    def arguments(self, command: str, project: Project) -> list[str] | None:
+        if command == "plan":
+            return None  # Alembic plans nothing apart from running or writing SQL
         count = len(project.history.migrations)
         last = revision_id(count)
         previous = revision_id(count - 1) if count > 1 else "base"

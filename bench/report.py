@@ -18,6 +18,8 @@ STATUS_TEXT = {
     "skipped": "needs migrate",
 }
 CHART_COMMANDS = ("migrate", "noop", "plan", "check")
+# One colour per tool in every panel.
+COLORS = {"dbshift": "tab:blue", "django": "tab:green", "alembic": "tab:orange", "floor": "gray"}
 
 
 def seconds_text(seconds: float) -> str:
@@ -165,10 +167,11 @@ def chart(results: dict[str, Any], path: Path) -> bool:
                 )
                 if points:
                     xs, ys = zip(*points, strict=True)
-                    ax.plot(xs, ys, marker="o", label=label)
+                    ax.plot(xs, ys, marker="o", label=label, color=COLORS[tool])
             ax.set_title(f"{COMMANDS_BY_KEY[command].title}, {DATABASE_LABELS[database]}")
             ax.set_xlabel("migrations in the history")
             ax.set_ylabel("wall time (s, median)")
+            ax.set_ylim(bottom=0)
             ax.grid(True, alpha=0.3)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend()

@@ -62,19 +62,24 @@ class Apps:
     def __init__(self, specs: Iterable[AppSpec]) -> None:
         self.specs = tuple(specs)
         self.app_configs: dict[str, AppConfig] = {}
+        self.models_ready = False
 
     def populate(self) -> Apps:
-        """Import every app and its models module, registering the models."""
-        _loading.append(self)
-        try:
+        """Import every app package; models are imported when first asked for."""
+        with loading(self):
             for spec in self.specs:
                 self._import_app(spec)
+        return self
+
+    def import_models(self) -> None:
+        """Import every app's models module, once, and check the relations between them."""
+        if self.models_ready:
+            return
+        with loading(self):
             for spec in self.specs:
                 self._import_models(spec)
-        finally:
-            _loading.remove(self)
+        self.models_ready = True
         self._check_relations()
-        return self
 
     def _import_app(self, spec: AppSpec) -> None:
         forget_modules(spec.name)
@@ -154,17 +159,21 @@ class Apps:
 
     def get_models(self) -> Iterator[type]:
         """Yield every concrete model of every app, in declaration order."""
+        self.import_models()
         for config in self.app_configs.values():
             yield from config.models.values()
 
     def get_model(self, label: str) -> type | None:
         """Return the model with lowercase label ``app.model``, or ``None``."""
+        self.import_models()
         app_label, _, model_name = label.partition(".")
         config = self.app_configs.get(app_label)
         return config.models.get(model_name.lower()) if config else None
 
     def _check_relations(self) -> None:
-        for model in self.get_models():
+        for model in (
+            model for config in self.app_configs.values() for model in config.models.values()
+        ):
             meta = model._meta  # type: ignore[attr-defined]
             for name, fld in meta.fields.items():
                 if not fld.is_relation:

@@ -54,8 +54,8 @@ class Project:
         return ProjectState.from_models(self.apps.get_models())
 
     def loader(self, applied: Iterable[Key] | None = None) -> MigrationLoader:
-        """Load the migration files of every app."""
-        return MigrationLoader(self.apps, applied)
+        """Load the migration files of every app (through the history index cache)."""
+        return MigrationLoader(self.apps, applied, cache_dir=self.root / "__pycache__")
 
     def database_url(self, alias: str = DEFAULT_ALIAS) -> str:
         return self.settings.database_url(alias)

@@ -47,11 +47,12 @@ def list_migrations(
 ) -> dict[str, list[MigrationListing]]:
     """Return each app's migrations in the order they apply."""
     graph = session.loader.graph
-    result: dict[str, list[MigrationListing]] = {}
-    for label in sorted(labels or session.project.app_labels()):
-        leaves = graph.leaf_nodes(label)
-        keys = [key for key in graph.forwards_plan_many(leaves) if key[0] == label]
-        result[label] = [_entry(session, key) for key in keys]
+    wanted = sorted(labels or session.project.app_labels())
+    result: dict[str, list[MigrationListing]] = {label: [] for label in wanted}
+    leaves = [key for label in wanted for key in graph.leaf_nodes(label)]
+    for key in graph.forwards_plan_many(leaves):
+        if key[0] in result:
+            result[key[0]].append(_entry(session, key))
     return result
 
 

@@ -96,6 +96,7 @@ class MigrationExecutor:
         """
         applied = set(self.loader.applied)
         steps: list[PlanStep] = []
+        forwards: list[Key] = []
         for app_label, name in targets:
             if name is None:
                 for root in self.graph.root_nodes(app_label):
@@ -109,10 +110,11 @@ class MigrationExecutor:
                 for child in following:
                     steps += self._backwards_from(child, applied)
             else:
-                for key in self.graph.forwards_plan((app_label, name)):
-                    if key not in applied:
-                        steps.append(PlanStep(self.graph.node(key)))
-                        applied.add(key)
+                forwards.append((app_label, name))
+        for key in self.graph.forwards_plan_many(forwards):
+            if key not in applied:
+                steps.append(PlanStep(self.graph.node(key)))
+                applied.add(key)
         directions = {step.backwards for step in steps}
         if len(directions) > 1:
             raise PlanError(

@@ -31,6 +31,8 @@ class MigrationGraph:
         self.children: dict[Key, set[Key]] = {}
         #: Dependencies on nodes that do not exist: child -> [(missing parent, reason)].
         self._dangling: list[tuple[Key, Key]] = []
+        #: Roots and leaves per app, computed once after each change of the graph.
+        self._end_cache: dict[int, dict[str, list[Key]]] = {}
 
     def __contains__(self, key: object) -> bool:
         return key in self.nodes
@@ -41,6 +43,7 @@ class MigrationGraph:
     # -- Building -----------------------------------------------------------------------
 
     def add_node(self, key: Key, migration: Migration | None) -> None:
+        self._end_cache.clear()
         self.nodes[key] = migration
         self.parents.setdefault(key, set())
         self.children.setdefault(key, set())
@@ -50,6 +53,7 @@ class MigrationGraph:
         if child not in self.nodes or parent not in self.nodes:
             self._dangling.append((child, parent))
             return
+        self._end_cache.clear()
         self.parents[child].add(parent)
         self.children[parent].add(child)
 
@@ -73,6 +77,7 @@ class MigrationGraph:
         self._dangling.clear()
 
     def remove_node(self, key: Key) -> None:
+        self._end_cache.clear()
         for parent in self.parents.pop(key, ()):
             self.children[parent].discard(key)
         for child in self.children.pop(key, ()):
@@ -81,6 +86,7 @@ class MigrationGraph:
 
     def remove_replaced_nodes(self, replacement: Key, replaced: Iterable[Key]) -> None:
         """Put a squash in place of the migrations it replaces."""
+        self._end_cache.clear()
         replaced = set(replaced)
         for key in replaced:
             if key not in self.nodes:
@@ -99,6 +105,7 @@ class MigrationGraph:
 
     def remove_replacement_node(self, replacement: Key, replaced: list[Key]) -> None:
         """Drop a squash and let its dependents depend on the last migration it replaces."""
+        self._end_cache.clear()
         last = next((key for key in reversed(replaced) if key in self.nodes), None)
         for child in self.children.get(replacement, set()).copy():
             if last is not None and child not in replaced:
@@ -136,25 +143,26 @@ class MigrationGraph:
                 raise NodeNotFoundError(f"Migration {format_key(start)} does not exist.")
             if start in done:
                 continue
-            on_path: set[Key] = set()
+            on_path = {start}
             stack: list[tuple[Key, Iterator[Key]]] = [(start, iter(sorted(edges[start])))]
-            on_path.add(start)
             while stack:
                 key, pending = stack[-1]
-                following = next((item for item in pending if item not in done), None)
-                if following is None:
+                for following in pending:
+                    if following in done:
+                        continue
+                    if following in on_path:
+                        path = [item for item, _ in stack]
+                        raise CircularDependencyError(
+                            _cycle_message([*path[path.index(following) :], following])
+                        )
+                    on_path.add(following)
+                    stack.append((following, iter(sorted(edges[following]))))
+                    break
+                else:
                     stack.pop()
                     on_path.discard(key)
                     done.add(key)
                     order.append(key)
-                elif following in on_path:
-                    path = [item for item, _ in stack]
-                    raise CircularDependencyError(
-                        _cycle_message([*path[path.index(following) :], following])
-                    )
-                else:
-                    on_path.add(following)
-                    stack.append((following, iter(sorted(edges[following]))))
         return order
 
     def ensure_not_cyclic(self) -> None:
@@ -163,21 +171,21 @@ class MigrationGraph:
 
     def root_nodes(self, app_label: str | None = None) -> list[Key]:
         """Return the migrations with no parent in their own app."""
-        return sorted(
-            key
-            for key in self.nodes
-            if (app_label is None or key[0] == app_label)
-            and not any(parent[0] == key[0] for parent in self.parents[key])
-        )
+        return self._ends(app_label, self.parents)
 
     def leaf_nodes(self, app_label: str | None = None) -> list[Key]:
         """Return the migrations with no child in their own app."""
-        return sorted(
-            key
-            for key in self.nodes
-            if (app_label is None or key[0] == app_label)
-            and not any(child[0] == key[0] for child in self.children[key])
-        )
+        return self._ends(app_label, self.children)
+
+    def _ends(self, app_label: str | None, edges: dict[Key, set[Key]]) -> list[Key]:
+        cache = self._end_cache.setdefault(id(edges), {})
+        if not cache:
+            for key in sorted(self.nodes):
+                if not any(other[0] == key[0] for other in edges[key]):
+                    cache.setdefault(key[0], []).append(key)
+        if app_label is not None:
+            return list(cache.get(app_label, []))
+        return sorted(key for keys in cache.values() for key in keys)
 
     def app_nodes(self, app_label: str) -> list[Key]:
         return sorted(key for key in self.nodes if key[0] == app_label)

@@ -60,7 +60,10 @@ def find_history_problems(
             if key not in replaced_on_disk:
                 problems.append(HistoryProblem(key, "missing"))
             continue
-        changes = describe_changes(Checksum.parse(row.checksum), migration)
+        recorded = Checksum.parse(row.checksum)
+        if loader.checksum(key).whole == recorded.whole:
+            continue
+        changes = describe_changes(recorded, migration)
         if changes:
             problems.append(HistoryProblem(key, "edited", tuple(changes)))
     return problems

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,7 +17,17 @@ from dbshift.exceptions import (
     MigrationLoadError,
     NodeNotFoundError,
 )
+from dbshift.migrations.checksum import Checksum, migration_checksum
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
+from dbshift.migrations.index import (
+    HistoryIndex,
+    LazyMigration,
+    MigrationSummary,
+    Signature,
+    pickled_state,
+    read_index,
+    write_index,
+)
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.state import ProjectState
 from dbshift.utils.imports import UserCodeError, forget_modules, import_user_module
@@ -23,13 +35,22 @@ from dbshift.utils.imports import UserCodeError, forget_modules, import_user_mod
 
 def migration_names(directory: Path) -> list[str]:
     """Return the names of the migration files in ``directory``, sorted."""
-    if not directory.is_dir():
+    return sorted(entry.name[:-3] for entry in migration_files(directory))
+
+
+def migration_files(directory: Path) -> list[os.DirEntry[str]]:
+    """Return the directory entries of the migration files in ``directory``."""
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
         return []
-    return sorted(
-        path.stem
-        for path in directory.iterdir()
-        if path.suffix == ".py" and path.is_file() and not path.name.startswith(("_", "~", "."))
-    )
+    return [
+        entry
+        for entry in entries
+        if entry.name.endswith(".py")
+        and not entry.name.startswith(("_", "~", "."))
+        and entry.is_file()
+    ]
 
 
 class MigrationLoader:
@@ -39,32 +60,75 @@ class MigrationLoader:
     squash stands in for the migrations it replaces.
     """
 
-    def __init__(self, apps: Apps, applied: Iterable[Key] | None = None) -> None:
+    def __init__(
+        self, apps: Apps, applied: Iterable[Key] | None = None, cache_dir: Path | None = None
+    ) -> None:
         self.apps = apps
         self.applied: set[Key] = set(applied or ())
         self.disk_migrations: dict[Key, Migration] = {}
         self.replacements: dict[Key, Migration] = {}
         self.migrated_apps: set[str] = set()
         self.graph = MigrationGraph()
-        self.load_disk()
+        self.cache_dir = cache_dir
+        self.index: HistoryIndex | None = None
+        files = self.scan()
+        self.load_disk(files)
         self.build_graph()
+        if cache_dir is not None and self.index is None:
+            self._write_index()
 
     # -- Files ----------------------------------------------------------------------------
 
-    def load_disk(self) -> None:
-        for config in self.apps.app_configs.values():
-            self._load_app(config)
+    def scan(self) -> dict[Key, tuple[AppConfig, Path]]:
+        """Return every migration file by key; mark the apps that have migrations.
 
-    def _load_app(self, config: AppConfig) -> None:
-        directory = config.migrations_path
-        if not (directory / "__init__.py").is_file():
-            return
-        self.migrated_apps.add(config.label)
-        forget_modules(config.migrations_module)
+        Also records the files' sizes and modification times, which the history
+        index is keyed on.
+        """
+        files: dict[Key, tuple[AppConfig, Path]] = {}
+        signature: list[tuple[str, str, int, int]] = []
+        for config in self.apps.app_configs.values():
+            directory = config.migrations_path
+            if not (directory / "__init__.py").is_file():
+                continue
+            self.migrated_apps.add(config.label)
+            forget_modules(config.migrations_module)
+            for entry in sorted(migration_files(directory), key=lambda entry: entry.name):
+                stat = entry.stat()
+                files[(config.label, entry.name[:-3])] = (config, Path(entry.path))
+                signature.append((config.label, entry.name[:-3], stat.st_size, stat.st_mtime_ns))
         importlib.invalidate_caches()
-        for name in migration_names(directory):
-            path = directory / f"{name}.py"
-            self.disk_migrations[(config.label, name)] = self._load_file(config, name, path)
+        self.signature: Signature = tuple(sorted(signature))
+        return files
+
+    def load_disk(self, files: dict[Key, tuple[AppConfig, Path]]) -> None:
+        """Load every file, from the index when it matches the files, else by import."""
+        if self.cache_dir is not None:
+            self.index = read_index(self.cache_dir, self.signature)
+        for key, (config, path) in files.items():
+            load = functools.partial(self._load_file, config, key[1], path)
+            if self.index is not None and key in self.index.summaries:
+                self.disk_migrations[key] = LazyMigration(self.index.summaries[key], load)  # type: ignore[assignment]
+            else:
+                self.disk_migrations[key] = load()
+
+    def _write_index(self) -> None:
+        assert self.cache_dir is not None
+        summaries = {
+            key: MigrationSummary.of(migration) for key, migration in self.disk_migrations.items()
+        }
+        try:
+            state = pickled_state(self.project_state())
+        except DbShiftError:
+            state = None
+        write_index(self.cache_dir, HistoryIndex(self.signature, summaries, state))
+
+    def checksum(self, key: Key) -> Checksum:
+        """Return the checksum of migration ``key`` as it is on disk."""
+        migration = self.disk_migrations[key]
+        if isinstance(migration, LazyMigration):
+            return Checksum.parse(migration.summary.checksum)
+        return migration_checksum(migration)
 
     def _load_file(self, config: AppConfig, name: str, path: Path) -> Migration:
         module_name = f"{config.migrations_module}.{name}"
@@ -211,6 +275,10 @@ class MigrationLoader:
 
         With ``at_end=False`` the state is the one just before ``nodes``.
         """
+        if nodes is None and self.index is not None:
+            cached = self.index.state()
+            if cached is not None:
+                return cached
         targets = self.all_leaves() if nodes is None else list(nodes)
         plan = self.graph.forwards_plan_many(targets)
         if not at_end:

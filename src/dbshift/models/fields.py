@@ -98,6 +98,7 @@ class Field:
             for name in klass.__dict__.get("fixed_options", {}):
                 options.pop(name, None)
         cls._all_options = options
+        _install_defaults(cls)
         if "internal_type" not in cls.__dict__ and cls.__module__ == __name__:
             cls.internal_type = cls.__name__
 
@@ -113,18 +114,18 @@ class Field:
             kwargs[name] = value
         # Django lets ``name`` repeat the attribute name; the attribute is what counts.
         kwargs.pop("name", None)
-        unknown = set(kwargs) - set(self._all_options)
-        if unknown:
+        if not self._all_options.keys() >= kwargs.keys():
+            unknown = sorted(set(kwargs) - set(self._all_options))
             raise TypeError(
-                f"{type(self).__name__}() got unexpected option(s): {', '.join(sorted(unknown))}"
+                f"{type(self).__name__}() got unexpected option(s): {', '.join(unknown)}"
             )
-        for name, default in self._all_options.items():
-            setattr(self, name, kwargs.get(name, default))
-        for name, value in self.fixed_options.items():
-            setattr(self, name, value)
+        # Options not given are class attributes (see _install_defaults); an instance
+        # holds only what its declaration says, which keeps fields cheap to build.
+        self.__dict__.update(kwargs)
         if self.choices is not None and not isinstance(self.choices, list | tuple | dict):
             self.choices = list(self.choices)
-        self.validators = list(self.validators)
+        if "validators" in kwargs:
+            self.validators = list(self.validators)
         self.name: str | None = None
         self.model: type | None = None
 
@@ -133,9 +134,9 @@ class Field:
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
         """Return the import path, positional and keyword arguments to rebuild this field."""
         kwargs: dict[str, Any] = {}
-        for name, default in self._all_options.items():
-            value = getattr(self, name)
-            if not _same_option_value(value, default):
+        options = self._all_options
+        for name, value in self.__dict__.items():
+            if name in options and not _same_option_value(value, options[name]):
                 kwargs[name] = value
         return (self.import_path(), (), kwargs)
 
@@ -217,6 +218,17 @@ class Field:
     def __repr__(self) -> str:
         label = f"{self.model.__name__}.{self.name}" if self.model and self.name else ""
         return f"<{type(self).__name__}{' ' + label if label else ''}>"
+
+
+def _install_defaults(cls: type[Field]) -> None:
+    """Make every option's default, and each fixed option, a class attribute."""
+    for name, default in cls._all_options.items():
+        setattr(cls, name, default)
+    for name, value in cls.__dict__.get("fixed_options", {}).items():
+        setattr(cls, name, value)
+
+
+_install_defaults(Field)
 
 
 def _same_option_value(value: Any, default: Any) -> bool:

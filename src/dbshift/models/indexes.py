@@ -53,7 +53,7 @@ class _Declaration:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return deep_deconstruct(self) == deep_deconstruct(other)
+        return self.__dict__ == other.__dict__ or deep_deconstruct(self) == deep_deconstruct(other)
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.name))

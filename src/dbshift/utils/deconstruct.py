@@ -9,6 +9,7 @@ data, which is how states, fields and operations are compared.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,5 +79,8 @@ def deep_deconstruct(value: Any) -> Any:
 
 
 def _sorted_items(mapping: dict[Any, Any]) -> tuple[tuple[Any, Any], ...]:
-    items = ((key, deep_deconstruct(item)) for key, item in mapping.items())
-    return tuple(sorted(items, key=lambda item: repr(item[0])))
+    items = [(key, deep_deconstruct(item)) for key, item in mapping.items()]
+    try:
+        return tuple(sorted(items, key=operator.itemgetter(0)))
+    except TypeError:
+        return tuple(sorted(items, key=lambda item: repr(item[0])))

@@ -64,6 +64,19 @@ def field_signature(field: Field) -> Any:
     return deep_deconstruct((path, args, relevant))
 
 
+def same_schema(old: Field, new: Field) -> bool:
+    """Return whether two fields shape the database the same way."""
+    # Identical declarations are by far the common case, and comparing the
+    # instances' option dictionaries is much cheaper than deconstructing them.
+    if type(old) is type(new) and _declared(old) == _declared(new):
+        return True
+    return field_signature(old) == field_signature(new)
+
+
+def _declared(field: Field) -> dict[str, Any]:
+    return {key: value for key, value in field.__dict__.items() if key not in ("name", "model")}
+
+
 def relation_requirements(field: Field) -> set[Requirement]:
     """Return the models that must exist before ``field`` can be created."""
     if not field.is_relation:

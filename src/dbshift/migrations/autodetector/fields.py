@@ -9,6 +9,7 @@ from dbshift.migrations.autodetector.diff import (
     Diff,
     field_signature,
     relation_requirements,
+    same_schema,
 )
 from dbshift.migrations.operations import AddField, AlterField, RemoveField, RenameField
 from dbshift.migrations.state import ModelState
@@ -41,7 +42,7 @@ def detect_renamed_fields(diff: Diff) -> None:
 
 def _may_be_renamed(old_model: ModelState, old_name: str, field: Field, name: str) -> bool:
     old_field = old_model.fields[old_name]
-    if field_signature(old_field) == field_signature(field):
+    if same_schema(old_field, field):
         return True
     # A rename that keeps the old column through db_column is a rename too.
     pinned = copy.copy(old_field)
@@ -114,7 +115,7 @@ def detect_altered_fields(diff: Diff) -> None:
             if name not in old.fields:
                 continue
             old_field = old.fields[name]
-            if field_signature(old_field) == field_signature(field):
+            if same_schema(old_field, field):
                 continue
             if old_field.many_to_many != field.many_to_many:
                 _remove(diff, new, name)

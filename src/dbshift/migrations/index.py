@@ -1,0 +1,150 @@
+"""A cache of what the migration files declare, so that unchanged histories load fast.
+
+Importing thousands of migration modules is most of what ``showmigrations``, a
+``migrate`` with nothing to do and ``makemigrations --check`` would spend. The
+index records, per file, its dependencies, ``replaces``, flags and checksum, and
+the project state after all of them. It is keyed on the name, size and
+modification time (in nanoseconds) of every migration file, like Python's own
+bytecode cache, and lives beside it in ``__pycache__``; any change to any file, or
+another dbshift or Python version, rebuilds it. Files are still imported the
+moment their operations are needed (to run them, or to explain a changed checksum).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dbshift import __version__
+from dbshift.migrations.checksum import migration_checksum
+from dbshift.migrations.graph import Key
+from dbshift.migrations.migration import Migration
+from dbshift.migrations.state import ProjectState
+
+FORMAT = 2
+
+#: (app label, file name, size, mtime in ns) of every migration file, sorted.
+Signature = tuple[tuple[str, str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class MigrationSummary:
+    """What the graph, the planner and the history check need of one migration."""
+
+    app_label: str
+    name: str
+    dependencies: tuple[Key, ...]
+    run_before: tuple[Key, ...]
+    replaces: tuple[Key, ...]
+    initial: bool | None
+    atomic: bool
+    checksum: str
+
+    @classmethod
+    def of(cls, migration: Migration) -> MigrationSummary:
+        return cls(
+            migration.app_label,
+            migration.name,
+            tuple(migration.dependencies),
+            tuple(migration.run_before),
+            tuple(migration.replaces),
+            migration.initial,
+            migration.atomic,
+            str(migration_checksum(migration)),
+        )
+
+
+class LazyMigration:
+    """A migration known from the index; its file is imported on first real use."""
+
+    def __init__(self, summary: MigrationSummary, load: Callable[[], Migration]) -> None:
+        self.summary = summary
+        self.app_label = summary.app_label
+        self.name = summary.name
+        self.dependencies = list(summary.dependencies)
+        self.run_before = list(summary.run_before)
+        self.replaces = list(summary.replaces)
+        self.initial = summary.initial
+        self.atomic = summary.atomic
+        self._load = load
+        self._migration: Migration | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.app_label, self.name)
+
+    @property
+    def migration(self) -> Migration:
+        if self._migration is None:
+            self._migration = self._load()
+        return self._migration
+
+    def __getattr__(self, attribute: str) -> Any:
+        # Only reached for what the summary does not hold: operations, apply, ...
+        return getattr(self.migration, attribute)
+
+    def __repr__(self) -> str:
+        return f"<Migration {self.app_label}.{self.name}>"
+
+    def __str__(self) -> str:
+        return f"{self.app_label}.{self.name}"
+
+
+@dataclass
+class HistoryIndex:
+    """The cached summaries of one project's migrations and the state they build."""
+
+    signature: Signature
+    summaries: dict[Key, MigrationSummary]
+    final_state: bytes | None
+
+    def state(self) -> ProjectState | None:
+        """Return a fresh copy of the state after every migration, if it was cached."""
+        return pickle.loads(self.final_state) if self.final_state is not None else None
+
+
+def index_path(cache_dir: Path) -> Path:
+    return cache_dir / f"dbshift-migrations.{sys.implementation.cache_tag}.pickle"
+
+
+def read_index(cache_dir: Path, signature: Signature) -> HistoryIndex | None:
+    """Return the index in ``cache_dir`` if it was built from exactly these files."""
+    try:
+        with index_path(cache_dir).open("rb") as handle:
+            header = pickle.load(handle)
+            if header != (FORMAT, __version__, signature):
+                return None
+            summaries, final_state = pickle.load(handle)
+    except Exception:  # a missing or unreadable cache is just a miss
+        return None
+    return HistoryIndex(signature, summaries, final_state)
+
+
+def write_index(cache_dir: Path, index: HistoryIndex) -> None:
+    """Store ``index`` atomically; a cache that cannot be written is simply skipped."""
+    with contextlib.suppress(OSError):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".dbshift-", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                pickle.dump((FORMAT, __version__, index.signature), handle)
+                pickle.dump((index.summaries, index.final_state), handle)
+            os.replace(temporary, index_path(cache_dir))
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def pickled_state(state: ProjectState) -> bytes | None:
+    """Return ``state`` pickled, or ``None`` if something in it cannot be pickled."""
+    try:
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # e.g. a lambda default in a hand-written file
+        return None

@@ -141,6 +141,11 @@ class Session:
             database.restore()
 
     def run(self, tools: list[Tool]) -> list[Measurement]:
+        for tool in tools:
+            arguments = tool.warm_up(self.project)
+            if arguments is not None:
+                database = self.databases[tool.name]
+                process.run(tool.argv(arguments), tool.cwd(self.project), tool.env(database))
         for command in COMMANDS:
             if command.key not in self.options.commands:
                 continue

@@ -63,6 +63,10 @@ class Tool:
         """Return the tool's arguments for ``command``, or None if it has no equivalent."""
         raise NotImplementedError
 
+    def warm_up(self, project: Project) -> list[str] | None:
+        """Return the arguments of an untimed run that fills the tool's caches, if any."""
+        return None
+
     def argv(self, arguments: list[str]) -> list[str]:
         raise NotImplementedError
 
@@ -92,6 +96,11 @@ class Dbshift(Tool):
 
     def arguments(self, command: str, project: Project) -> list[str]:
         return _django_arguments(command, project)
+
+    def warm_up(self, project: Project) -> list[str]:
+        # Loading the history writes the loader's index into __pycache__, beside the
+        # bytecode that every tool's project has compiled before it is measured.
+        return ["makemigrations", "--check"]
 
     def argv(self, arguments: list[str]) -> list[str]:
         return [sys.executable, "-m", "dbshift", *arguments]

@@ -8,6 +8,7 @@ import contextlib
 import datetime
 import os
 import platform
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -123,8 +124,16 @@ def _postgres(options: suite.Options, given: str | None) -> contextlib.AbstractC
     return running_server()
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Stop cleanly (servers and databases removed, the command killed) on SIGTERM, and
+    # on SIGINT even where a shell started the suite in the background with it ignored.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         options = suite.Options(
             sizes=[parse_size(text) for text in _list(args.sizes)],

@@ -69,6 +69,11 @@ def run(
         timer.start()
         try:
             launcher.wait()
+        except BaseException:
+            # Interrupted: the command must not outlive the suite.
+            os.killpg(launcher.pid, signal.SIGKILL)
+            launcher.wait()
+            raise
         finally:
             timer.cancel()
         fields = report.read().split()

@@ -53,7 +53,6 @@ class Tool:
     """A migration tool: its project flavour, its command lines and its environment."""
 
     name: str = ""
-    label: str = ""
     #: Error messages that mean the tool cannot do this, by design, rather than a failure.
     limitations: tuple[str, ...] = ()
     #: Commands that mean something only once the tool's migrate has succeeded.
@@ -92,7 +91,6 @@ def _django_arguments(command: str, project: Project) -> list[str]:
 
 class Dbshift(Tool):
     name = "dbshift"
-    label = "dbshift"
 
     def arguments(self, command: str, project: Project) -> list[str]:
         return _django_arguments(command, project)
@@ -111,7 +109,6 @@ class Dbshift(Tool):
 
 class Django(Tool):
     name = "django"
-    label = "Django"
 
     def arguments(self, command: str, project: Project) -> list[str]:
         return _django_arguments(command, project)
@@ -122,7 +119,6 @@ class Django(Tool):
 
 class Alembic(Tool):
     name = "alembic"
-    label = "Alembic"
     # Offline (--sql) batch mode cannot reflect the table it must copy on SQLite.
     limitations = ("cannot proceed in --sql mode",)
     # `alembic check` compares the metadata with a database at head.
@@ -151,7 +147,6 @@ class Floor(Tool):
     """dbshift's captured SQL of a fresh migrate, replayed through the bare driver."""
 
     name = "floor"
-    label = "floor"
 
     def __init__(self, capture: Path) -> None:
         self.capture = capture

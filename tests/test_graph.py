@@ -87,9 +87,7 @@ def test_first_latest_and_run_before_resolve(make_project):
     write_migration(project, "a", "0002_more", [("a", "0001_initial")])
     write_migration(project, "b", "0001_initial", [("a", "__first__")])
     write_migration(project, "b", "0002_more", [("b", "0001_initial"), ("a", "__latest__")])
-    write_migration(
-        project, "b", "0003_early", [("b", "0002_more")], extra="    run_before = []\n"
-    )
+    write_migration(project, "b", "0003_early", [("b", "0002_more")], extra="    run_before = []\n")
     write_migration(
         project,
         "a",

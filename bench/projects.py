@@ -84,15 +84,23 @@ def write_flavor(history: History, tool: str, root: Path) -> None:
 
 
 def materialize(size: Size, seed: int = 1, directory: Path = PROJECTS_DIR) -> Project:
-    """Return the project of ``size``, writing (and compiling) it unless it is up to date."""
+    """Return the project of ``size``, writing (and compiling) it unless it is up to date.
+
+    Only the flavours of the tools measured on ``size`` are written.
+    """
     history = generate(size.apps, size.per_app, seed)
     root = directory / f"{size.name}-seed{seed}"
     stamp = root / "stamp.json"
-    wanted = {"generator": GENERATOR_VERSION, "apps": size.apps, "per_app": size.per_app}
-    wanted["seed"] = seed
+    wanted = {
+        "generator": GENERATOR_VERSION,
+        "apps": size.apps,
+        "per_app": size.per_app,
+        "seed": seed,
+        "tools": list(size.tools),
+    }
     if not stamp.exists() or json.loads(stamp.read_text()) != wanted:
         shutil.rmtree(root, ignore_errors=True)
-        for tool in TOOLS:
+        for tool in size.tools:
             write_flavor(history, tool, root / tool)
         compileall.compile_dir(root, quiet=1, workers=0)
         stamp.write_text(json.dumps(wanted))

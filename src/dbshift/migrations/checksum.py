@@ -1,13 +1,15 @@
 """Checksums of what a migration does, to notice applied migrations edited later.
 
-The checksum covers the migration's operations and dependencies as written, in a
+The checksum covers the migration's operations and dependencies as written (not
+``replaces``, which a squash drops once the migrations it replaced are gone), in a
 canonical form: each operation as the writer would write it on one line, and the
 code of Python functions as a syntax tree. Reformatting a file, reordering keyword
 arguments or editing comments changes nothing; changing what runs changes it.
 
-Stored form: the SHA-256 of the whole, then a short digest per operation
-(``<sha256>:<op1>,<op2>,…``), so that a changed migration can be explained
-operation by operation.
+Stored form: the version of this scheme, the SHA-256 of the whole, then a short
+digest per operation (``1:<sha256>:<op1>,<op2>,…``), so that a changed migration
+can be explained operation by operation, and a checksum written by another
+version of the scheme is recognised as such rather than taken for an edit.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from dbshift.utils.deconstruct import deep_deconstruct
 #: Hex digits kept of each operation's digest.
 OPERATION_DIGEST_LENGTH = 12
 
+#: The version of the canonical form; bump it whenever that form changes.
+SCHEME = "1"
+
 
 @dataclass(frozen=True)
 class Checksum:
@@ -38,14 +43,21 @@ class Checksum:
 
     whole: str
     operations: tuple[str, ...]
+    scheme: str = SCHEME
 
     def __str__(self) -> str:
-        return f"{self.whole}:{','.join(self.operations)}"
+        return f"{self.scheme}:{self.whole}:{','.join(self.operations)}"
 
     @classmethod
     def parse(cls, text: str) -> Checksum:
-        whole, _, operations = text.partition(":")
-        return cls(whole, tuple(filter(None, operations.split(","))))
+        scheme, _, rest = text.partition(":")
+        whole, _, operations = rest.partition(":")
+        return cls(whole, tuple(filter(None, operations.split(","))), scheme)
+
+    @property
+    def comparable(self) -> bool:
+        """Return whether this checksum was computed the way this dbshift computes them."""
+        return self.scheme == SCHEME
 
 
 def canonical_operations(migration: Migration) -> list[str]:
@@ -59,7 +71,6 @@ def migration_checksum(migration: Migration) -> Checksum:
     operations = canonical_operations(migration)
     document = {
         "dependencies": sorted(list(key) for key in migration.dependencies),
-        "replaces": sorted(list(key) for key in migration.replaces),
         "run_before": sorted(list(key) for key in migration.run_before),
         "atomic": migration.atomic,
         "operations": operations,
@@ -87,7 +98,7 @@ def describe_changes(recorded: Checksum, migration: Migration) -> list[str]:
         if removed > 0:
             lines.append(f"{removed} operation(s) removed after operation {new_start}")
     if not lines:
-        lines.append("dependencies, replaces or atomic changed")
+        lines.append("its dependencies or its atomic flag changed")
     return lines
 
 

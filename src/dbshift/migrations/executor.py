@@ -258,14 +258,15 @@ class MigrationExecutor:
 
     def record_complete_squashes(self) -> list[Key]:
         """Record squashes whose replaced migrations are all applied; return them."""
-        applied = set(self.recorder.applied())
+        if not self.loader.replacements:
+            return []
         recorded = []
-        for key, squash in self.loader.replacements.items():
-            if key not in applied and all(replaced in applied for replaced in squash.replaces):
-                with self.database.locked_transaction(self.connection, self.lock_timeout):
-                    if not self.recorder.is_applied(key):
-                        self.recorder.record_applied(key, migration_checksum(squash))
-                        recorded.append(key)
+        with self.database.locked_transaction(self.connection, self.lock_timeout):
+            applied = set(self.recorder.applied())
+            for key, squash in self.loader.replacements.items():
+                if key not in applied and all(replaced in applied for replaced in squash.replaces):
+                    self.recorder.record_applied(key, migration_checksum(squash))
+                    recorded.append(key)
         return recorded
 
     # -- --fake-initial -----------------------------------------------------------------------

@@ -722,7 +722,7 @@ class AddConstraint(IndexOperation):
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.add_constraint(model, self.constraint)
+            editor.add_constraint(to_state, model, self.constraint)
 
     def database_backwards(
         self,
@@ -733,7 +733,7 @@ class AddConstraint(IndexOperation):
     ) -> None:
         model = from_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.remove_constraint(model, self.constraint)
+            editor.remove_constraint(from_state, model, self.constraint)
 
     def describe(self) -> str:
         return f"Create constraint {self.constraint.name} on model {self.model_name}"
@@ -782,7 +782,7 @@ class RemoveConstraint(IndexOperation):
     ) -> None:
         model = from_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.remove_constraint(model, model.get_constraint(self.name))
+            editor.remove_constraint(from_state, model, model.get_constraint(self.name))
 
     def database_backwards(
         self,
@@ -793,7 +793,7 @@ class RemoveConstraint(IndexOperation):
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.add_constraint(model, model.get_constraint(self.name))
+            editor.add_constraint(to_state, model, model.get_constraint(self.name))
 
     def describe(self) -> str:
         return f"Remove constraint {self.name} from model {self.model_name}"

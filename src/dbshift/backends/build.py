@@ -1,0 +1,340 @@
+"""Turn model states into table specs for one database.
+
+A :class:`SpecBuilder` knows a backend's column types, its field checks, its
+features and how it writes values; from a :class:`ModelState` (and the project
+state around it, which resolves relations) it builds the :class:`TableSpec` the
+table should match. Automatic join tables of many-to-many fields are built as
+small models of their own, so they get the same columns, keys and indexes as any
+other table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from dbshift.backends import names
+from dbshift.backends.datatypes import RELATED_TYPES, TypeFactory
+from dbshift.backends.expressions import condition
+from dbshift.backends.features import Features
+from dbshift.backends.spec import (
+    CheckSpec,
+    ColumnSpec,
+    ForeignKeySpec,
+    IndexSpec,
+    PrimaryKeySpec,
+    TableSpec,
+)
+from dbshift.backends.values import ValueAdapter
+from dbshift.exceptions import BadMigrationError, NotSupportedError
+from dbshift.migrations.state import ModelState, ProjectState
+from dbshift.models.deletion import CASCADE
+from dbshift.models.fields import BigAutoField, Field
+from dbshift.models.indexes import BaseConstraint, CheckConstraint, Index, UniqueConstraint
+from dbshift.models.query import Q
+from dbshift.models.related import ForeignKey, ManyToManyField
+from dbshift.utils.deconstruct import deep_deconstruct
+
+#: A field family's own check: the suffix of its name and the condition on the column.
+FieldCheck = tuple[str, Callable[[sa.ColumnClause[Any]], sa.ColumnElement[bool]]]
+
+
+class SpecBuilder:
+    """Build the table specs of models for one database."""
+
+    def __init__(
+        self,
+        dialect: sa.Dialect,
+        features: Features,
+        data_types: Mapping[str, TypeFactory],
+        field_checks: Mapping[str, FieldCheck],
+        adapter: ValueAdapter,
+    ) -> None:
+        self.dialect = dialect
+        self.features = features
+        self.data_types = data_types
+        self.field_checks = field_checks
+        self.adapter = adapter
+
+    # -- Tables ------------------------------------------------------------------------
+
+    def table_name(self, model: ModelState) -> str:
+        return names.shorten(model.db_table)
+
+    def table(self, state: ProjectState, model: ModelState) -> TableSpec:
+        """Return the spec of ``model``'s table."""
+        table = self.table_name(model)
+        columns, checks, foreign_keys, indexes = [], [], [], []
+        primary_key = None
+        for name, field in model.fields.items():
+            if not field.concrete:
+                continue
+            column = self.column(state, name, field)
+            columns.append(column)
+            if column.primary_key:
+                pk_name = names.primary_key_name(table) if self.features.named_keys else None
+                primary_key = PrimaryKeySpec(pk_name, (column.name,), (column.key,))
+            checks.extend(self._field_checks(column, field))
+            foreign_keys.extend(self._foreign_keys(state, column, field))
+            indexes.extend(self._field_indexes(table, column, field))
+        indexes.extend(self.unique_together(model))
+        for index in model.indexes:
+            indexes.append(self.index(model, index))
+        for constraint in model.constraints:
+            built = self.constraint(model, constraint)
+            (checks if isinstance(built, CheckSpec) else indexes).append(built)
+        return TableSpec(
+            name=table,
+            columns=tuple(columns),
+            primary_key=primary_key,
+            foreign_keys=tuple(foreign_keys),
+            checks=tuple(checks),
+            indexes=tuple(indexes),
+            comment=model.options.get("db_table_comment"),
+        )
+
+    def join_tables(
+        self, state: ProjectState, model: ModelState
+    ) -> Iterator[tuple[str, TableSpec]]:
+        """Yield ``(field name, spec)`` for each automatic join table of ``model``."""
+        for name, field in model.fields.items():
+            if isinstance(field, ManyToManyField) and field.has_auto_table:
+                yield name, self.join_table(state, model, name, field)
+
+    def join_table(
+        self, state: ProjectState, model: ModelState, name: str, field: ManyToManyField
+    ) -> TableSpec:
+        """Return the spec of the join table of ``model.name``, a model of its own."""
+        return self.table(state, self.join_model(state, model, name, field))
+
+    def join_model(
+        self, state: ProjectState, model: ModelState, name: str, field: ManyToManyField
+    ) -> ModelState:
+        """Return the model Django would create for the join table of ``model.name``."""
+        target = state.get_model_by_label(field.remote_label)
+        if target.key == model.key:
+            source_column = f"from_{model.name_lower}_id"
+            target_column = f"to_{model.name_lower}_id"
+        else:
+            source_column = f"{model.name_lower}_id"
+            target_column = f"{target.name_lower}_id"
+        table = field.db_table or names.join_table_name(model.db_table, name)
+        constraint = field.db_constraint
+
+        def link(label: str, column: str) -> ForeignKey:
+            column = names.shorten(column)
+            return ForeignKey(label, on_delete=CASCADE, db_column=column, db_constraint=constraint)
+
+        return ModelState(
+            app_label=model.app_label,
+            name=f"{model.name}_{name}",
+            fields={
+                "id": BigAutoField(primary_key=True, auto_created=True),
+                "from": link(model.label_lower, source_column),
+                "to": link(target.label_lower, target_column),
+            },
+            options={"db_table": table, "unique_together": {("from", "to")}},
+        )
+
+    # -- Columns -----------------------------------------------------------------------
+
+    def column(self, state: ProjectState, name: str, field: Field) -> ColumnSpec:
+        """Return the column of field ``name``."""
+        type_, value_field = self.column_type(state, field)
+        default = None
+        if field.has_db_default():
+            default = self.adapter.literal(value_field, field.db_default)
+        return ColumnSpec(
+            key=name,
+            name=field.column_name(name),
+            type=type_,
+            type_sql=self.type_sql(type_),
+            nullable=bool(field.null) and not field.primary_key,
+            primary_key=bool(field.primary_key),
+            identity=field.auto_increments and bool(field.primary_key),
+            default_sql=default,
+            comment=field.db_comment,
+            value_field=value_field,
+        )
+
+    def type_sql(self, type_: sa.types.TypeEngine[Any]) -> str:
+        return self.dialect.type_compiler_instance.process(type_)
+
+    def column_type(
+        self, state: ProjectState, field: Field, related: bool = False
+    ) -> tuple[sa.types.TypeEngine[Any], Field]:
+        """Return the column type of ``field`` and the field that formats its values.
+
+        A foreign key takes the type of the field it points at, as that field's
+        related type (an automatic key becomes a plain integer).
+        """
+        if field.is_relation and not field.many_to_many:
+            _model, _name, target = self.target(state, field)
+            return self.column_type(state, target, related=True)
+        internal = field.internal_type
+        if related:
+            internal = RELATED_TYPES.get(internal, internal)
+        factory = self.data_types.get(internal)
+        if factory is None:
+            raise NotSupportedError(
+                f"{type(field).__name__} (internal type {field.internal_type!r}) has no column "
+                f"type on {self.dialect.name}; set internal_type to a supported field family."
+            )
+        return factory(field), field
+
+    def target(self, state: ProjectState, field: Any) -> tuple[ModelState, str, Field]:
+        """Return the model, field name and field that relation ``field`` points at."""
+        model = state.get_model_by_label(field.remote_label)
+        found = model.find_field_by_attname(field.to_field or model.pk_name)
+        if found is None:
+            raise BadMigrationError(
+                f"Relation to {model.label_lower}.{field.to_field} names no field of that model."
+            )
+        return model, found[0], found[1]
+
+    # -- What a field brings besides its column -----------------------------------------
+
+    def _field_checks(self, column: ColumnSpec, field: Field) -> list[CheckSpec]:
+        check = self.field_checks.get(field.internal_type)
+        if check is None:
+            return []
+        suffix, build = check
+        return [
+            CheckSpec(
+                name=names.derived_name("", [column.name], suffix),
+                sql=self.adapter.compile(build(sa.column(column.name))),
+                column=column.name,
+                identity=("field", column.key, suffix),
+            )
+        ]
+
+    def _foreign_keys(
+        self, state: ProjectState, column: ColumnSpec, field: Any
+    ) -> list[ForeignKeySpec]:
+        if not field.is_relation or field.many_to_many or not field.db_constraint:
+            return []
+        model, name, _field = self.target(state, field)
+        on_delete = getattr(field.on_delete, "sql_action", None)
+        return [
+            ForeignKeySpec(
+                name=names.derived_name("", [column.name], "fk")
+                if self.features.named_keys
+                else None,
+                column=column.name,
+                key=column.key,
+                to_table=self.table_name(model),
+                to_column=model.column(name),
+                target=(model.label_lower, name),
+                on_delete=on_delete,
+                type_sql=column.type_sql,
+            )
+        ]
+
+    def _field_indexes(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
+        if field.primary_key:
+            return []
+        if field.unique:
+            return [self._unique(table, (column.name,), (column.key,), "key")]
+        if field.db_index:
+            name = names.derived_name(table, [column.name], "idx")
+            return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
+        return []
+
+    def _unique(
+        self, table: str, columns: tuple[str, ...], keys: tuple[str, ...], suffix: str
+    ) -> IndexSpec:
+        return IndexSpec(
+            name=names.derived_name(table, columns, suffix),
+            columns=columns,
+            keys=keys,
+            unique=True,
+            constraint=self.features.unique_constraints,
+        )
+
+    # -- Meta options ----------------------------------------------------------------------
+
+    def unique_together(self, model: ModelState) -> list[IndexSpec]:
+        """Return the unique rules of ``model.unique_together``, in a stable order."""
+        table = self.table_name(model)
+        return [
+            self._unique(table, tuple(model.column(name) for name in group), group, "uniq")
+            for group in sorted(model.unique_together)
+        ]
+
+    def index(self, model: ModelState, index: Index) -> IndexSpec:
+        """Return the spec of a ``Meta.indexes`` entry."""
+        columns = tuple(model.column(name) for name in index.field_names)
+        covering = self.features.supports_covering_indexes
+        include = tuple(model.column(name) for name in index.include) if covering else ()
+        return IndexSpec(
+            name=index.name or names.derived_name(self.table_name(model), columns, "idx"),
+            columns=columns,
+            keys=tuple(index.field_names),
+            descending=tuple(order == "DESC" for order in index.orders),
+            where=self.condition_sql(model, index.condition),
+            where_identity=deep_deconstruct(index.condition),
+            include=include,
+            include_keys=tuple(index.include) if covering else (),
+            opclasses=tuple(index.opclasses) if covering else (),
+        )
+
+    def constraint(self, model: ModelState, constraint: BaseConstraint) -> CheckSpec | IndexSpec:
+        """Return the spec of a ``Meta.constraints`` entry."""
+        if isinstance(constraint, CheckConstraint):
+            return CheckSpec(
+                name=constraint.name,
+                sql=self.condition_sql(model, constraint.condition) or "",
+                identity=("meta", deep_deconstruct(constraint.condition)),
+            )
+        if isinstance(constraint, UniqueConstraint):
+            return self._unique_constraint(model, constraint)
+        raise NotSupportedError(
+            f"Constraint {constraint.name!r} ({type(constraint).__name__}) is not supported."
+        )
+
+    def _unique_constraint(self, model: ModelState, constraint: UniqueConstraint) -> IndexSpec:
+        features = self.features
+        columns = tuple(model.column(name) for name in constraint.fields)
+        covering = features.supports_covering_indexes
+        deferrable = constraint.deferrable.value if constraint.deferrable else None
+        return IndexSpec(
+            name=constraint.name,
+            columns=columns,
+            keys=tuple(constraint.fields),
+            unique=True,
+            constraint=features.unique_constraints
+            and constraint.condition is None
+            and not (constraint.opclasses and covering),
+            where=self.condition_sql(model, constraint.condition),
+            where_identity=deep_deconstruct(constraint.condition),
+            deferrable=deferrable if features.supports_deferrable_unique else None,
+            nulls_distinct=constraint.nulls_distinct if features.supports_nulls_distinct else None,
+            include=tuple(model.column(name) for name in constraint.include) if covering else (),
+            include_keys=tuple(constraint.include) if covering else (),
+            opclasses=tuple(constraint.opclasses) if covering else (),
+        )
+
+    def condition_sql(self, model: ModelState, q: Q | None) -> str | None:
+        """Return condition ``q`` over ``model``'s columns as SQL with inlined values."""
+        if q is None:
+            return None
+
+        def field_of(name: str) -> tuple[str, Field]:
+            found = model.find_field_by_attname(name)
+            if found is None:
+                raise BadMigrationError(
+                    f"Condition {q!r} refers to {name!r}, which is not a field of "
+                    f"{model.app_label}.{model.name}."
+                )
+            return found
+
+        def column(name: str) -> sa.ColumnClause[Any]:
+            field_name, field = field_of(name)
+            return sa.column(field.column_name(field_name))
+
+        def value(name: str, raw: Any) -> sa.ColumnElement[Any]:
+            return sa.literal_column(self.adapter.literal(field_of(name)[1], raw))
+
+        return self.adapter.compile(condition(q, column, value))

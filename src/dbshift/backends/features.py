@@ -1,0 +1,43 @@
+"""What each database can do, as documented flags the editors consult.
+
+A backend difference is first expressed here; only differences in SQL text go to
+``@compiles`` functions (:mod:`dbshift.backends.ddl`), and only different
+sequences of statements to editor overrides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """Capabilities of one database, as the schema editor needs to know them."""
+
+    #: DDL runs inside the migration's transaction and a failure rolls it back.
+    #: Both SQLite (with the driver in autocommit and our own BEGIN, see
+    #: ``database.py``) and PostgreSQL can.
+    can_rollback_ddl: bool = True
+    #: Unique rules are ``UNIQUE`` constraints (PostgreSQL, which can make them
+    #: deferrable) rather than unique indexes. SQLite gets unique indexes, which it
+    #: can create and drop without rebuilding the table.
+    unique_constraints: bool = True
+    #: Foreign keys are written inside ``CREATE TABLE`` (SQLite cannot add them
+    #: later) instead of ``ALTER TABLE ... ADD CONSTRAINT``.
+    inline_foreign_keys: bool = False
+    #: Primary and foreign key constraints carry names. SQLite can neither drop nor
+    #: rename a constraint by name, and an unnamed key survives ``RENAME COLUMN``
+    #: and ``RENAME TO`` exactly.
+    named_keys: bool = True
+    #: ``COMMENT ON TABLE/COLUMN`` exists; SQLite has no comments.
+    supports_comments: bool = True
+    #: Unique constraints can be ``DEFERRABLE`` (PostgreSQL).
+    supports_deferrable_unique: bool = True
+    #: Unique constraints and indexes accept ``NULLS [NOT] DISTINCT`` (PostgreSQL 15).
+    supports_nulls_distinct: bool = True
+    #: Indexes accept ``INCLUDE`` columns and operator classes (PostgreSQL).
+    supports_covering_indexes: bool = True
+    #: ``DROP TABLE`` takes ``CASCADE``, so circular foreign keys never block a drop.
+    supports_drop_cascade: bool = True
+    #: Indexes can be renamed in place; otherwise they are dropped and recreated.
+    supports_index_rename: bool = True

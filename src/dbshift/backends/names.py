@@ -1,0 +1,64 @@
+"""Names dbshift gives to the tables, indexes and constraints it creates.
+
+PostgreSQL cuts identifiers at 63 bytes without a word, so two long names that
+share their first 63 bytes would silently become one. Every name dbshift
+generates is therefore cut by this module, deterministically, and ends in a hash
+of the whole uncut name, so that distinct inputs keep distinct names. The same
+limit applies on every database: a migration names things alike everywhere, and
+``sqlmigrate`` shows the names the database will really hold.
+
+Names of indexes and constraints are derived from the current table and column
+names; the editors rename them when a table or column is renamed, so a name can
+always be computed from the state alone (which ``sqlmigrate`` without a
+connection depends on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+#: The longest identifier PostgreSQL keeps, in bytes.
+MAX_NAME_BYTES = 63
+HASH_LENGTH = 8
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:HASH_LENGTH]
+
+
+def _cut(text: str, size: int) -> str:
+    """Return the longest prefix of ``text`` that fits in ``size`` UTF-8 bytes."""
+    return text.encode()[: max(size, 0)].decode("utf-8", "ignore")
+
+
+def shorten(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """Return ``name``, or a cut copy ending in a hash of ``name`` when it is too long."""
+    if len(name.encode()) <= limit:
+        return name
+    return f"{_cut(name, limit - HASH_LENGTH - 1)}_{_digest(name)}"
+
+
+def derived_name(
+    table: str, columns: Sequence[str], suffix: str, limit: int = MAX_NAME_BYTES
+) -> str:
+    """Return the name of an index or constraint dbshift derives from its columns.
+
+    The hash covers the table, the columns and the suffix, so that ``("a_b",
+    ["c"])`` and ``("a", ["b_c"])`` do not meet. ``table`` is empty for
+    constraints whose names only need to be unique within their table (checks
+    and foreign keys), which keeps those names unchanged when the table is renamed.
+    """
+    tail = f"_{_digest(table, *columns, suffix)}_{suffix}"
+    head = "_".join(part for part in (table, *columns) if part)
+    return _cut(head, limit - len(tail.encode())) + tail
+
+
+def primary_key_name(table: str) -> str:
+    """Return the name of a table's primary key constraint (PostgreSQL's own pattern)."""
+    return shorten(f"{table}_pkey")
+
+
+def join_table_name(model_table: str, field_name: str) -> str:
+    """Return the name of the automatic join table of a many-to-many field."""
+    return shorten(f"{model_table}_{field_name}")

@@ -1,0 +1,80 @@
+"""The PostgreSQL schema editor: every change in place, with ``ALTER TABLE``.
+
+PostgreSQL runs DDL inside transactions, alters columns and constraints in
+place and converts existing values when a type changes (``USING col::type``), so
+the generic editor applies here almost unchanged; what differs is the type map,
+identity columns and when deferred foreign keys are checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from dbshift.backends import datatypes, ddl
+from dbshift.backends.base import SchemaEditor
+from dbshift.backends.datatypes import CHAR_TYPES, TypeFactory, fixed
+from dbshift.backends.features import Features
+from dbshift.backends.spec import ColumnSpec
+
+
+def _numeric(field: Any) -> sa.types.TypeEngine[Any]:
+    return sa.NUMERIC(field.max_digits, field.decimal_places)
+
+
+DATA_TYPES: dict[str, TypeFactory] = {
+    **CHAR_TYPES,
+    "AutoField": fixed(sa.INTEGER()),
+    "BigAutoField": fixed(sa.BIGINT()),
+    "SmallAutoField": fixed(sa.SMALLINT()),
+    "BinaryField": fixed(postgresql.BYTEA()),
+    "BooleanField": fixed(sa.BOOLEAN()),
+    "DateField": fixed(sa.DATE()),
+    "DateTimeField": fixed(postgresql.TIMESTAMP(timezone=True)),
+    "DecimalField": _numeric,
+    "DurationField": fixed(postgresql.INTERVAL()),
+    "FloatField": fixed(postgresql.DOUBLE_PRECISION()),
+    "IntegerField": fixed(sa.INTEGER()),
+    "BigIntegerField": fixed(sa.BIGINT()),
+    "SmallIntegerField": fixed(sa.SMALLINT()),
+    "PositiveIntegerField": fixed(sa.INTEGER()),
+    "PositiveBigIntegerField": fixed(sa.BIGINT()),
+    "PositiveSmallIntegerField": fixed(sa.SMALLINT()),
+    "GenericIPAddressField": fixed(postgresql.INET()),
+    "JSONField": fixed(postgresql.JSONB()),
+    "TimeField": fixed(postgresql.TIME()),
+    "UUIDField": fixed(postgresql.UUID()),
+}
+
+
+class PostgreSQLSchemaEditor(SchemaEditor):
+    """Change a PostgreSQL schema in place."""
+
+    vendor: ClassVar[str] = "postgresql"
+    features: ClassVar[Features] = Features()
+    data_types = DATA_TYPES
+    field_checks = datatypes.POSITIVE_CHECKS
+
+    def add_identity(self, table: str, column: ColumnSpec) -> None:
+        """Make a column an identity column that continues after the existing values."""
+        super().add_identity(table, column)
+        target = sa.column(column.name)
+        sequence = sa.func.pg_get_serial_sequence(
+            sa.literal(self.adapter.dialect.identifier_preparer.quote(table)),
+            sa.literal(column.name),
+        )
+        self.execute(
+            sa.select(
+                sa.func.setval(sequence, sa.func.coalesce(sa.func.max(target), 0) + 1, sa.false())
+            ).select_from(sa.table(table, target))
+        )
+
+    def check_integrity(self) -> None:
+        """Check deferred foreign keys now, so a violation fails this migration by name.
+
+        Foreign keys are ``DEFERRABLE INITIALLY DEFERRED``: without this, rows a data
+        migration left dangling would only be reported by ``COMMIT``.
+        """
+        self.execute(ddl.SetConstraintsImmediate())

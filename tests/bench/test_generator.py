@@ -1,14 +1,16 @@
 """The benchmark's history generator: deterministic, and its three flavours agree.
 
 The flavours are checked by the tools themselves: Django's and dbshift's
-``makemigrations --check`` find nothing missing, Django's ``migrate`` and Alembic's
-``upgrade head`` build the same tables, columns and indexes on SQLite and PostgreSQL,
+``makemigrations --check`` find nothing missing, Django's and dbshift's ``migrate`` and
+Alembic's ``upgrade head`` build the same tables, columns, indexes and foreign keys on
+SQLite and PostgreSQL,
 ``alembic check`` finds the chain at one with the final metadata, and
 ``downgrade base`` undoes it all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from bench import history as h
 from bench.projects import TOOLS, write_flavor
 from bench.write_django import IMPORTS
 from tests.helpers import process_env
+from tests.postgres import fresh_database
 
 pytest.importorskip("django", reason="the benchmark's extra (pip install -e '.[bench]')")
 pytest.importorskip("alembic", reason="the benchmark's extra (pip install -e '.[bench]')")
@@ -66,7 +69,7 @@ def schema(url: str) -> dict[str, tuple]:
         postgres = engine.dialect.name == "postgresql"
         tables = {}
         for table in inspector.get_table_names():
-            if table in ("django_migrations", "alembic_version"):
+            if table in ("django_migrations", "dbshift_migrations", "alembic_version"):
                 continue
             columns = sorted(
                 (c["name"], c["nullable"], str(c["type"]) if postgres else "")
@@ -137,32 +140,28 @@ def test_makemigrations_check_finds_nothing_missing(project: Path, tmp_path: Pat
     assert "No changes detected" in dbshift.stdout
 
 
-def check_migrations_agree(project: Path, django_url: str, alembic_url: str) -> None:
-    run(["manage.py", "migrate"], project / "django", django_url)
-    run(["-m", "alembic", "upgrade", "head"], project / "alembic", alembic_url)
-    built = schema(django_url)
+def check_flavours_agree(project: Path, urls: dict[str, str]) -> None:
+    """Migrate each flavour to its database: the same schema, and Alembic's undoes."""
+    run(["manage.py", "migrate"], project / "django", urls["django"])
+    run(["-m", "dbshift", "migrate"], project / "dbshift", urls["dbshift"])
+    run(["-m", "alembic", "upgrade", "head"], project / "alembic", urls["alembic"])
+    built = schema(urls["django"])
     assert len(built) == sum(
         len(models) for models in h.generate(APPS, PER_APP, SEED).schema.values()
     )
-    assert schema(alembic_url) == built
-    check = run(["-m", "alembic", "check"], project / "alembic", alembic_url)
+    assert schema(urls["dbshift"]) == built
+    assert schema(urls["alembic"]) == built
+    check = run(["-m", "alembic", "check"], project / "alembic", urls["alembic"])
     assert "No new upgrade operations detected" in check.stdout
-    run(["-m", "alembic", "downgrade", "base"], project / "alembic", alembic_url)
-    assert schema(alembic_url) == {}
+    run(["-m", "alembic", "downgrade", "base"], project / "alembic", urls["alembic"])
+    assert schema(urls["alembic"]) == {}
 
 
-def test_django_and_alembic_build_the_same_schema_on_sqlite(project: Path, tmp_path: Path):
-    check_migrations_agree(
-        project,
-        f"sqlite:///{tmp_path / 'django.sqlite3'}",
-        f"sqlite:///{tmp_path / 'alembic.sqlite3'}",
-    )
+def test_flavours_build_the_same_schema_on_sqlite(project: Path, tmp_path: Path):
+    check_flavours_agree(project, {tool: f"sqlite:///{tmp_path / tool}.sqlite3" for tool in TOOLS})
 
 
-def test_django_and_alembic_build_the_same_schema_on_postgresql(
-    project: Path, pg_url: str, postgres_server: str
-):
-    from tests.postgres import fresh_database
-
-    with fresh_database(postgres_server) as alembic_url:
-        check_migrations_agree(project, pg_url, alembic_url)
+def test_flavours_build_the_same_schema_on_postgresql(project: Path, postgres_server: str):
+    with contextlib.ExitStack() as stack:
+        urls = {tool: stack.enter_context(fresh_database(postgres_server)) for tool in TOOLS}
+        check_flavours_agree(project, urls)

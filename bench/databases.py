@@ -109,6 +109,22 @@ class PostgresDatabase:
 Database = SQLiteDatabase | PostgresDatabase
 
 
+def fingerprint(url: str) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """Return each table's columns and the migrations dbshift recorded as applied."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        columns = sa.inspect(engine).get_multi_columns()
+        tables = {key[1]: sorted(c["name"] for c in value) for key, value in columns.items()}
+        applied: list[tuple[str, str]] = []
+        if "dbshift_migrations" in tables:
+            with engine.connect() as connection:
+                query = "SELECT app, name FROM dbshift_migrations ORDER BY app, name"
+                applied = [tuple(row) for row in connection.exec_driver_sql(query)]
+        return tables, applied
+    finally:
+        engine.dispose()
+
+
 def server_version(server_url: str) -> str:
     engine = sa.create_engine(server_url, poolclass=sa.pool.NullPool)
     try:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import process
-from bench.databases import Database, PostgresDatabase, SQLiteDatabase
+from bench.databases import Database, PostgresDatabase, SQLiteDatabase, fingerprint
 from bench.projects import Project, Size, materialize
 from bench.tools import COMMANDS, FLOOR_SCRIPT, TOOLS, Command, Floor, Tool
 
@@ -97,6 +97,7 @@ class Session:
     def measure(self, command: Command, tools: list[Tool]) -> list[Measurement]:
         """Run ``command`` with each tool in turn, ``repeats`` times or until over budget."""
         active: dict[str, Measurement] = {}
+        created: list[Measurement] = []
         for tool in tools:
             arguments = tool.arguments(command.key, self.project)
             if arguments is None:
@@ -104,7 +105,7 @@ class Session:
             measurement = Measurement(
                 self.project.size.name, self.vendor, command.key, tool.name, arguments
             )
-            self.results.append(measurement)
+            created.append(measurement)
             if command.key in tool.needs_migrated and tool.name not in self.migrated:
                 measurement.status = "skipped"
                 measurement.error = "needs the database its migrate would have built"
@@ -132,7 +133,8 @@ class Session:
                 spent = sum(r["seconds"] for r in measurement.runs)
                 if spent >= self.options.time_limit:
                     del active[name]
-        return [m for m in self.results if m.command == command.key]
+        self.results += created
+        return created
 
     def _prepare(self, command: Command, database: Database) -> None:
         if command.prepare == "reset":
@@ -180,7 +182,14 @@ class Session:
             )
             self.options.log(f"{self.prefix()} floor capture failed: {error}")
             return
-        self.measure(command, [Floor(capture)])
+        (floor,) = self.measure(command, [Floor(capture)])
+        if floor.status == "ok" and fingerprint(database.url) != fingerprint(
+            self.databases["dbshift"].url
+        ):
+            # The floor is only worth its name if the replay built what dbshift built.
+            floor.status, floor.runs = "failed", []
+            floor.error = "the replay built other tables or recorded other migrations"
+            self.options.log(f"{self.prefix()} floor: {floor.error}")
 
 
 def _databases(

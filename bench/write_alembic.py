@@ -81,6 +81,20 @@ def _create_table(operation: CreateModel) -> list[str]:
     return lines
 
 
+def _alter(name: str, before: FieldSpec, after: FieldSpec) -> str:
+    return (
+        f"batch_op.alter_column({name!r}, existing_type={sa_type(before)}, "
+        f"type_={sa_type(after)}, existing_nullable={before.null}, nullable={after.null})"
+    )
+
+
+def _rename(old: str, new: str, spec: FieldSpec) -> str:
+    return (
+        f"batch_op.alter_column({old!r}, new_column_name={new!r}, "
+        f"existing_type={sa_type(spec)}, existing_nullable={spec.null})"
+    )
+
+
 def _batch_upgrade(operation: Operation) -> list[str]:
     """Return the ``batch_op`` calls of one operation's upgrade."""
     match operation:
@@ -94,15 +108,9 @@ def _batch_upgrade(operation: Operation) -> list[str]:
         case AddField(name=name, field=spec):
             return [f"batch_op.add_column({column(name, spec, adding=True)})"]
         case AlterField(name=name, old=old, new=new):
-            return [
-                f"batch_op.alter_column({name!r}, existing_type={sa_type(old)}, "
-                f"type_={sa_type(new)}, existing_nullable={old.null}, nullable={new.null})"
-            ]
+            return [_alter(name, old, new)]
         case RenameField(old_name=old, new_name=new, field=spec):
-            return [
-                f"batch_op.alter_column({old!r}, new_column_name={new!r}, "
-                f"existing_type={sa_type(spec)}, existing_nullable={spec.null})"
-            ]
+            return [_rename(old, new, spec)]
         case RemoveField(name=name):
             return [f"batch_op.drop_column({name!r})"]
         case AddIndex(index=index, field_name=field_name):
@@ -116,15 +124,9 @@ def _batch_downgrade(operation: Operation) -> list[str]:
         case AddField(name=name):
             return [f"batch_op.drop_column({name!r})"]
         case AlterField(name=name, old=old, new=new):
-            return [
-                f"batch_op.alter_column({name!r}, existing_type={sa_type(new)}, "
-                f"type_={sa_type(old)}, existing_nullable={new.null}, nullable={old.null})"
-            ]
+            return [_alter(name, new, old)]
         case RenameField(old_name=old, new_name=new, field=spec):
-            return [
-                f"batch_op.alter_column({new!r}, new_column_name={old!r}, "
-                f"existing_type={sa_type(spec)}, existing_nullable={spec.null})"
-            ]
+            return [_rename(new, old, spec)]
         case RemoveField(name=name, field=spec):
             return [f"batch_op.add_column({column(name, spec, adding=True)})"]
         case AddIndex(index=index):

@@ -98,6 +98,7 @@ def _meta(options: suite.Options, postgres: str | None) -> dict:
         "repeats": options.repeats,
         "time_limit": options.time_limit,
         "seed": options.seed,
+        "load_average_at_start": os.getloadavg(),
     }
 
 
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             # Keep the tables current, so that an interrupted run still leaves its numbers.
             results["measurements"].append(measurement.to_json())
             report.write(results, args.out, with_chart=False)
+        results["meta"]["load_average_at_end"] = os.getloadavg()
     for path in report.write(results, args.out):
         print(f"wrote {path}")
     return 0

@@ -77,6 +77,16 @@ def _table(results: dict[str, Any], size: str, database: str) -> list[str]:
     return lines
 
 
+def _load_text(meta: dict[str, Any]) -> str:
+    start, end = meta.get("load_average_at_start"), meta.get("load_average_at_end")
+    if not start or not end:
+        return ""
+    return (
+        f"Load average (1, 5, 15 min) at the start {', '.join(f'{x:.1f}' for x in start)}, "
+        f"at the end {', '.join(f'{x:.1f}' for x in end)}; each run's is in the JSON."
+    )
+
+
 def markdown(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [
@@ -86,6 +96,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"Python {meta['python']}, Django {meta['django']}, Alembic {meta['alembic']}, "
         f"SQLAlchemy {meta['sqlalchemy']}, SQLite {meta['sqlite']}, "
         f"PostgreSQL {meta.get('postgresql') or 'not measured'}.",
+        _load_text(meta),
         "",
         f"Each cell: median wall time of up to {meta['repeats']} runs, each in a fresh "
         f"process (a measurement stops repeating once its runs add up to "

@@ -9,6 +9,7 @@ from the snapshot before each ``migrate zero``, outside the timed run.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 from collections.abc import Callable, Iterator
@@ -116,6 +117,7 @@ class Session:
             for name, measurement in list(active.items()):
                 tool, database = by_name[name], self.databases[name]
                 self._prepare(command, database)
+                load = os.getloadavg()[0]  # other work on the machine, for the record
                 run = process.run(
                     tool.argv(measurement.arguments), tool.cwd(self.project), tool.env(database)
                 )
@@ -125,7 +127,9 @@ class Session:
                     del active[name]
                     self.options.log(f"{self.prefix()} {command.title} {name}: {measurement.error}")
                     continue
-                measurement.runs.append({"seconds": run.seconds, "max_rss_kib": run.max_rss_kib})
+                measurement.runs.append(
+                    {"seconds": run.seconds, "max_rss_kib": run.max_rss_kib, "load": load}
+                )
                 self.options.log(
                     f"{self.prefix()} {command.title} {name} run {repeat + 1}: "
                     f"{run.seconds:.3f} s, {run.max_rss_kib / 1024:.0f} MiB"

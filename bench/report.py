@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +78,27 @@ def _table(results: dict[str, Any], size: str, database: str) -> list[str]:
     return lines
 
 
-def _load_text(meta: dict[str, Any]) -> str:
+def _load_text(meta: dict[str, Any]) -> list[str]:
     start, end = meta.get("load_average_at_start"), meta.get("load_average_at_end")
     if not start or not end:
-        return ""
-    return (
+        return []
+    return [
         f"Load average (1, 5, 15 min) at the start {', '.join(f'{x:.1f}' for x in start)}, "
         f"at the end {', '.join(f'{x:.1f}' for x in end)}; each run's is in the JSON."
-    )
+    ]
+
+
+def _merged_text(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for other in results["meta"].get("merged", []):
+        sizes = other.get("sizes", [])
+        lines.append(
+            f"Merged in: a run of {other['date']} on commit `{other['commit']}` with up to "
+            f"{other['repeats']} runs per measurement"
+            + (f" (sizes {', '.join(sizes)})" if sizes else "")
+            + "."
+        )
+    return lines
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -96,7 +110,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"Python {meta['python']}, Django {meta['django']}, Alembic {meta['alembic']}, "
         f"SQLAlchemy {meta['sqlalchemy']}, SQLite {meta['sqlite']}, "
         f"PostgreSQL {meta.get('postgresql') or 'not measured'}.",
-        _load_text(meta),
+        *_load_text(meta),
+        *_merged_text(results),
         "",
         f"Each cell: median wall time of up to {meta['repeats']} runs, each in a fresh "
         f"process (a measurement stops repeating once its runs add up to "
@@ -203,16 +218,46 @@ def write(results: dict[str, Any], directory: Path, with_chart: bool = True) -> 
     return written
 
 
+def merge(first: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
+    """Return ``first`` with the histories and measurements of ``others`` added.
+
+    For a size measured apart (say XL, which takes long); a later file's measurement of
+    the same size, database, command and tool replaces an earlier one. The metadata stays
+    the first run's, with the others' kept under ``merged``.
+    """
+    merged = json.loads(json.dumps(first))
+    for other in others:
+        sizes = [size["name"] for size in other["sizes"]]
+        merged["meta"].setdefault("merged", []).append({**other["meta"], "sizes": sizes})
+        databases = merged["meta"]["databases"]
+        databases += [d for d in other["meta"]["databases"] if d not in databases]
+        known = {size["name"] for size in merged["sizes"]}
+        merged["sizes"] += [size for size in other["sizes"] if size["name"] not in known]
+
+        def key(m: dict[str, Any]) -> tuple[str, ...]:
+            return m["size"], m["database"], m["command"], m["tool"]
+
+        replaced = {key(m) for m in other["measurements"]}
+        merged["measurements"] = [
+            m for m in merged["measurements"] if key(m) not in replaced
+        ] + other["measurements"]
+    return merged
+
+
 def main(argv: list[str]) -> int:
-    """Write the Markdown and the chart again from a results.json: ``report.py JSON``."""
-    path = Path(argv[0])
-    results = json.loads(path.read_text())
-    for written in write(results, path.parent):
+    """Write the Markdown and the chart again from results.json files: ``report.py JSON...``.
+
+    With several files, they are merged (see :func:`merge`) into the first one's directory.
+    """
+    if not argv:
+        print("usage: python -m bench.report RESULTS.json [MORE.json...]", file=sys.stderr)
+        return 2
+    paths = [Path(arg) for arg in argv]
+    results = merge(*(json.loads(path.read_text()) for path in paths))
+    for written in write(results, paths[0].parent):
         print(f"wrote {written}")
     return 0
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.exit(main(sys.argv[1:]))

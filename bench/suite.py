@@ -90,7 +90,6 @@ class Session:
         self.vendor = vendor
         self.databases = databases
         self.migrated: set[str] = set()
-        self.results: list[Measurement] = []
 
     def prefix(self) -> str:
         return f"[{self.project.size.name}/{self.vendor}]"
@@ -137,7 +136,6 @@ class Session:
                 spent = sum(r["seconds"] for r in measurement.runs)
                 if spent >= self.options.time_limit:
                     del active[name]
-        self.results += created
         return created
 
     def _prepare(self, command: Command, database: Database) -> None:
@@ -146,7 +144,8 @@ class Session:
         elif command.prepare == "restore":
             database.restore()
 
-    def run(self, tools: list[Tool]) -> list[Measurement]:
+    def run(self, tools: list[Tool]) -> Iterator[Measurement]:
+        """Yield the measurements of every command, each as soon as it is done."""
         for tool in tools:
             arguments = tool.warm_up(self.project)
             if arguments is not None:
@@ -156,6 +155,7 @@ class Session:
             if command.key not in self.options.commands:
                 continue
             measured = self.measure(command, tools)
+            yield from measured
             if command.key != "migrate":
                 continue
             for measurement in measured:
@@ -163,10 +163,9 @@ class Session:
                     self.databases[measurement.tool].snapshot()
                     self.migrated.add(measurement.tool)
             if self.options.floor and "dbshift" in self.migrated:
-                self.measure_floor(command)
-        return self.results
+                yield self.measure_floor(command)
 
-    def measure_floor(self, command: Command) -> None:
+    def measure_floor(self, command: Command) -> Measurement:
         """Capture dbshift's SQL of a fresh migrate, then time its bare replay."""
         capture = self.options.work / f"{self.project.size.name}-{self.vendor}.floor.pickle"
         database = self.databases["floor"]
@@ -179,13 +178,9 @@ class Session:
         )
         if not run.ok:
             status, error = _error_of(run, dbshift)
-            self.results.append(
-                Measurement(
-                    self.project.size.name, self.vendor, "migrate", "floor", [], [], status, error
-                )
-            )
             self.options.log(f"{self.prefix()} floor capture failed: {error}")
-            return
+            size = self.project.size.name
+            return Measurement(size, self.vendor, "migrate", "floor", [], [], status, error)
         (floor,) = self.measure(command, [Floor(capture)])
         if floor.status == "ok" and fingerprint(database.url) != fingerprint(
             self.databases["dbshift"].url
@@ -194,6 +189,7 @@ class Session:
             floor.status, floor.runs = "failed", []
             floor.error = "the replay built other tables or recorded other migrations"
             self.options.log(f"{self.prefix()} floor: {floor.error}")
+        return floor
 
 
 def _databases(

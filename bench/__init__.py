@@ -1,0 +1,1 @@
+"""The benchmark suite: dbshift against Django and Alembic on synthetic histories."""

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from dbshift import __version__
+from dbshift.apps import Apps, loading
 from dbshift.migrations.checksum import migration_checksum
 from dbshift.migrations.graph import Key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.state import ProjectState
 
-FORMAT = 4
+FORMAT = 5
 
 #: (app label, file name, size, mtime in ns) of every migration file, sorted.
 Signature = tuple[tuple[str, str, int, int], ...]
@@ -48,6 +49,9 @@ class MigrationSummary:
     checksum: str
     #: Whether the migration only changes the schema (see :mod:`migrations.fresh`).
     schema_only: bool
+    #: The operations, pickled, so that states build without importing the file
+    #: (``None`` when something in them cannot be pickled).
+    operations: bytes | None = None
 
     @classmethod
     def of(cls, migration: Migration) -> MigrationSummary:
@@ -63,13 +67,30 @@ class MigrationSummary:
             migration.atomic,
             str(migration_checksum(migration)),
             schema_only(migration),
+            _pickled(migration.operations),
         )
 
 
-class LazyMigration:
-    """A migration known from the index; its file is imported on first real use."""
+def _pickled(value: Any) -> bytes | None:
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a lambda or a local function in a hand-written file
+        return None
 
-    def __init__(self, summary: MigrationSummary, load: Callable[[], Migration]) -> None:
+
+class LazyMigration:
+    """A migration known from the index; it is rebuilt from the index on first real use.
+
+    Its operations come back from their pickled form; only when they could not be
+    pickled (or unpickled) is the file itself imported.
+    """
+
+    def __init__(
+        self,
+        summary: MigrationSummary,
+        load: Callable[[], Migration],
+        apps: Apps | None = None,
+    ) -> None:
         self.summary = summary
         self.app_label = summary.app_label
         self.name = summary.name
@@ -79,6 +100,8 @@ class LazyMigration:
         self.initial = summary.initial
         self.atomic = summary.atomic
         self._load = load
+        #: The registry that models imported while unpickling register with.
+        self._apps = apps
         self._migration: Migration | None = None
 
     @property
@@ -88,8 +111,27 @@ class LazyMigration:
     @property
     def migration(self) -> Migration:
         if self._migration is None:
-            self._migration = self._load()
+            self._migration = self._restore() or self._load()
         return self._migration
+
+    def _restore(self) -> Migration | None:
+        if self.summary.operations is None:
+            return None
+        try:
+            # Unpickling a RunPython function imports its migration module, which may
+            # import models: under the registry, as when the file itself is loaded.
+            with loading(self._apps) if self._apps is not None else contextlib.nullcontext():
+                operations = pickle.loads(self.summary.operations)
+        except Exception:  # a class or function that moved since the index was built
+            return None
+        migration = Migration(self.name, self.app_label)
+        migration.operations = operations
+        migration.dependencies = list(self.dependencies)
+        migration.run_before = list(self.run_before)
+        migration.replaces = list(self.replaces)
+        migration.initial = self.initial
+        migration.atomic = self.atomic
+        return migration
 
     def __getattr__(self, attribute: str) -> Any:
         # Only reached for what the summary does not hold: operations, apply, ...

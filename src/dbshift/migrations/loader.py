@@ -40,20 +40,29 @@ def migration_names(directory: Path) -> list[str]:
 
 def migration_files(directory: Path) -> list[os.DirEntry[str]]:
     """Return the directory entries of the migration files in ``directory``."""
+    return scan_directory(directory)[0]
+
+
+def scan_directory(directory: Path) -> tuple[list[os.DirEntry[str]], set[str]]:
+    """Return the migration files of ``directory`` and the names of its packages."""
     try:
         entries = list(os.scandir(directory))
     except FileNotFoundError:
-        return []
-    return [
+        return [], set()
+    files = [
         entry
         for entry in entries
         if entry.name.endswith(".py")
         and not entry.name.startswith(("_", "~", "."))
         and entry.is_file()
     ]
+    packages = {entry.name for entry in entries if entry.is_dir()}
+    return files, packages
 
 
-def check_file_names(label: str, directory: Path, names: list[str]) -> None:
+def check_file_names(
+    label: str, directory: Path, names: list[str], subdirectories: set[str]
+) -> None:
     """Raise if two migrations of one app could be taken for one another.
 
     Names that differ only in case are one file on a case-insensitive file system
@@ -69,7 +78,7 @@ def check_file_names(label: str, directory: Path, names: list[str]) -> None:
                 "that differ only in case; on a case-insensitive file system (macOS, "
                 "Windows) they are one file. Rename one of them, and the dependencies on it."
             )
-        if (directory / name / "__init__.py").is_file():
+        if name in subdirectories and (directory / name / "__init__.py").is_file():
             raise BadMigrationError(
                 f"{directory / name} is a package with the name of migration "
                 f"{label}.{name}, and Python would import it instead of {name}.py. Remove "
@@ -117,11 +126,13 @@ class MigrationLoader:
                 continue
             self.migrated_apps.add(config.label)
             forget_modules(config.migrations_module)
-            entries = sorted(migration_files(directory), key=lambda entry: entry.name)
-            check_file_names(config.label, directory, [entry.name[:-3] for entry in entries])
+            found, subdirectories = scan_directory(directory)
+            entries = sorted(found, key=lambda entry: entry.name)
+            names = [entry.name[:-3] for entry in entries]
+            check_file_names(config.label, directory, names, subdirectories)
             for entry in entries:
                 stat = entry.stat()
-                files[(config.label, entry.name[:-3])] = (config, Path(entry.path))
+                files[(config.label, entry.name[:-3])] = (config, directory / entry.name)
                 signature.append((config.label, entry.name[:-3], stat.st_size, stat.st_mtime_ns))
         importlib.invalidate_caches()
         self.signature: Signature = tuple(sorted(signature))
@@ -134,7 +145,9 @@ class MigrationLoader:
         for key, (config, path) in files.items():
             load = functools.partial(self._load_file, config, key[1], path)
             if self.index is not None and key in self.index.summaries:
-                self.disk_migrations[key] = LazyMigration(self.index.summaries[key], load)  # type: ignore[assignment]
+                self.disk_migrations[key] = LazyMigration(  # type: ignore[assignment]
+                    self.index.summaries[key], load, self.apps
+                )
             else:
                 self.disk_migrations[key] = load()
 

@@ -202,14 +202,14 @@ class ModelState:
             options[key] = value
         if meta.proxy:
             options["proxy"] = True
+        # The model's own fields, indexes and constraints are shared, not copied:
+        # states never change what they hold, they replace it.
         return cls(
             app_label=meta.app_label,
             name=meta.object_name,
-            fields={name: field.clone() for name, field in meta.fields.items()},
+            fields=dict(meta.fields),
             options={
-                key: (
-                    [item.clone() for item in value] if key in ("indexes", "constraints") else value
-                )
+                key: list(value) if key in ("indexes", "constraints") else value
                 for key, value in options.items()
             },
         )

@@ -134,20 +134,57 @@ class MigrationPlanner:
             step.migration.mutate_state(state, preserve=False)
         return state
 
-    def states_for_unapply(self, steps: list[PlanStep]) -> dict[Key, ProjectState]:
+    def states_for_unapply(self, steps: list[PlanStep]) -> UnapplyStates:
         """Return, for each migration to unapply, the state just before it was applied."""
         pending = {step.key for step in steps}
-        leaves = self.loader.all_leaves()
-        states: dict[Key, ProjectState] = {}
-        state = ProjectState()
-        for key in self.graph.forwards_plan_many(leaves):
-            if not pending:
-                break
-            migration = self.graph.node(key)
+        history: list[Key] = []
+        for key in self.graph.forwards_plan_many(self.loader.all_leaves()):
+            if key in pending or key in self.loader.applied:
+                history.append(key)
             if key in pending:
-                states[key] = state.clone()
                 pending.discard(key)
-                migration.mutate_state(state, preserve=False)
-            elif key in self.loader.applied:
-                migration.mutate_state(state, preserve=False)
+                if not pending:
+                    break
+        return UnapplyStates(self.graph, history)
+
+
+class UnapplyStates:
+    """The state before each migration of a history, computed as it is asked for.
+
+    Keeping a copy of the state before each of thousands of migrations costs
+    gigabytes on big projects. Only every :attr:`SEGMENT`-th state is kept; the
+    states of one segment are rebuilt from its first when one of them is needed,
+    and a rollback, which asks for them last first, rebuilds each segment once.
+    """
+
+    SEGMENT = 64
+
+    def __init__(self, graph: MigrationGraph, history: list[Key]) -> None:
+        self.graph = graph
+        self.position = {key: index for index, key in enumerate(history)}
+        self.history = history
+        self.checkpoints: list[ProjectState] = []
+        state = ProjectState()
+        for index, key in enumerate(history):
+            if index % self.SEGMENT == 0:
+                self.checkpoints.append(state.clone())
+            self.graph.node(key).mutate_state(state, preserve=False)
+        self._segment = -1
+        self._states: list[ProjectState] = []
+
+    def __getitem__(self, key: Key) -> ProjectState:
+        index = self.position[key]
+        segment, offset = divmod(index, self.SEGMENT)
+        if segment != self._segment:
+            self._states = self._rebuild(segment)
+            self._segment = segment
+        return self._states[offset]
+
+    def _rebuild(self, segment: int) -> list[ProjectState]:
+        state = self.checkpoints[segment].clone()
+        start = segment * self.SEGMENT
+        states = []
+        for key in self.history[start : start + self.SEGMENT]:
+            states.append(state.clone())
+            self.graph.node(key).mutate_state(state, preserve=False)
         return states

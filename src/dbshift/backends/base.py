@@ -99,9 +99,10 @@ class SchemaEditor(TableChanges):
                 f"The database refused a statement: {message}\n  while running: {sql}"
             ) from err
 
-    def query(self, statement: sa.Executable) -> list[sa.Row[Any]]:
+    def query(self, statement: str | sa.Executable, params: Params = None) -> list[sa.Row[Any]]:
         """Return the rows of a query; only possible with a connection."""
-        return list(self._run(self.adapter.compile(statement), None))
+        sql = statement if isinstance(statement, str) else self.adapter.compile(statement)
+        return list(self._run(sql, params))
 
     def _inline(self, sql: str, params: Params) -> str:
         """Return ``sql`` with its ``%s`` (or ``%(name)s``) parameters as literals."""

@@ -16,6 +16,7 @@ altering and rebuilding.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -43,6 +44,11 @@ if TYPE_CHECKING:
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
+#: Spec builders by dialect and editor class, shared by the editors of a run.
+_BUILDERS: weakref.WeakKeyDictionary[sa.Dialect, dict[type[SchemaEditor], SpecBuilder]] = (
+    weakref.WeakKeyDictionary()
+)
+
 
 class SchemaEditor(TableChanges):
     """Turn schema changes into SQL for one database, and run or collect it."""
@@ -68,9 +74,21 @@ class SchemaEditor(TableChanges):
         #: migration loads meanwhile are indexed once.
         self.deferred: dict[str, list[sa.Executable]] = {}
         self.adapter = self.value_adapter_class(dialect)
-        self.builder = SpecBuilder(
-            dialect, self.features, self.data_types, self.field_checks, self.adapter
-        )
+        self.builder = self._shared_builder(dialect)
+
+    def _shared_builder(self, dialect: sa.Dialect) -> SpecBuilder:
+        """Return the spec builder of this editor class for ``dialect``.
+
+        Editors live for one migration; the builder, and the parts of tables it
+        keeps (:meth:`SpecBuilder.field_parts`), serve every migration of a run.
+        """
+        builders = _BUILDERS.setdefault(dialect, {})
+        builder = builders.get(type(self))
+        if builder is None:
+            builder = builders[type(self)] = SpecBuilder(
+                dialect, self.features, self.data_types, self.field_checks, self.adapter
+            )
+        return builder
 
     # -- Running SQL -----------------------------------------------------------------
 
@@ -233,17 +251,17 @@ class SchemaEditor(TableChanges):
         if old_field.many_to_many or new_field.many_to_many:
             self._alter_many_to_many(from_state, to_state, old, new, old_name, new_name)
             return
+        old_spec = self.builder.table(from_state, old)
         if old_name != new_name:
             middle_state = from_state.clone()
             middle_state.replace_model(old)
             middle_state.rename_field(old.app_label, old.name, old_name, new_name)
             middle = middle_state.get_model(old.app_label, old.name)
-            self.apply_renames(
-                self.builder.table(from_state, old), self.builder.table(middle_state, middle)
-            )
-            from_state, old = middle_state, middle
+            middle_spec = self.builder.table(middle_state, middle)
+            self.apply_renames(old_spec, middle_spec)
+            from_state, old, old_spec = middle_state, middle, middle_spec
         diff = diff_tables(
-            self.builder.table(from_state, old),
+            old_spec,
             self.builder.table(to_state, new),
             _fill_for_alter(old_field, new_field, fill_from, new_name),
         )

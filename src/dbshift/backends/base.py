@@ -73,6 +73,9 @@ class SchemaEditor(TableChanges):
         #: by table name: the indexes of new tables, so that rows a data
         #: migration loads meanwhile are indexed once.
         self.deferred: dict[str, list[sa.Executable]] = {}
+        #: Whether anything but dbshift's own DDL ran (RunSQL, code, a fill of
+        #: existing rows): only that adds, changes or deletes rows.
+        self.may_have_written_rows = False
         self.adapter = self.value_adapter_class(dialect)
         self.builder = self._shared_builder(dialect)
 
@@ -94,6 +97,8 @@ class SchemaEditor(TableChanges):
 
     def execute(self, statement: str | sa.Executable, params: Params = None) -> None:
         """Run one statement, or record it in collect mode."""
+        if not isinstance(statement, ddl.Statement):
+            self.may_have_written_rows = True
         sql = statement if isinstance(statement, str) else self.adapter.compile(statement)
         if self.collect:
             self.collected_sql.append(_terminated(self._inline(sql, params)))
@@ -404,6 +409,7 @@ class SchemaEditor(TableChanges):
         """
         if self.collect:
             return
+        self.may_have_written_rows = True
         code(HistoricalApps(state, self), self)
 
 

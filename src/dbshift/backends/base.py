@@ -76,20 +76,22 @@ class SchemaEditor(TableChanges):
         #: Whether anything but dbshift's own DDL ran (RunSQL, code, a fill of
         #: existing rows): only that adds, changes or deletes rows.
         self.may_have_written_rows = False
-        self.adapter = self.value_adapter_class(dialect)
         self.builder = self._shared_builder(dialect)
+        self.adapter = self.builder.adapter
 
     def _shared_builder(self, dialect: sa.Dialect) -> SpecBuilder:
-        """Return the spec builder of this editor class for ``dialect``.
+        """Return the spec builder, and value adapter, of this editor class for ``dialect``.
 
-        Editors live for one migration; the builder, and the parts of tables it
-        keeps (:meth:`SpecBuilder.field_parts`), serve every migration of a run.
+        Editors live for one migration; the builder, the parts of tables it keeps
+        (:meth:`SpecBuilder.field_parts`) and its adapter (which makes a dialect of
+        its own on PostgreSQL) serve every migration of a run.
         """
         builders = _BUILDERS.setdefault(dialect, {})
         builder = builders.get(type(self))
         if builder is None:
+            adapter = self.value_adapter_class(dialect)
             builder = builders[type(self)] = SpecBuilder(
-                dialect, self.features, self.data_types, self.field_checks, self.adapter
+                dialect, self.features, self.data_types, self.field_checks, adapter
             )
         return builder
 

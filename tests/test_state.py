@@ -175,6 +175,36 @@ class Tagging(models.Model):
     assert current.get_model("shop", "item").fields["tag"].to == "pages.label"
 
 
+def test_relations_to_a_model_follow_changes_of_the_state_and_its_clones():
+    original = state(
+        pages="""
+class Tag(models.Model):
+    pass
+class Article(models.Model):
+    tag = models.ForeignKey(Tag, models.CASCADE)
+class Note(models.Model):
+    tag = models.ForeignKey(Tag, models.CASCADE, related_name='+')
+    other = models.ForeignKey(Tag, models.CASCADE, related_name='+')
+"""
+    )
+
+    def related(current: ProjectState) -> list[tuple[str, str]]:
+        return [(model.name, name) for model, name, _ in current.related_fields_to("pages.tag")]
+
+    assert related(original) == [("Article", "tag"), ("Note", "tag"), ("Note", "other")]
+    clone = original.clone()
+    clone.remove_field("pages", "note", "tag")
+    clone.add_field("pages", "tag", "parent", models.ForeignKey("pages.tag", models.CASCADE))
+    clone.rename_model("pages", "Article", "Post")
+    clone.remove_model("pages", "note")
+
+    assert related(clone) == [("Tag", "parent"), ("Post", "tag")]
+    assert related(original) == [("Article", "tag"), ("Note", "tag"), ("Note", "other")]
+    original.remove_model("pages", "article")
+    assert related(original) == [("Note", "tag"), ("Note", "other")]
+    assert related(clone) == [("Tag", "parent"), ("Post", "tag")]
+
+
 def test_renaming_a_model_onto_an_existing_one_is_an_error():
     current = state(pages="class A(models.Model):\n    pass\nclass B(models.Model):\n    pass\n")
 

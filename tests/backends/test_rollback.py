@@ -59,6 +59,16 @@ def test_dangling_rows_fail_the_migration_by_name(h: Harness) -> None:
     assert h.rows("pages_child") == [(1, 1)]
 
 
+def test_deferred_keys_are_checked_early_only_after_rows_were_written(pg: Harness) -> None:
+    with_parent_and_child(pg)
+    ddl_only = pg.migrate(migrations.AddField("Child", "note", models.TextField(default="")))
+    assert not [sql for sql in ddl_only.collected_sql if sql.startswith("SET CONSTRAINTS")]
+    with_rows = pg.migrate(
+        migrations.RunSQL("INSERT INTO pages_child (id, parent_id, note) VALUES (2, 1, '')")
+    )
+    assert with_rows.collected_sql[-1] == "SET CONSTRAINTS ALL IMMEDIATE;"
+
+
 def test_dangling_rows_copied_by_a_table_rebuild_are_found(lite: Harness) -> None:
     with_parent_and_child(lite)
     # dbshift's own connection does not enforce keys: this leaves a dangling row.

@@ -119,3 +119,50 @@ def test_rebuilding_a_self_referencing_table_keeps_its_key(lite: Harness) -> Non
     assert [fk.target_table for fk in schema["pages_node"].foreign_keys] == ["pages_node"]
     lite.execute("DELETE FROM pages_node WHERE id = 1")
     assert lite.rows("pages_node") == []
+
+
+def test_an_emptied_table_keeps_its_counter_through_several_changes(lite: Harness) -> None:
+    lite.migrate(create_item())
+    for number in (1, 2, 3):
+        lite.insert("pages_item", name=f"n{number}", rank=number)
+    lite.execute("DELETE FROM pages_item")
+    editor = lite.migrate(
+        migrations.AlterField("Item", "rank", models.BigIntegerField(default=0)),
+        migrations.RenameField("Item", "name", "title"),
+    )
+    assert len(statements(editor.collected_sql, "DROP TABLE pages_item")) == 2
+    lite.assert_schema_matches()
+    lite.insert("pages_item", title="n4", rank=4)
+    assert lite.rows("pages_item", "id") == [(4,)]
+    lite.unmigrate()
+    lite.insert("pages_item", name="n5", rank=5)
+    assert lite.rows("pages_item", "id") == [(4,), (5,)]
+
+
+def test_rows_added_by_sql_between_changes_are_kept(lite: Harness) -> None:
+    lite.migrate(create_item())
+    editor = lite.migrate(
+        migrations.AlterField("Item", "rank", models.BigIntegerField(default=0)),
+        migrations.RunSQL("INSERT INTO pages_item (name, rank) VALUES ('kept', 7)"),
+        migrations.AlterField("Item", "rank", models.IntegerField(default=0)),
+    )
+    assert len(statements(editor.collected_sql, "DROP TABLE pages_item")) == 2
+    assert statements(editor.collected_sql, "CREATE TABLE new__pages_item")
+    lite.assert_schema_matches()
+    assert lite.rows("pages_item") == [(1, "kept", 7)]
+
+
+def test_rows_added_by_code_between_changes_are_kept(lite: Harness) -> None:
+    def add_row(apps: object, schema_editor: object) -> None:
+        item = apps.get_model("pages", "Item")  # type: ignore[attr-defined]
+        item.objects.create(name="kept", rank=7)
+
+    lite.migrate(create_item())
+    editor = lite.migrate(
+        migrations.AlterField("Item", "rank", models.BigIntegerField(default=0)),
+        migrations.RunPython(add_row),
+        migrations.AlterField("Item", "rank", models.IntegerField(default=0)),
+    )
+    assert statements(editor.collected_sql, "CREATE TABLE new__pages_item")
+    lite.assert_schema_matches()
+    assert lite.rows("pages_item") == [(1, "kept", 7)]

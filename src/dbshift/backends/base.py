@@ -16,6 +16,7 @@ altering and rebuilding.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -43,6 +44,11 @@ if TYPE_CHECKING:
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
+#: Spec builders by dialect and editor class, shared by the editors of a run.
+_BUILDERS: weakref.WeakKeyDictionary[sa.Dialect, dict[type[SchemaEditor], SpecBuilder]] = (
+    weakref.WeakKeyDictionary()
+)
+
 
 class SchemaEditor(TableChanges):
     """Turn schema changes into SQL for one database, and run or collect it."""
@@ -67,15 +73,34 @@ class SchemaEditor(TableChanges):
         #: by table name: the indexes of new tables, so that rows a data
         #: migration loads meanwhile are indexed once.
         self.deferred: dict[str, list[sa.Executable]] = {}
-        self.adapter = self.value_adapter_class(dialect)
-        self.builder = SpecBuilder(
-            dialect, self.features, self.data_types, self.field_checks, self.adapter
-        )
+        #: Whether anything but dbshift's own DDL ran (RunSQL, code, a fill of
+        #: existing rows): only that adds, changes or deletes rows.
+        self.may_have_written_rows = False
+        self.builder = self._shared_builder(dialect)
+        self.adapter = self.builder.adapter
+
+    def _shared_builder(self, dialect: sa.Dialect) -> SpecBuilder:
+        """Return the spec builder, and value adapter, of this editor class for ``dialect``.
+
+        Editors live for one migration; the builder, the parts of tables it keeps
+        (:meth:`SpecBuilder.field_parts`) and its adapter (which makes a dialect of
+        its own on PostgreSQL) serve every migration of a run.
+        """
+        builders = _BUILDERS.setdefault(dialect, {})
+        builder = builders.get(type(self))
+        if builder is None:
+            adapter = self.value_adapter_class(dialect)
+            builder = builders[type(self)] = SpecBuilder(
+                dialect, self.features, self.data_types, self.field_checks, adapter
+            )
+        return builder
 
     # -- Running SQL -----------------------------------------------------------------
 
     def execute(self, statement: str | sa.Executable, params: Params = None) -> None:
         """Run one statement, or record it in collect mode."""
+        if not isinstance(statement, ddl.Statement):
+            self.may_have_written_rows = True
         sql = statement if isinstance(statement, str) else self.adapter.compile(statement)
         if self.collect:
             self.collected_sql.append(_terminated(self._inline(sql, params)))
@@ -99,9 +124,10 @@ class SchemaEditor(TableChanges):
                 f"The database refused a statement: {message}\n  while running: {sql}"
             ) from err
 
-    def query(self, statement: sa.Executable) -> list[sa.Row[Any]]:
+    def query(self, statement: str | sa.Executable, params: Params = None) -> list[sa.Row[Any]]:
         """Return the rows of a query; only possible with a connection."""
-        return list(self._run(self.adapter.compile(statement), None))
+        sql = statement if isinstance(statement, str) else self.adapter.compile(statement)
+        return list(self._run(sql, params))
 
     def _inline(self, sql: str, params: Params) -> str:
         """Return ``sql`` with its ``%s`` (or ``%(name)s``) parameters as literals."""
@@ -232,17 +258,17 @@ class SchemaEditor(TableChanges):
         if old_field.many_to_many or new_field.many_to_many:
             self._alter_many_to_many(from_state, to_state, old, new, old_name, new_name)
             return
+        old_spec = self.builder.table(from_state, old)
         if old_name != new_name:
             middle_state = from_state.clone()
             middle_state.replace_model(old)
             middle_state.rename_field(old.app_label, old.name, old_name, new_name)
             middle = middle_state.get_model(old.app_label, old.name)
-            self.apply_renames(
-                self.builder.table(from_state, old), self.builder.table(middle_state, middle)
-            )
-            from_state, old = middle_state, middle
+            middle_spec = self.builder.table(middle_state, middle)
+            self.apply_renames(old_spec, middle_spec)
+            from_state, old, old_spec = middle_state, middle, middle_spec
         diff = diff_tables(
-            self.builder.table(from_state, old),
+            old_spec,
             self.builder.table(to_state, new),
             _fill_for_alter(old_field, new_field, fill_from, new_name),
         )
@@ -385,6 +411,7 @@ class SchemaEditor(TableChanges):
         """
         if self.collect:
             return
+        self.may_have_written_rows = True
         code(HistoricalApps(state, self), self)
 
 

@@ -10,6 +10,7 @@ other table.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -41,6 +42,16 @@ from dbshift.utils.deconstruct import deep_deconstruct
 FieldCheck = tuple[str, Callable[[sa.ColumnClause[Any]], sa.ColumnElement[bool]]]
 
 
+@dataclasses.dataclass(frozen=True)
+class FieldParts:
+    """What one field puts in its table: its column, checks, key and indexes."""
+
+    column: ColumnSpec
+    checks: tuple[CheckSpec, ...]
+    foreign_keys: tuple[ForeignKeySpec, ...]
+    indexes: tuple[IndexSpec, ...]
+
+
 class SpecBuilder:
     """Build the table specs of models for one database."""
 
@@ -57,6 +68,9 @@ class SpecBuilder:
         self.data_types = data_types
         self.field_checks = field_checks
         self.adapter = adapter
+        #: Parts built for fields, by field identity, column name and table (see
+        #: :meth:`field_parts`); each entry keeps its field, and target model, alive.
+        self._parts: dict[tuple[Any, ...], tuple[Field, ModelState | None, FieldParts]] = {}
 
     # -- Tables ------------------------------------------------------------------------
 
@@ -76,14 +90,15 @@ class SpecBuilder:
         for name, field in model.fields.items():
             if not field.concrete:
                 continue
-            column = self.column(state, name, field)
+            parts = self.field_parts(state, table, name, field)
+            column = parts.column
             columns.append(column)
             if column.primary_key:
                 pk_name = names.primary_key_name(table) if self.features.named_keys else None
                 primary_key = PrimaryKeySpec(pk_name, (column.name,), (column.key,))
-            checks.extend(self._field_checks(column, field))
-            foreign_keys.extend(self._foreign_keys(state, column, field))
-            indexes.extend(self._field_indexes(table, column, field))
+            checks.extend(parts.checks)
+            foreign_keys.extend(parts.foreign_keys)
+            indexes.extend(parts.indexes)
         indexes.extend(self.unique_together(model))
         for index in model.indexes:
             indexes.append(self.index(model, index))
@@ -144,6 +159,40 @@ class SpecBuilder:
         )
 
     # -- Columns -----------------------------------------------------------------------
+
+    def field_parts(self, state: ProjectState, table: str, name: str, field: Field) -> FieldParts:
+        """Return the column of field ``name`` in ``table`` and what comes with it.
+
+        A table's spec is built several times per migration, before and after each
+        change, and mostly from the same field objects: states share the fields of
+        the models they do not change. What a field brings depends only on the
+        field, its name, its table and, for a key, the model it points at (a model
+        state never changes), so it is built once per combination. A key to a
+        field that is itself a key is built each time.
+        """
+        target = None
+        if field.is_relation:
+            target, _name, target_field = self.target(state, field)
+            if target_field.is_relation:
+                return self._build_field_parts(state, table, name, field)
+        key = (id(field), name, table, id(target))
+        cached = self._parts.get(key)
+        if cached is not None and cached[0] is field and cached[1] is target:
+            return cached[2]
+        parts = self._build_field_parts(state, table, name, field)
+        self._parts[key] = (field, target, parts)
+        return parts
+
+    def _build_field_parts(
+        self, state: ProjectState, table: str, name: str, field: Field
+    ) -> FieldParts:
+        column = self.column(state, name, field)
+        return FieldParts(
+            column=column,
+            checks=tuple(self._field_checks(column, field)),
+            foreign_keys=tuple(self._foreign_keys(state, column, field)),
+            indexes=tuple(self._field_indexes(table, column, field)),
+        )
 
     def column(self, state: ProjectState, name: str, field: Field) -> ColumnSpec:
         """Return the column of field ``name``."""

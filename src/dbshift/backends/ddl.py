@@ -35,6 +35,10 @@ def _columns(compiler: DDLCompiler, names: tuple[str, ...] | list[str]) -> str:
     return ", ".join(_q(compiler, name) for name in names)
 
 
+class Statement(ExecutableDDLElement):
+    """A statement dbshift writes: it changes definitions, and never adds or removes rows."""
+
+
 # -- Column definitions ----------------------------------------------------------------
 
 
@@ -139,7 +143,7 @@ def _constraint_clause(element: AddedObject, compiler: DDLCompiler, **kw: Any) -
 # -- Tables ------------------------------------------------------------------------------
 
 
-class CreateTable(ExecutableDDLElement):
+class CreateTable(Statement):
     """``CREATE TABLE`` for a spec, under ``name`` (a rebuild's temporary name)."""
 
     def __init__(self, spec: TableSpec, name: str, inline_foreign_keys: bool) -> None:
@@ -180,7 +184,7 @@ def _pg_create_table(element: CreateTable, compiler: DDLCompiler, **kw: Any) -> 
     return text[: -len("\n)")] + f",\n    {clause}\n)"
 
 
-class DropTable(ExecutableDDLElement):
+class DropTable(Statement):
     def __init__(self, name: str, cascade: bool = False) -> None:
         self.name = name
         self.cascade = cascade
@@ -191,7 +195,7 @@ def _drop_table(element: DropTable, compiler: DDLCompiler, **kw: Any) -> str:
     return f"DROP TABLE {_q(compiler, element.name)}" + (" CASCADE" if element.cascade else "")
 
 
-class RenameTable(ExecutableDDLElement):
+class RenameTable(Statement):
     def __init__(self, old: str, new: str) -> None:
         self.old = old
         self.new = new
@@ -202,7 +206,7 @@ def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str
     return f"ALTER TABLE {_q(compiler, element.old)} RENAME TO {_q(compiler, element.new)}"
 
 
-class TableStatement(ExecutableDDLElement):
+class TableStatement(Statement):
     """An ``ALTER TABLE`` on the column (or constraint) ``name``, with one ``value``."""
 
     def __init__(self, table: str, name: str, value: Any = None) -> None:
@@ -214,7 +218,7 @@ class TableStatement(ExecutableDDLElement):
         return f"ALTER TABLE {_q(compiler, self.table)}"
 
 
-class AddColumn(ExecutableDDLElement):
+class AddColumn(Statement):
     def __init__(self, table: str, definition: ColumnDefinition) -> None:
         self.table = table
         self.definition = definition
@@ -293,7 +297,7 @@ def _pg_alter_identity(element: AlterColumnIdentity, compiler: DDLCompiler, **kw
 # -- Indexes and constraints ----------------------------------------------------------------
 
 
-class AddConstraint(ExecutableDDLElement):
+class AddConstraint(Statement):
     """Add a constraint (a spec) to an existing table."""
 
     def __init__(self, table: str, obj: SchemaObject) -> None:
@@ -326,7 +330,7 @@ def _rename_constraint(element: RenameConstraint, compiler: DDLCompiler, **kw: A
     return f"{element.head(compiler)} RENAME CONSTRAINT {_q(compiler, element.name)} TO {new}"
 
 
-class CreateIndex(ExecutableDDLElement):
+class CreateIndex(Statement):
     def __init__(self, table: str, index: IndexSpec) -> None:
         self.table = table
         self.index = index
@@ -355,7 +359,7 @@ def _create_index(element: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str
     return text
 
 
-class DropIndex(ExecutableDDLElement):
+class DropIndex(Statement):
     def __init__(self, name: str) -> None:
         self.name = name
 
@@ -365,7 +369,7 @@ def _drop_index(element: DropIndex, compiler: DDLCompiler, **kw: Any) -> str:
     return f"DROP INDEX {_q(compiler, element.name)}"
 
 
-class RenameIndex(ExecutableDDLElement):
+class RenameIndex(Statement):
     def __init__(self, old: str, new: str) -> None:
         self.old = old
         self.new = new
@@ -376,7 +380,7 @@ def _pg_rename_index(element: RenameIndex, compiler: DDLCompiler, **kw: Any) -> 
     return f"ALTER INDEX {_q(compiler, element.old)} RENAME TO {_q(compiler, element.new)}"
 
 
-class Comment(ExecutableDDLElement):
+class Comment(Statement):
     """``COMMENT ON TABLE`` (``column`` None) or ``COMMENT ON COLUMN``; None clears it."""
 
     def __init__(self, table: str, column: str | None, comment: str | None) -> None:
@@ -396,7 +400,7 @@ def _pg_comment(element: Comment, compiler: DDLCompiler, **kw: Any) -> str:
     return f"COMMENT ON {target} IS {literal}"
 
 
-class SetConstraintsImmediate(ExecutableDDLElement):
+class SetConstraintsImmediate(Statement):
     """Check every deferred constraint of the transaction now."""
 
 

@@ -75,6 +75,9 @@ class PostgreSQLSchemaEditor(SchemaEditor):
         """Check deferred foreign keys now, so a violation fails this migration by name.
 
         Foreign keys are ``DEFERRABLE INITIALLY DEFERRED``: without this, rows a data
-        migration left dangling would only be reported by ``COMMIT``.
+        migration left dangling would only be reported by ``COMMIT``. Only rows
+        written in the transaction queue such checks (DDL that adds a key checks the
+        existing rows at once), so a migration of DDL alone skips the round trip.
         """
-        self.execute(ddl.SetConstraintsImmediate())
+        if self.may_have_written_rows:
+            self.execute(ddl.SetConstraintsImmediate())

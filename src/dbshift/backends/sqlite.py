@@ -18,10 +18,11 @@ indexes, so making a field unique or not needs no rebuild.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -39,6 +40,9 @@ from dbshift.backends.features import Features
 from dbshift.backends.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
 from dbshift.backends.values import SQLiteValueAdapter
 from dbshift.exceptions import MigrationFailedError
+
+if TYPE_CHECKING:
+    from dbshift.migrations.state import ProjectState
 
 DATA_TYPES: dict[str, TypeFactory] = {
     **CHAR_TYPES,
@@ -74,9 +78,16 @@ FIELD_CHECKS = {**POSITIVE_CHECKS, "JSONField": ("json", _json_check)}
 #: Django-style placeholders in RunSQL statements with parameters.
 _FORMAT_PLACEHOLDER = re.compile(r"(?<!%)%s")
 _NAMED_PLACEHOLDER = re.compile(r"(?<!%)%\((\w+)\)s")
-_SEQUENCE = sa.table(
-    "sqlite_sequence", sa.column("name", sa.String()), sa.column("seq", sa.Integer())
-)
+
+
+@dataclasses.dataclass(frozen=True)
+class TableRows:
+    """What an editor knows of a table's rows: whether it has any, and its counter."""
+
+    empty: bool
+    #: The table's AUTOINCREMENT counter (its row in ``sqlite_sequence``), or None
+    #: when it has none: no row was ever inserted, or the table has no counter.
+    sequence: int | None = None
 
 
 class SQLiteSchemaEditor(SchemaEditor):
@@ -99,6 +110,13 @@ class SQLiteSchemaEditor(SchemaEditor):
     field_checks = FIELD_CHECKS
     value_adapter_class = SQLiteValueAdapter
 
+    def __init__(
+        self, connection: sa.Connection | None, dialect: sa.Dialect, collect: bool = False
+    ) -> None:
+        super().__init__(connection, dialect, collect)
+        #: What this migration learnt of tables' rows, by table name (see :meth:`rows_of`).
+        self.known_rows: dict[str, TableRows] = {}
+
     # -- Choosing how to change a table ------------------------------------------------
 
     def alter_tables(self, diffs: list[TableDiff]) -> None:
@@ -117,7 +135,7 @@ class SQLiteSchemaEditor(SchemaEditor):
         """
         if not _changes_definition(diff):
             self.alter_in_place(diff)
-        elif not self.collect and self.is_empty(diff.old.name):
+        elif not self.collect and self.rows_of(diff.old).empty:
             self.recreate_table(diff)
         elif self.can_alter_in_place(diff):
             self.alter_in_place(diff)
@@ -145,9 +163,60 @@ class SQLiteSchemaEditor(SchemaEditor):
         old_keys = {foreign_key.column for foreign_key in diff.old.foreign_keys}
         return not any(column.primary_key or column.name in old_keys for column in diff.dropped)
 
-    def is_empty(self, table: str) -> bool:
-        statement = sa.select(sa.literal_column("1")).select_from(sa.table(table)).limit(1)
-        return not self.query(statement)
+    # -- What tables hold ----------------------------------------------------------------
+
+    def rows_of(self, spec: TableSpec) -> TableRows:
+        """Return whether the table of ``spec`` has rows, and its AUTOINCREMENT counter.
+
+        One query answers both, once per migration: the answer then follows this
+        editor's own changes to the table, so that several operations on one table
+        ask once. Statements the editor did not write may add rows, and make it
+        forget every answer (:meth:`execute`, :meth:`run_python`).
+        """
+        known = self.known_rows.get(spec.name)
+        if known is None:
+            known = self.known_rows[spec.name] = self._read_rows(spec)
+        return known
+
+    def _read_rows(self, spec: TableSpec) -> TableRows:
+        table = self.dialect.identifier_preparer.quote(spec.name)
+        if not _has_identity(spec):
+            (has_rows,) = self.query(f"SELECT EXISTS (SELECT 1 FROM {table})")[0]
+            return TableRows(empty=not has_rows)
+        # sqlite_sequence exists from the first AUTOINCREMENT table on.
+        has_rows, sequence = self.query(
+            f"SELECT EXISTS (SELECT 1 FROM {table}), "
+            "(SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            (spec.name,),
+        )[0]
+        return TableRows(empty=not has_rows, sequence=sequence)
+
+    def execute(self, statement: str | sa.Executable, params: Params = None) -> None:
+        """Run or collect one statement, keeping what is known of tables' rows true."""
+        self._follow_rows(statement)
+        super().execute(statement, params)
+
+    def _follow_rows(self, statement: str | sa.Executable) -> None:
+        known = self.known_rows
+        if isinstance(statement, ddl.RenameTable):
+            # The counter moves with the table, like its rows.
+            moved = known.pop(statement.old, None)
+            known.pop(statement.new, None)
+            if moved is not None:
+                known[statement.new] = moved
+        elif isinstance(statement, ddl.DropTable | ddl.CreateTable):
+            known.pop(statement.name, None)
+        elif not isinstance(statement, ddl.Statement):
+            # RunSQL, a row copy or a fill: rows may come and go anywhere.
+            known.clear()
+
+    def run_python(self, code: Callable[..., Any], state: ProjectState) -> None:
+        # The code may add and delete rows through the connection itself.
+        self.known_rows.clear()
+        try:
+            super().run_python(code, state)
+        finally:
+            self.known_rows.clear()
 
     # -- In place ------------------------------------------------------------------------
 
@@ -185,19 +254,25 @@ class SQLiteSchemaEditor(SchemaEditor):
     # -- Re-creating -----------------------------------------------------------------------
 
     def recreate_table(self, diff: TableDiff) -> None:
-        """Drop an empty table and create it again with the new definition."""
+        """Drop an empty table and create it again with the new definition.
+
+        ``DROP TABLE`` deletes the table's AUTOINCREMENT counter; a table that had
+        one gets it back, so that ids of deleted rows are never used again. A table
+        that never had a row has no counter, and costs no statement for it.
+        """
         self.deferred.pop(diff.old.name, None)
-        current, _renamed = self.rename_referenced(diff)
         new = diff.new
-        keep_sequence = _has_identity(diff.old) and _has_identity(new)
-        parked = names.shorten(f"new__{new.name}")
-        if keep_sequence:
-            self.move_sequence(current, parked)
+        sequence = self.rows_of(diff.old).sequence if _has_identity(new) else None
+        current, _renamed = self.rename_referenced(diff)
         self.execute(ddl.DropTable(current))
         self.execute(ddl.CreateTable(new, new.name, inline_foreign_keys=True))
-        if keep_sequence:
-            self.move_sequence(parked, new.name)
+        if sequence is not None:
+            # Not through self.execute: this row is accounted for just below.
+            super().execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", (new.name, sequence)
+            )
         self.create_indexes(new)
+        self.known_rows[new.name] = TableRows(empty=True, sequence=sequence)
 
     def rebuild_table(self, diff: TableDiff) -> None:
         """Copy the table into a new one with the final definition and swap them."""
@@ -258,12 +333,8 @@ class SQLiteSchemaEditor(SchemaEditor):
 
     def move_sequence(self, source: str, target: str) -> None:
         """Give ``target`` the AUTOINCREMENT counter of ``source``, so ids are never reused."""
-        self.execute(sa.delete(_SEQUENCE).where(_SEQUENCE.c.name == target))
-        self.execute(
-            sa.update(_SEQUENCE)
-            .where(_SEQUENCE.c.name == source)
-            .values({_SEQUENCE.c.name: target})
-        )
+        self.execute("DELETE FROM sqlite_sequence WHERE name = %s", (target,))
+        self.execute("UPDATE sqlite_sequence SET name = %s WHERE name = %s", (target, source))
 
     def create_indexes(self, spec: TableSpec) -> None:
         for index in spec.indexes:
@@ -287,7 +358,7 @@ class SQLiteSchemaEditor(SchemaEditor):
 
     def check_integrity(self) -> None:
         """Raise if a row points at a row that does not exist (foreign keys are off)."""
-        violations = self.query(sa.text("PRAGMA foreign_key_check"))
+        violations = self.query("PRAGMA foreign_key_check")
         if violations:
             table, rowid, parent, _index = violations[0]
             raise MigrationFailedError(

@@ -98,6 +98,17 @@ class ModelState:
             if field.is_relation
         )
 
+    @functools.cached_property
+    def related_labels(self) -> frozenset[str]:
+        """Return the labels of the models this model's relations point at or go through."""
+        labels = set()
+        for _name, field in self.relations:
+            labels.add(field.to)
+            through = getattr(field, "through", None)
+            if through is not None:
+                labels.add(through)
+        return frozenset(labels)
+
     def get_field(self, name: str) -> Field:
         """Return field ``name``, or raise naming the model and its fields."""
         try:
@@ -232,7 +243,13 @@ class ProjectState:
     """Every model of every app at one point of the history."""
 
     def __init__(self, models: Mapping[ModelKey, ModelState] | None = None) -> None:
+        #: The models by key; change it through the methods below, which keep
+        #: the index of relations in step.
         self.models: dict[ModelKey, ModelState] = dict(models or {})
+        #: The keys of the models with relations to each model label, built on
+        #: first use and shared with clones until one of them changes.
+        self._referrers: dict[str, frozenset[ModelKey]] | None = None
+        self._owns_referrers = False
 
     @classmethod
     def from_models(cls, models: Iterable[type]) -> ProjectState:
@@ -241,7 +258,10 @@ class ProjectState:
 
     def clone(self) -> ProjectState:
         """Return a state that can change without affecting this one."""
-        return ProjectState(self.models)
+        clone = ProjectState(self.models)
+        clone._referrers = self._referrers
+        self._owns_referrers = False
+        return clone
 
     # -- Lookup ------------------------------------------------------------------------
 
@@ -267,11 +287,59 @@ class ProjectState:
         return (state for key, state in self.models.items() if key[0] == app_label)
 
     def related_fields_to(self, label: str) -> Iterator[tuple[ModelState, str, RelatedField]]:
-        """Yield ``(model, field name, field)`` for each relation that targets ``label``."""
-        for state in self.models.values():
+        """Yield ``(model, field name, field)`` for each relation that targets ``label``.
+
+        The models come in the order of :attr:`models`. An index finds them, so
+        that renaming a field of a model nothing points at (the usual case) does
+        not walk every model of a long history.
+        """
+        keys = self._referrer_index().get(label)
+        if not keys:
+            return
+        ordered = [key for key in self.models if key in keys] if len(keys) > 1 else keys
+        for key in ordered:
+            state = self.models[key]
             for name, field in state.relations:
                 if field.to == label or getattr(field, "through", None) == label:
                     yield state, name, field
+
+    def _referrer_index(self) -> dict[str, frozenset[ModelKey]]:
+        if self._referrers is None:
+            index: dict[str, frozenset[ModelKey]] = {}
+            for key, state in self.models.items():
+                for label in state.related_labels:
+                    index[label] = index.get(label, frozenset()) | {key}
+            self._referrers, self._owns_referrers = index, True
+        return self._referrers
+
+    def _store(self, state: ModelState) -> None:
+        """Put ``state`` in :attr:`models` under its key, keeping the index in step."""
+        old = self.models.get(state.key)
+        self.models[state.key] = state
+        self._reindex(state.key, old, state)
+
+    def _discard(self, key: ModelKey) -> None:
+        """Remove the model ``key`` from :attr:`models`, keeping the index in step."""
+        self._reindex(key, self.models.pop(key), None)
+
+    def _reindex(self, key: ModelKey, old: ModelState | None, new: ModelState | None) -> None:
+        if self._referrers is None:
+            return
+        before = old.related_labels if old is not None else frozenset()
+        after = new.related_labels if new is not None else frozenset()
+        if before == after:
+            return
+        if not self._owns_referrers:
+            self._referrers, self._owns_referrers = dict(self._referrers), True
+        index = self._referrers
+        for label in before - after:
+            remaining = index[label] - {key}
+            if remaining:
+                index[label] = remaining
+            else:
+                del index[label]
+        for label in after - before:
+            index[label] = index.get(label, frozenset()) | {key}
 
     # -- Models --------------------------------------------------------------------------
 
@@ -281,27 +349,26 @@ class ProjectState:
                 f"Model '{state.app_label}.{state.name}' already exists at this point of "
                 "the history; a migration creates it twice."
             )
-        self.models[state.key] = state
+        self._store(state)
 
     def remove_model(self, app_label: str, name: str) -> None:
         self.get_model(app_label, name)
-        del self.models[(app_label, name.lower())]
+        self._discard((app_label, name.lower()))
 
     def rename_model(self, app_label: str, old_name: str, new_name: str) -> None:
         old = self.get_model(app_label, old_name)
         old_label, new_label = old.label_lower, make_label(app_label, new_name)
         if self.has_model(app_label, new_name) and old_name.lower() != new_name.lower():
             raise BadMigrationError(f"Cannot rename {old_label}: '{app_label}.{new_name}' exists.")
-        del self.models[old.key]
-        renamed = old.replace(name=new_name)
-        self.models[renamed.key] = renamed
+        self._discard(old.key)
+        self._store(old.replace(name=new_name))
         for state, name, field in list(self.related_fields_to(old_label)):
             self._replace_field(state.key, name, _retarget(field, old_label, new_label))
 
     def replace_model(self, state: ModelState) -> None:
         """Store ``state`` in place of the model with the same key."""
         self.get_model(state.app_label, state.name)
-        self.models[state.key] = state
+        self._store(state)
 
     def alter_model_options(
         self, app_label: str, name: str, options: Mapping[str, Any], keys: Iterable[str]
@@ -401,7 +468,7 @@ class ProjectState:
         state = self.models[key]
         fields = dict(state.fields)
         fields[name] = field
-        self.models[key] = state.replace(fields=fields)
+        self._store(state.replace(fields=fields))
 
     # -- Indexes and constraints ----------------------------------------------------------
 

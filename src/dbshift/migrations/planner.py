@@ -135,17 +135,23 @@ class MigrationPlanner:
         return state
 
     def states_for_unapply(self, steps: list[PlanStep]) -> UnapplyStates:
-        """Return, for each migration to unapply, the state just before it was applied."""
-        pending = {step.key for step in steps}
-        history: list[Key] = []
+        """Return, for each migration to unapply, the state just before it was applied.
+
+        The states come from a history that applies the migrations that stay first,
+        then those of ``steps`` in reverse: no migration that stays depends on one
+        that goes, and the steps, asked for in order, walk that history backwards.
+        """
+        pending = [step.key for step in steps]
+        going = set(pending)
+        staying: list[Key] = []
         for key in self.graph.forwards_plan_many(self.loader.all_leaves()):
-            if key in pending or key in self.loader.applied:
-                history.append(key)
-            if key in pending:
-                pending.discard(key)
-                if not pending:
+            if key in going:
+                going.discard(key)
+                if not going:
                     break
-        return UnapplyStates(self.graph, history)
+            elif key in self.loader.applied:
+                staying.append(key)
+        return UnapplyStates(self.graph, staying + pending[::-1])
 
 
 class UnapplyStates:

@@ -10,6 +10,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from dbshift.cli import main
 from dbshift.project import Project
 
@@ -120,3 +122,14 @@ def process_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra or {})
     return env
+
+
+def run_sql(url: str, statement: str) -> list[tuple]:
+    """Run ``statement`` in a transaction of its own; return the rows it returns."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.exec_driver_sql(statement)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()

@@ -1,8 +1,9 @@
 """Running migration plans against one database.
 
 Each migration runs in one transaction together with its row in the recorder
-table, and that transaction holds the migration lock (see
-:meth:`Database.locked_transaction`). Inside it, the executor first checks that no
+table (consecutive schema-only migrations may share one, see
+:mod:`dbshift.migrations.batch`), and that transaction holds the migration lock
+(see :meth:`Database.locked_transaction`). Inside it, the executor first checks that no
 other process applied (or unapplied) the migration meanwhile; if one did, it only
 follows along in memory. Any number of ``migrate`` processes can therefore run the
 same plan at once: each migration is applied exactly once and none of them fails.
@@ -25,6 +26,7 @@ from dbshift.exceptions import (
     LockTimeoutError,
     MigrationFailedError,
 )
+from dbshift.migrations.batch import BatchRun, batches
 from dbshift.migrations.checksum import Checksum, migration_checksum
 from dbshift.migrations.fresh import creating_operations, schema_only
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
@@ -88,14 +90,23 @@ class MigrationExecutor:
     def migrate(
         self, steps: list[PlanStep], fake: bool = False, fake_initial: bool = False
     ) -> None:
-        """Run ``steps`` (all forwards or all backwards), one transaction each."""
+        """Run ``steps`` (all forwards or all backwards).
+
+        Each migration runs in a transaction of its own, or shares one with the
+        schema-only migrations around it (:mod:`dbshift.migrations.batch`).
+        """
         if not steps:
             return
         self.ensure_recorder_table()
         if steps[0].backwards:
             states = self.planner.states_for_unapply(steps)
-            for step in steps:
-                self._run(step, states[step.key], fake, fake_initial=False)
+            for batch in batches(steps):
+                if len(batch) > 1 and BatchRun(self, batch, fake).unapply(
+                    lambda step: states[step.key]
+                ):
+                    continue
+                for step in batch:
+                    self._run(step, states[step.key], fake, fake_initial=False)
         else:
             state = self.planner.state_before()
             if self.build_fresh and not (fake or fake_initial) and not self.loader.applied:
@@ -103,8 +114,14 @@ class MigrationExecutor:
                 if built is not None:
                     count, state = built
                     steps = steps[count:]
-            for step in steps:
-                state = self._run(step, state, fake, fake_initial)
+            # --fake-initial looks at the tables before each initial migration.
+            for batch in batches(steps, enabled=not fake_initial):
+                after = BatchRun(self, batch, fake).apply(state) if len(batch) > 1 else None
+                if after is not None:
+                    state = after
+                    continue
+                for step in batch:
+                    state = self._run(step, state, fake, fake_initial)
 
     def _build_fresh(self, steps: list[PlanStep]) -> tuple[int, ProjectState] | None:
         """Create the end state of the leading schema-only steps.

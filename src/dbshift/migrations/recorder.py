@@ -134,15 +134,28 @@ class MigrationRecorder:
             ],
         )
 
+    def applied_among(self, keys: list[Key]) -> set[Key]:
+        """Return which of ``keys`` are recorded, in one query."""
+        names = sorted({name for _app, name in keys})
+        query = sa.select(migrations_table.c.app, migrations_table.c.name).where(
+            migrations_table.c.name.in_(names)
+        )
+        rows = {(app, name) for app, name in self.connection.execute(query)}
+        return rows & set(keys)
+
     def record_unapplied(self, key: Key) -> None:
         self.connection.execute(_UNRECORD, _key_params(key))
+
+    def record_unapplied_many(self, keys: list[Key]) -> None:
+        """Remove the rows of several migrations, in one statement run for each key."""
+        if keys:
+            self.connection.execute(_UNRECORD, [_key_params(key) for key in keys])
 
     def update_checksum(self, key: Key, checksum: Checksum) -> None:
         self.connection.execute(_SET_CHECKSUM, {**_key_params(key), "checksum": str(checksum)})
 
     def delete(self, keys: Iterable[Key]) -> None:
-        for key in keys:
-            self.record_unapplied(key)
+        self.record_unapplied_many(list(keys))
 
     # -- Progress of non-atomic migrations ---------------------------------------------
 

@@ -95,6 +95,31 @@ def test_a_failure_in_a_batch_undoes_only_the_failing_migration(make_project, db
     assert len(recorded(db_url)) == 4
 
 
+def test_a_batch_that_ran_long_enough_commits_and_the_next_one_goes_on(
+    make_project, sqlite_url, monkeypatch
+):
+    monkeypatch.setattr("dbshift.migrations.batch.BATCH_SECONDS", 0.0)
+    project = started_project(make_project, sqlite_url)
+    run_sql(sqlite_url, "UPDATE pages_article SET title = 'second' WHERE id = 2")
+
+    forwards = project.run("migrate", "-v", "2")
+
+    assert forwards.code == 0, forwards.output
+    lines = applying_lines(forwards.stdout)
+    assert len(lines) == 3
+    # Each batch commits after its first migration.
+    assert not any("others" in line for line in lines.values())
+    assert len(recorded(sqlite_url)) == 4
+
+    backwards = project.run("migrate", "pages", "0001", "-v", "2")
+
+    assert backwards.code == 0, backwards.output
+    lines = applying_lines(backwards.stdout)
+    assert len(lines) == 3
+    assert not any("others" in line for line in lines.values())
+    assert recorded(sqlite_url) == [("pages", "0001_initial")]
+
+
 def plain(name: str, *operations: migrations.operations.base.Operation) -> PlanStep:
     migration = migrations.Migration(name, "pages")
     migration.operations = list(operations)

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 #: cost vanish, few enough that the migration lock is never held for long.
 BATCH_SIZE = 100
 
+#: How long a batch takes on more migrations (see :class:`BatchRun`).
+BATCH_SECONDS = 1.0
+
 
 def batches(steps: list[PlanStep], enabled: bool = True) -> Iterator[list[PlanStep]]:
     """Yield ``steps`` in order as batches: runs of schema-only steps, and single others."""
@@ -61,8 +64,11 @@ def _joins_batches(step: PlanStep) -> bool:
 class BatchRun:
     """Apply or unapply a batch of schema-only migrations in one transaction.
 
-    When a batch does not run, nothing of it is done: it failed and was rolled
-    back, or another process got to one of its migrations first.
+    A batch that has run for :data:`BATCH_SECONDS` commits the migrations done so
+    far and leaves the rest to the next batch, so that a slow migration is
+    reported soon after it finished. Both directions return how many migrations
+    they did, from the first; none means nothing of the batch is done: it failed
+    and was rolled back, or another process got to one of its migrations first.
     """
 
     def __init__(self, executor: MigrationExecutor, steps: list[PlanStep], fake: bool) -> None:
@@ -70,8 +76,8 @@ class BatchRun:
         self.steps = steps
         self.fake = fake
 
-    def apply(self, state: ProjectState) -> ProjectState | None:
-        """Apply the batch to ``state``; return the state after it."""
+    def apply(self, state: ProjectState) -> tuple[int, ProjectState]:
+        """Apply the batch to ``state``; return how many migrations ran and the state after."""
         after = [state]
 
         def run(step: PlanStep) -> None:
@@ -82,10 +88,11 @@ class BatchRun:
             after[0] = step.migration.apply(after[0], editor)
             editor.finish()
 
-        return after[0] if self._run(run) else None
+        done = self._run(run)
+        return done, after[0] if done else state
 
-    def unapply(self, state_before: Callable[[PlanStep], ProjectState]) -> bool:
-        """Unapply the batch; return whether it ran.
+    def unapply(self, state_before: Callable[[PlanStep], ProjectState]) -> int:
+        """Unapply the batch; return how many migrations ran.
 
         ``state_before`` gives the state each migration was applied to.
         """
@@ -99,7 +106,7 @@ class BatchRun:
 
         return self._run(run)
 
-    def _run(self, run: Callable[[PlanStep], None]) -> bool:
+    def _run(self, run: Callable[[PlanStep], None]) -> int:
         executor = self.executor
         recorder = executor.recorder
         keys = [step.key for step in self.steps]
@@ -108,24 +115,29 @@ class BatchRun:
         try:
             with executor.database.locked_transaction(executor.connection, executor.lock_timeout):
                 if recorder.applied_among(keys) != (set(keys) if backwards else set()):
-                    return False
+                    return 0
+                batch_started = time.perf_counter()
                 for step in self.steps:
                     started = time.perf_counter()
                     run(step)
-                    timings.append(time.perf_counter() - started)
+                    finished = time.perf_counter()
+                    timings.append(finished - started)
+                    if finished - batch_started > BATCH_SECONDS:
+                        break
+                done = keys[: len(timings)]
                 if backwards:
-                    recorder.record_unapplied_many(keys)
+                    recorder.record_unapplied_many(done)
                 else:
                     recorder.record_applied_many(
-                        [(key, executor.loader.checksum(key)) for key in keys]
+                        [(key, executor.loader.checksum(key)) for key in done]
                     )
         except (LockTimeoutError, DatabaseReadOnlyError):
             raise
         except Exception:
-            return False
+            return 0
         outcome = "FAKED" if self.fake else "OK"
-        note = f"in one transaction with {len(self.steps) - 1} others"
-        for step, elapsed in zip(self.steps, timings, strict=True):
+        note = f"in one transaction with {len(timings) - 1} others" if len(timings) > 1 else ""
+        for step, elapsed in zip(self.steps, timings, strict=False):
             executor.progress(Progress("start", step))
             executor.progress(Progress("done", step, outcome, elapsed, note))
-        return True
+        return len(timings)

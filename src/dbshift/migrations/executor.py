@@ -101,10 +101,11 @@ class MigrationExecutor:
         if steps[0].backwards:
             states = self.planner.states_for_unapply(steps)
             for batch in batches(steps):
-                if len(batch) > 1 and BatchRun(self, batch, fake).unapply(
-                    lambda step: states[step.key]
-                ):
-                    continue
+                while len(batch) > 1:
+                    done = BatchRun(self, batch, fake).unapply(lambda step: states[step.key])
+                    if not done:
+                        break
+                    batch = batch[done:]
                 for step in batch:
                     self._run(step, states[step.key], fake, fake_initial=False)
         else:
@@ -116,10 +117,11 @@ class MigrationExecutor:
                     steps = steps[count:]
             # --fake-initial looks at the tables before each initial migration.
             for batch in batches(steps, enabled=not fake_initial):
-                after = BatchRun(self, batch, fake).apply(state) if len(batch) > 1 else None
-                if after is not None:
-                    state = after
-                    continue
+                while len(batch) > 1:
+                    done, state = BatchRun(self, batch, fake).apply(state)
+                    if not done:
+                        break
+                    batch = batch[done:]
                 for step in batch:
                     state = self._run(step, state, fake, fake_initial)
 

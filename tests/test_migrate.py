@@ -312,6 +312,44 @@ def test_migrate_plan_lists_operations_and_runs_nothing(make_project, db_url):
     assert "CREATE TABLE" in verbose
 
 
+def test_migrate_plan_backwards_undoes_schema_operations_and_names_code(project):
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+    project.models("pages", ARTICLE + "    rank = models.IntegerField(default=0)\n")
+    assert project.run("makemigrations").code == 0
+    project.write(
+        "pages/migrations/0003_fill.py",
+        """
+        from dbshift import migrations
+
+
+        def fill(apps, schema_editor):
+            \"\"\"Fill the ranks.\"\"\"
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("pages", "0002_article_rank")]
+            operations = [migrations.RunPython(migrations.RunPython.noop, fill)]
+        """,
+    )
+    assert project.run("migrate").code == 0
+
+    # Twice: once from the files, once from the history index the first run wrote.
+    for _run in range(2):
+        result = project.run("migrate", "pages", "zero", "--plan")
+
+        assert result.code == 0, result.output
+        assert result.stdout.splitlines() == [
+            "Planned operations:",
+            "pages.0003_fill",
+            "    Raw Python operation -> Fill the ranks.",
+            "pages.0002_article_rank",
+            "    Undo Add field rank to article",
+            "pages.0001_initial",
+            "    Undo Create model Article",
+        ]
+
+
 def test_a_failed_migration_ends_its_progress_line(make_project, sqlite_url):
     project = make_project(database=sqlite_url)
     project.models("pages", ARTICLE)

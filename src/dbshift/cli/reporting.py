@@ -14,14 +14,29 @@ def print_plan(context: Context, session: MigrationSession, steps: list[PlanStep
         context.write("  No planned migration operations.", level=0)
     for step in steps:
         context.write(str(step.migration), level=0)
-        operations = step.migration.operations
-        for operation in reversed(operations) if step.backwards else operations:
-            text, _is_error = describe_for_plan(operation, step.backwards)
+        for text in plan_lines(step):
             context.write(f"    {text}", level=0)
         if context.verbosity >= 2:
             for part in session.collect_sql(step):
                 for line in operation_sql_lines(part):
                     context.write(f"    {line}", level=0)
+
+
+def plan_lines(step: PlanStep) -> list[str]:
+    """Return how ``migrate --plan`` lists the operations of ``step``, in running order.
+
+    A schema-only migration's lines come from the history index when it holds
+    them, so that a long plan does not restore every migration's operations.
+    """
+    summary = getattr(step.migration, "summary", None)
+    if summary is not None and summary.schema_only:
+        texts = summary.descriptions
+        if step.backwards:
+            return [f"Undo {text}" for text in reversed(texts)]
+        return list(texts)
+    operations = step.migration.operations
+    ordered = reversed(operations) if step.backwards else operations
+    return [describe_for_plan(operation, step.backwards)[0] for operation in ordered]
 
 
 def warn_about_model_changes(context: Context, labels: list[str]) -> None:

@@ -29,7 +29,7 @@ from dbshift.migrations.graph import Key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.state import ProjectState
 
-FORMAT = 5
+FORMAT = 6
 
 #: (app label, file name, size, mtime in ns) of every migration file, sorted.
 Signature = tuple[tuple[str, str, int, int], ...]
@@ -52,6 +52,8 @@ class MigrationSummary:
     #: The operations, pickled, so that states build without importing the file
     #: (``None`` when something in them cannot be pickled).
     operations: bytes | None = None
+    #: What each operation does, in words (``describe()``), for ``migrate --plan``.
+    descriptions: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, migration: Migration) -> MigrationSummary:
@@ -68,6 +70,7 @@ class MigrationSummary:
             str(migration_checksum(migration)),
             schema_only(migration),
             _pickled(migration.operations),
+            tuple(operation.describe() for operation in migration.operations),
         )
 
 

@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 #: cost vanish, few enough that the migration lock is never held for long.
 BATCH_SIZE = 100
 
-#: How long a batch takes on more migrations (see :class:`BatchRun`).
+#: How long a transaction of a batch takes on more migrations (see :class:`BatchRun`).
 BATCH_SECONDS = 1.0
+
+#: Runs one migration of a batch on the state before it; returns the state after.
+StepRunner = Callable[[PlanStep, ProjectState], ProjectState]
 
 
 def batches(steps: list[PlanStep], enabled: bool = True) -> Iterator[list[PlanStep]]:
@@ -62,13 +65,15 @@ def _joins_batches(step: PlanStep) -> bool:
 
 
 class BatchRun:
-    """Apply or unapply a batch of schema-only migrations in one transaction.
+    """Apply or unapply a batch of schema-only migrations, sharing transactions.
 
-    A batch that has run for :data:`BATCH_SECONDS` commits the migrations done so
-    far and leaves the rest to the next batch, so that a slow migration is
-    reported soon after it finished. Both directions return how many migrations
-    they did, from the first; none means nothing of the batch is done: it failed
-    and was rolled back, or another process got to one of its migrations first.
+    A transaction that has run for :data:`BATCH_SECONDS` commits the migrations
+    done so far and the next one goes on with the rest, so that a slow migration
+    is reported soon after it finished. A single migration left over is not run
+    here: it runs on its own, as any migration does. Both directions return how
+    many migrations of the batch, from the first, are done; the others are not
+    touched: a transaction failed and was rolled back, or another process got to
+    one of its migrations first.
     """
 
     def __init__(self, executor: MigrationExecutor, steps: list[PlanStep], fake: bool) -> None:
@@ -78,18 +83,16 @@ class BatchRun:
 
     def apply(self, state: ProjectState) -> tuple[int, ProjectState]:
         """Apply the batch to ``state``; return how many migrations ran and the state after."""
-        after = [state]
 
-        def run(step: PlanStep) -> None:
+        def run(step: PlanStep, current: ProjectState) -> ProjectState:
             if self.fake:
-                after[0] = step.migration.mutate_state(after[0])
-                return
+                return step.migration.mutate_state(current)
             editor = self.executor.database.schema_editor(self.executor.connection)
-            after[0] = step.migration.apply(after[0], editor)
+            after = step.migration.apply(current, editor)
             editor.finish()
+            return after
 
-        done = self._run(run)
-        return done, after[0] if done else state
+        return self._run(state, run)
 
     def unapply(self, state_before: Callable[[PlanStep], ProjectState]) -> int:
         """Unapply the batch; return how many migrations ran.
@@ -97,29 +100,47 @@ class BatchRun:
         ``state_before`` gives the state each migration was applied to.
         """
 
-        def run(step: PlanStep) -> None:
-            if self.fake:
-                return
-            editor = self.executor.database.schema_editor(self.executor.connection)
-            step.migration.unapply(state_before(step), editor)
-            editor.finish()
+        def run(step: PlanStep, current: ProjectState) -> ProjectState:
+            if not self.fake:
+                editor = self.executor.database.schema_editor(self.executor.connection)
+                step.migration.unapply(state_before(step), editor)
+                editor.finish()
+            return current
 
-        return self._run(run)
+        # Each migration's state comes from state_before: none is threaded through.
+        done, _state = self._run(ProjectState(), run)
+        return done
 
-    def _run(self, run: Callable[[PlanStep], None]) -> int:
+    def _run(self, state: ProjectState, run: StepRunner) -> tuple[int, ProjectState]:
+        done = 0
+        while len(self.steps) - done > 1:
+            count, state = self._run_transaction(self.steps[done:], state, run)
+            if not count:
+                break
+            done += count
+        return done, state
+
+    def _run_transaction(
+        self, steps: list[PlanStep], state: ProjectState, run: StepRunner
+    ) -> tuple[int, ProjectState]:
+        """Run ``steps`` from the first in one transaction, until done or out of time.
+
+        Return how many ran and the state after them; none leaves ``state`` as it was.
+        """
         executor = self.executor
         recorder = executor.recorder
-        keys = [step.key for step in self.steps]
-        backwards = self.steps[0].backwards
+        keys = [step.key for step in steps]
+        backwards = steps[0].backwards
         timings: list[float] = []
+        after = state
         try:
             with executor.database.locked_transaction(executor.connection, executor.lock_timeout):
                 if recorder.applied_among(keys) != (set(keys) if backwards else set()):
-                    return 0
+                    return 0, state
                 batch_started = time.perf_counter()
-                for step in self.steps:
+                for step in steps:
                     started = time.perf_counter()
-                    run(step)
+                    after = run(step, after)
                     finished = time.perf_counter()
                     timings.append(finished - started)
                     if finished - batch_started > BATCH_SECONDS:
@@ -134,10 +155,10 @@ class BatchRun:
         except (LockTimeoutError, DatabaseReadOnlyError):
             raise
         except Exception:
-            return 0
+            return 0, state
         outcome = "FAKED" if self.fake else "OK"
         note = f"in one transaction with {len(timings) - 1} others" if len(timings) > 1 else ""
-        for step, elapsed in zip(self.steps, timings, strict=False):
+        for step, elapsed in zip(steps, timings, strict=False):
             executor.progress(Progress("start", step))
             executor.progress(Progress("done", step, outcome, elapsed, note))
-        return len(timings)
+        return len(timings), after

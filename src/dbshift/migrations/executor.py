@@ -101,12 +101,8 @@ class MigrationExecutor:
         if steps[0].backwards:
             states = self.planner.states_for_unapply(steps)
             for batch in batches(steps):
-                while len(batch) > 1:
-                    done = BatchRun(self, batch, fake).unapply(lambda step: states[step.key])
-                    if not done:
-                        break
-                    batch = batch[done:]
-                for step in batch:
+                done = BatchRun(self, batch, fake).unapply(lambda step: states[step.key])
+                for step in batch[done:]:
                     self._run(step, states[step.key], fake, fake_initial=False)
         else:
             state = self.planner.state_before()
@@ -117,12 +113,8 @@ class MigrationExecutor:
                     steps = steps[count:]
             # --fake-initial looks at the tables before each initial migration.
             for batch in batches(steps, enabled=not fake_initial):
-                while len(batch) > 1:
-                    done, state = BatchRun(self, batch, fake).apply(state)
-                    if not done:
-                        break
-                    batch = batch[done:]
-                for step in batch:
+                done, state = BatchRun(self, batch, fake).apply(state)
+                for step in batch[done:]:
                     state = self._run(step, state, fake, fake_initial)
 
     def _build_fresh(self, steps: list[PlanStep]) -> tuple[int, ProjectState] | None:

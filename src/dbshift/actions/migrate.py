@@ -11,12 +11,10 @@ from dbshift.backends.reading import RecordedHistory, read_history
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import AppNotFoundError, ConflictError, HistoryChangedError, PlanError
 from dbshift.migrations.applied import AppliedMigration, Progress
-from dbshift.migrations.autodetector import MigrationAutodetector
 from dbshift.migrations.graph import Key, format_key
 from dbshift.migrations.history import find_history_problems
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.planner import MigrationPlanner, PlanStep, ProgressCallback, Target
-from dbshift.migrations.questioner import DetectOnlyQuestioner
 from dbshift.project import Project
 
 if TYPE_CHECKING:
@@ -222,6 +220,9 @@ class MigrationSession:
 
     def pending_model_changes(self) -> list[str]:
         """Return the labels of apps whose models have changes no migration covers."""
+        from dbshift.migrations.autodetector import MigrationAutodetector
+        from dbshift.migrations.questioner import DetectOnlyQuestioner
+
         autodetector = MigrationAutodetector(
             self.loader.project_state(), self.project.models_state(), DetectOnlyQuestioner()
         )

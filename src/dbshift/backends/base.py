@@ -35,7 +35,6 @@ from dbshift.backends.spec import (
 from dbshift.backends.tables import TableChanges
 from dbshift.backends.values import ValueAdapter
 from dbshift.exceptions import MigrationFailedError, NotSupportedError
-from dbshift.historical import HistoricalApps
 
 if TYPE_CHECKING:
     from dbshift.migrations.state import ModelState, ProjectState
@@ -411,6 +410,9 @@ class SchemaEditor(TableChanges):
         """
         if self.collect:
             return
+        # The historical ORM is loaded by the first migration that runs code.
+        from dbshift.historical import HistoricalApps
+
         self.may_have_written_rows = True
         code(HistoricalApps(state, self), self)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dbshift.actions.sqlmigrate import OperationSQL
+from typing import TYPE_CHECKING
+
 from dbshift.migrations.operations.base import Operation
+
+if TYPE_CHECKING:
+    from dbshift.actions.sqlmigrate import OperationSQL
 
 PLAN_ACTION_WIDTH = 40
 

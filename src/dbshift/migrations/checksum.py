@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import ast
 import difflib
-import hashlib
 import inspect
 import json
 import textwrap
 import types
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dbshift.exceptions import SerializationError
 from dbshift.migrations.codecopy import operation_functions
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
-from dbshift.migrations.writer import MigrationWriter
 from dbshift.utils.deconstruct import deep_deconstruct
+
+if TYPE_CHECKING:
+    from dbshift.migrations.writer import MigrationWriter
 
 #: Hex digits kept of each operation's digest.
 OPERATION_DIGEST_LENGTH = 12
@@ -62,6 +64,10 @@ class Checksum:
 
 def canonical_operations(migration: Migration) -> list[str]:
     """Return each operation of ``migration`` as one canonical line."""
+    # The writer (and its serializers) is needed only when a migration is read from
+    # its file rather than from the history index.
+    from dbshift.migrations.writer import MigrationWriter
+
     writer = MigrationWriter(migration)
     return [_canonical(writer, operation) for operation in migration.operations]
 
@@ -106,6 +112,8 @@ def describe_changes(recorded: Checksum, migration: Migration) -> list[str]:
 
 
 def _digest(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(text.encode()).hexdigest()
 
 

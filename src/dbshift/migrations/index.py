@@ -16,7 +16,6 @@ import contextlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +178,8 @@ def read_index(cache_dir: Path, signature: Signature) -> HistoryIndex | None:
 
 def write_index(cache_dir: Path, index: HistoryIndex) -> None:
     """Store ``index`` atomically; a cache that cannot be written is simply skipped."""
+    import tempfile
+
     with contextlib.suppress(OSError):
         cache_dir.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".dbshift-", suffix=".tmp")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
-import uuid
 from typing import Any, ClassVar
 
 from dbshift.exceptions import ModelDefinitionError
@@ -428,6 +427,8 @@ class UUIDField(Field):
     empty_strings_allowed = False
 
     def empty_value(self) -> Any:
+        import uuid
+
         return uuid.UUID(int=0)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -162,6 +161,8 @@ class Index(_Declaration):
             ("-" if order == "DESC" else "") + column
             for column, order in zip(columns, self.orders, strict=True)
         ]
+        import hashlib
+
         digest = hashlib.md5(
             "".join([table, *ordered, "idx"]).encode(), usedforsecurity=False
         ).hexdigest()[:6]

@@ -82,9 +82,16 @@ def _load_text(meta: dict[str, Any]) -> list[str]:
     start, end = meta.get("load_average_at_start"), meta.get("load_average_at_end")
     if not start or not end:
         return []
+    # A JSON rebuilt from the suite's log keeps what the log shows, not each run's load.
+    rebuilt = meta.get("rebuilt_from_log")
     return [
         f"Load average (1, 5, 15 min) at the start {', '.join(f'{x:.1f}' for x in start)}, "
-        f"at the end {', '.join(f'{x:.1f}' for x in end)}; each run's is in the JSON."
+        f"at the end {', '.join(f'{x:.1f}' for x in end)}; "
+        + (
+            f"measurements rebuilt from the run's log: {rebuilt}."
+            if rebuilt
+            else "each run's is in the JSON."
+        )
     ]
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from dbshift.backends.introspection import expected_schema, introspect
 from dbshift.cli import main
+from dbshift.migrations.recorder import TABLE_NAME
 from dbshift.project import Project
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -131,5 +133,17 @@ def run_sql(url: str, statement: str) -> list[tuple]:
         with engine.begin() as connection:
             result = connection.exec_driver_sql(statement)
             return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def assert_schema_matches_models(project: ProjectDir, url: str) -> None:
+    """Assert that the database at ``url`` holds the tables the project's models describe."""
+    loaded = project.project()
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            actual = introspect(connection, ignore=[TABLE_NAME])
+            assert actual == expected_schema(loaded.models_state(), connection.dialect, connection)
     finally:
         engine.dispose()

@@ -12,20 +12,8 @@ import sqlalchemy as sa
 
 from bench import history as h
 from bench.projects import write_flavor
-from dbshift.backends.introspection import expected_schema, introspect
 from dbshift.migrations.recorder import TABLE_NAME
-from tests.helpers import ProjectDir
-
-
-def database_matches_models(project: ProjectDir, url: str) -> None:
-    loaded = project.project()
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            actual = introspect(connection, ignore=[TABLE_NAME])
-            assert actual == expected_schema(loaded.models_state(), connection.dialect, connection)
-    finally:
-        engine.dispose()
+from tests.helpers import ProjectDir, assert_schema_matches_models
 
 
 def tables(url: str) -> list[str]:
@@ -47,7 +35,7 @@ def test_a_generated_history_applies_rolls_back_and_applies_again(tmp_path, db_u
     assert project.run("makemigrations", "--check").code == 0
     built = project.run("migrate")
     assert built.code == 0, built.output
-    database_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
 
     for app in reversed(history.apps):
         result = project.run("migrate", app, "zero")
@@ -57,5 +45,5 @@ def test_a_generated_history_applies_rolls_back_and_applies_again(tmp_path, db_u
     again = project.run("migrate", "--one-by-one")
     assert again.code == 0, again.output
     assert again.stdout.count("... OK") == 200
-    database_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
     assert project.run("check").code == 0

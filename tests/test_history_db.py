@@ -6,19 +6,8 @@ import re
 
 import sqlalchemy as sa
 
-from dbshift.backends.introspection import expected_schema, introspect
 from dbshift.migrations.recorder import TABLE_NAME
-
-
-def schema_matches_models(project, url: str) -> None:
-    loaded = project.project()
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            actual = introspect(connection, ignore=[TABLE_NAME])
-            assert actual == expected_schema(loaded.models_state(), connection.dialect, connection)
-    finally:
-        engine.dispose()
+from tests.helpers import assert_schema_matches_models
 
 
 def recorded(url: str) -> list[tuple[str, str]]:
@@ -59,7 +48,7 @@ def test_a_squash_on_a_fresh_database_builds_the_same_schema(make_project, db_ur
     assert result.code == 0, result.output
     assert f"  Applying pages.{SQUASH}... OK" in result.stdout
     assert "0002" not in result.stdout
-    schema_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
     names = [name for app, name in recorded(db_url)]
     assert SQUASH in names and "0003_article_f3" in names
     assert f" [X] {SQUASH} (5 squashed migrations)" in project.run("showmigrations").stdout
@@ -81,7 +70,7 @@ def test_a_partly_applied_chain_keeps_using_it_until_all_is_applied(make_project
     assert SQUASH not in result.stdout
     assert ("pages", SQUASH) in recorded(db_url)
     assert f" [X] {SQUASH}" in project.run("showmigrations").stdout
-    schema_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
 
 
 def test_a_squash_of_applied_migrations_is_marked_then_recorded(make_project, sqlite_url):
@@ -125,7 +114,7 @@ def test_after_the_old_files_are_deleted_the_squash_stands_alone(make_project, d
         fresh.models("pages", (project.root / "pages/models.py").read_text().split("\n", 2)[2])
         fresh.write(f"pages/migrations/{SQUASH}.py", path.read_text())
         assert fresh.run("migrate").code == 0
-        schema_matches_models(fresh, fresh.database)
+        assert_schema_matches_models(fresh, fresh.database)
 
 
 def test_apps_pointing_at_each_other_are_split_so_both_apply(make_project, db_url):
@@ -154,7 +143,7 @@ def test_apps_pointing_at_each_other_are_split_so_both_apply(make_project, db_ur
     assert f'("{other}", "0001_initial")' in project.migration_source(split, names[split][1])
     result = project.run("migrate")
     assert result.code == 0, result.output
-    schema_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
     assert project.run("makemigrations", "--check").code == 0
     assert project.run("migrate", "shop", "zero").code == 0
     assert project.run("migrate").code == 0
@@ -180,7 +169,7 @@ def test_three_apps_with_cross_app_keys(make_project, db_url):
     orders = project.migration_source("orders", "0001_initial")
     assert '("accounts", "0001_initial")' in orders and '("catalog", "0001_initial")' in orders
     assert project.run("migrate").code == 0
-    schema_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
 
     project.models(
         "catalog",
@@ -190,7 +179,7 @@ def test_three_apps_with_cross_app_keys(make_project, db_url):
     )
     assert project.run("makemigrations").code == 0
     assert project.run("migrate").code == 0
-    schema_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
     back = project.run("migrate", "accounts", "zero")
     assert back.code == 0, back.output
     assert recorded(db_url) == []
@@ -273,7 +262,7 @@ def test_a_squash_of_ten_migrations_with_a_runpython_applies_alone(make_project,
     result = project.run("migrate")
 
     assert result.code == 0, result.output
-    schema_matches_models(project, db_url)
+    assert_schema_matches_models(project, db_url)
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as connection:

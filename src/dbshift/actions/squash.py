@@ -50,13 +50,7 @@ def plan_optimization(
     config = project.apps.get_app_config(app_label)
     migration = project.loader().get_by_prefix(app_label, name)
     operations = optimize(migration.operations, app_label)
-    rewritten = Migration(migration.name, app_label)
-    rewritten.operations = operations
-    rewritten.dependencies = list(migration.dependencies)
-    rewritten.run_before = list(migration.run_before)
-    rewritten.replaces = list(migration.replaces)
-    rewritten.initial = migration.initial
-    rewritten.atomic = migration.atomic
+    rewritten = Migration.copy_of(migration, operations)
     functions = [
         value
         for operation in operations

@@ -126,14 +126,7 @@ class LazyMigration:
                 operations = pickle.loads(self.summary.operations)
         except Exception:  # a class or function that moved since the index was built
             return None
-        migration = Migration(self.name, self.app_label)
-        migration.operations = operations
-        migration.dependencies = list(self.dependencies)
-        migration.run_before = list(self.run_before)
-        migration.replaces = list(self.replaces)
-        migration.initial = self.initial
-        migration.atomic = self.atomic
-        return migration
+        return Migration.copy_of(self, operations)  # type: ignore[arg-type]
 
     def __getattr__(self, attribute: str) -> Any:
         # Only reached for what the summary does not hold: operations, apply, ...

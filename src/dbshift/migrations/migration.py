@@ -49,6 +49,19 @@ class Migration:
         self.run_before = _keys(where, "run_before", type(self).run_before)
         self.replaces = _keys(where, "replaces", type(self).replaces)
 
+    @classmethod
+    def copy_of(cls, source: Migration, operations: list[Operation]) -> Migration:
+        """Return a plain migration with the name, dependencies and flags of ``source``
+        (a migration, or an index entry that stands for one) and ``operations``."""
+        migration = cls(source.name, source.app_label)
+        migration.operations = operations
+        migration.dependencies = list(source.dependencies)
+        migration.run_before = list(source.run_before)
+        migration.replaces = list(source.replaces)
+        migration.initial = source.initial
+        migration.atomic = source.atomic
+        return migration
+
     @property
     def key(self) -> MigrationKey:
         return (self.app_label, self.name)

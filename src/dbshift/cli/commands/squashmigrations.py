@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument(
         "--noinput", "--no-input", dest="interactive", action="store_false", help="do not ask"
     )
-    parser.add_argument("--no-header", dest="include_header", action="store_false")
+    parser.add_argument(
+        "--no-header", dest="include_header", action="store_false", help="omit the header comment"
+    )
     parser.set_defaults(handler=handle)
 
 

@@ -112,13 +112,13 @@ class MigrationLoader:
 
     # -- Files ----------------------------------------------------------------------------
 
-    def scan(self) -> dict[Key, tuple[AppConfig, Path]]:
+    def scan(self) -> dict[Key, tuple[AppConfig, str]]:
         """Return every migration file by key; mark the apps that have migrations.
 
         Also records the files' sizes and modification times, which the history
         index is keyed on.
         """
-        files: dict[Key, tuple[AppConfig, Path]] = {}
+        files: dict[Key, tuple[AppConfig, str]] = {}
         signature: list[tuple[str, str, int, int]] = []
         for config in self.apps.app_configs.values():
             directory = config.migrations_path
@@ -132,13 +132,13 @@ class MigrationLoader:
             check_file_names(config.label, directory, names, subdirectories)
             for entry in entries:
                 stat = entry.stat()
-                files[(config.label, entry.name[:-3])] = (config, directory / entry.name)
+                files[(config.label, entry.name[:-3])] = (config, entry.path)
                 signature.append((config.label, entry.name[:-3], stat.st_size, stat.st_mtime_ns))
         importlib.invalidate_caches()
         self.signature: Signature = tuple(sorted(signature))
         return files
 
-    def load_disk(self, files: dict[Key, tuple[AppConfig, Path]]) -> None:
+    def load_disk(self, files: dict[Key, tuple[AppConfig, str]]) -> None:
         """Load every file, from the index when it matches the files, else by import."""
         if self.cache_dir is not None:
             self.index = read_index(self.cache_dir, self.signature)
@@ -169,7 +169,8 @@ class MigrationLoader:
             return Checksum.parse(migration.summary.checksum)
         return migration_checksum(migration)
 
-    def _load_file(self, config: AppConfig, name: str, path: Path) -> Migration:
+    def _load_file(self, config: AppConfig, name: str, file: str) -> Migration:
+        path = Path(file)
         module_name = f"{config.migrations_module}.{name}"
         try:
             # A migration may import an app's models (a callable default, say); under

@@ -2,6 +2,6 @@
 
 import sys
 
-from dbshift.cli import main
+from dbshift.cli import console
 
-sys.exit(main())
+sys.exit(console())

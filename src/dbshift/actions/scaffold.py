@@ -27,10 +27,10 @@ MANAGE_PY = '''\
 import sys
 from pathlib import Path
 
-from dbshift.cli import main
+from dbshift.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main(settings=Path(__file__).resolve().parent / "pyproject.toml"))
+    sys.exit(console(settings=Path(__file__).resolve().parent / "pyproject.toml"))
 '''
 
 MODELS_PY = """\

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -225,43 +226,81 @@ def write(results: dict[str, Any], directory: Path, with_chart: bool = True) -> 
     return written
 
 
-def merge(first: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
-    """Return ``first`` with the histories and measurements of ``others`` added.
+def measured_key(measurement: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        measurement["size"],
+        measurement["database"],
+        measurement["command"],
+        measurement["tool"],
+    )
 
-    For a size measured apart (say XL, which takes long); a later file's measurement of
-    the same size, database, command and tool replaces an earlier one. The metadata stays
-    the first run's, with the others' kept under ``merged``.
+
+def runs_by_size(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return the metadata of the run that measured each size of ``results``."""
+    main_run = {key: value for key, value in results["meta"].items() if key != "merged"}
+    runs = {size["name"]: main_run for size in results["sizes"]}
+    for run in results["meta"].get("merged", []):
+        for name in run.get("sizes", []):
+            runs[name] = run
+    return runs
+
+
+def merge(first: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
+    """Return ``first`` with what ``others`` measured and it did not.
+
+    The first file is the run the report is about; another one adds a size measured
+    apart (say XL, which takes long). Where several files measured the same size,
+    database, command and tool, the first of them stands. The metadata stays the first
+    run's; each run that added a size is named under ``merged``, also when it came
+    into a file by an earlier merge.
     """
     merged = json.loads(json.dumps(first))
     for other in others:
-        sizes = [size["name"] for size in other["sizes"]]
-        merged["meta"].setdefault("merged", []).append({**other["meta"], "sizes": sizes})
+        known = {measured_key(m) for m in merged["measurements"]}
+        added = [m for m in other["measurements"] if measured_key(m) not in known]
+        if not added:
+            continue
+        runs = runs_by_size(other)
+        added_sizes = [
+            size for size in other["sizes"] if size["name"] in {m["size"] for m in added}
+        ]
+        for size in added_sizes:
+            run = runs[size["name"]]
+            entry = next(
+                (e for e in merged["meta"].setdefault("merged", []) if e["date"] == run["date"]),
+                None,
+            )
+            if entry is None:
+                entry = {**run, "sizes": []}
+                merged["meta"]["merged"].append(entry)
+            if size["name"] not in entry["sizes"]:
+                entry["sizes"].append(size["name"])
         databases = merged["meta"]["databases"]
-        databases += [d for d in other["meta"]["databases"] if d not in databases]
-        known = {size["name"] for size in merged["sizes"]}
-        merged["sizes"] += [size for size in other["sizes"] if size["name"] not in known]
-
-        def key(m: dict[str, Any]) -> tuple[str, ...]:
-            return m["size"], m["database"], m["command"], m["tool"]
-
-        replaced = {key(m) for m in other["measurements"]}
-        merged["measurements"] = [
-            m for m in merged["measurements"] if key(m) not in replaced
-        ] + other["measurements"]
+        databases += sorted({m["database"] for m in added} - set(databases))
+        known_sizes = {size["name"] for size in merged["sizes"]}
+        merged["sizes"] += [size for size in added_sizes if size["name"] not in known_sizes]
+        merged["measurements"] += added
     return merged
 
 
 def main(argv: list[str]) -> int:
-    """Write the Markdown and the chart again from results.json files: ``report.py JSON...``.
-
-    With several files, they are merged (see :func:`merge`) into the first one's directory.
-    """
-    if not argv:
-        print("usage: python -m bench.report RESULTS.json [MORE.json...]", file=sys.stderr)
-        return 2
-    paths = [Path(arg) for arg in argv]
-    results = merge(*(json.loads(path.read_text()) for path in paths))
-    for written in write(results, paths[0].parent):
+    """Write the report again from results.json files, merged (see :func:`merge`)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.report",
+        description="Write results.json, results.md and the chart again from the JSON of "
+        "one run, or of several merged: the first file's measurements stand, the others "
+        "add what it lacks.",
+    )
+    parser.add_argument("results", nargs="+", type=Path, help="results.json files, main run first")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="directory to write to (default: the first file's; its results.json is "
+        "then rewritten)",
+    )
+    args = parser.parse_args(argv)
+    results = merge(*(json.loads(path.read_text()) for path in args.results))
+    for written in write(results, args.out or args.results[0].parent):
         print(f"wrote {written}")
     return 0
 

@@ -71,8 +71,7 @@ def console(settings: Path | None = None) -> int:
     A command builds a great many objects that live until it exits: the history,
     its states, the tables' specs. With its default thresholds, Python's cyclic
     collector walks them again and again and finds nothing to free, so a process
-    collects less often.
-    Programs that call :func:`main` keep their own settings.
+    collects less often. Programs that call :func:`main` keep their own settings.
     """
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
     return main(settings=settings)

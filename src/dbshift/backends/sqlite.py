@@ -227,13 +227,7 @@ class SQLiteSchemaEditor(SchemaEditor):
         for obj in diff.dropped_objects:
             if isinstance(obj, IndexSpec):
                 self.drop_object(diff.old.name, obj)
-        if diff.renamed_table:
-            self.execute(ddl.RenameTable(diff.old.name, table))
-        for change in diff.pairs:
-            if change.renamed:
-                self.execute(ddl.RenameColumn(table, change.old.name, change.new.name))
-        for column in diff.dropped:
-            self.execute(ddl.DropColumn(table, column.name))
+        self.rename_and_drop_columns(diff)
         for column in diff.added:
             self.add_inline_column(diff.new, column, diff.fill_value(column))
         for old, new in diff.renamed_objects:

@@ -111,13 +111,7 @@ class TableChanges:
     def change_table(self, diff: TableDiff) -> None:
         """Rename, drop, add and alter columns; rename objects; set the comment."""
         table = diff.new.name
-        if diff.renamed_table:
-            self.execute(ddl.RenameTable(diff.old.name, table))
-        for change in diff.pairs:
-            if change.renamed:
-                self.execute(ddl.RenameColumn(table, change.old.name, change.new.name))
-        for column in diff.dropped:
-            self.execute(ddl.DropColumn(table, column.name))
+        self.rename_and_drop_columns(diff)
         for column in diff.added:
             self.add_column(table, column, diff.fill_value(column))
         for change in diff.changes:
@@ -126,6 +120,20 @@ class TableChanges:
             self.rename_object(table, old, new)
         if diff.comment_changed and self.features.supports_comments:
             self.execute(ddl.Comment(table, None, diff.new.comment))
+
+    def rename_and_drop_columns(self, diff: TableDiff) -> None:
+        """Rename the table and its renamed columns, then drop the columns it loses.
+
+        The table is renamed first: the statements after it name it by its new name.
+        """
+        table = diff.new.name
+        if diff.renamed_table:
+            self.execute(ddl.RenameTable(diff.old.name, table))
+        for change in diff.pairs:
+            if change.renamed:
+                self.execute(ddl.RenameColumn(table, change.old.name, change.new.name))
+        for column in diff.dropped:
+            self.execute(ddl.DropColumn(table, column.name))
 
     def add_column(self, table: str, column: ColumnSpec, fill: Any) -> None:
         """Add a column; a fill value is its default just long enough to fill the rows."""

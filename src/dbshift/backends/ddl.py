@@ -409,3 +409,31 @@ def _pg_constraints_immediate(
     element: SetConstraintsImmediate, compiler: DDLCompiler, **kw: Any
 ) -> str:
     return "SET CONSTRAINTS ALL IMMEDIATE"
+
+
+# -- Objects dbshift does not declare ------------------------------------------------------
+
+
+class DropSchemaObject(Statement):
+    """``DROP VIEW`` or ``DROP TRIGGER`` (``kind``) of an object created by hand."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+
+
+@compiles(DropSchemaObject)
+def _drop_schema_object(element: DropSchemaObject, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"DROP {element.kind.upper()} IF EXISTS {_q(compiler, element.name)}"
+
+
+class Recreate(Statement):
+    """The ``CREATE`` statement of an object created by hand, run again as the database kept it."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+
+@compiles(Recreate)
+def _recreate(element: Recreate, compiler: DDLCompiler, **kw: Any) -> str:
+    return element.sql

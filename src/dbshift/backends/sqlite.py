@@ -38,8 +38,9 @@ from dbshift.backends.datatypes import (
 from dbshift.backends.diff import TableDiff
 from dbshift.backends.features import Features
 from dbshift.backends.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
+from dbshift.backends.sqlite_objects import SCHEMA_QUERY, CarriedObjects, carried_objects
 from dbshift.backends.values import SQLiteValueAdapter
-from dbshift.exceptions import MigrationFailedError
+from dbshift.exceptions import MigrationFailedError, NotSupportedError
 
 if TYPE_CHECKING:
     from dbshift.migrations.state import ProjectState
@@ -257,7 +258,7 @@ class SQLiteSchemaEditor(SchemaEditor):
         self.deferred.pop(diff.old.name, None)
         new = diff.new
         sequence = self.rows_of(diff.old).sequence if _has_identity(new) else None
-        current, _renamed = self.rename_referenced(diff)
+        current, _renamed, carried = self.set_aside(diff)
         self.execute(ddl.DropTable(current))
         self.execute(ddl.CreateTable(new, new.name, inline_foreign_keys=True))
         if sequence is not None:
@@ -266,12 +267,13 @@ class SQLiteSchemaEditor(SchemaEditor):
                 "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", (new.name, sequence)
             )
         self.create_indexes(new)
+        self.restore(carried)
         self.known_rows[new.name] = TableRows(empty=True, sequence=sequence)
 
     def rebuild_table(self, diff: TableDiff) -> None:
         """Copy the table into a new one with the final definition and swap them."""
         self.deferred.pop(diff.old.name, None)
-        current, renamed = self.rename_referenced(diff)
+        current, renamed, carried = self.set_aside(diff)
         new = diff.new
         temporary = names.shorten(f"new__{new.name}")
         self.execute(ddl.CreateTable(new, temporary, inline_foreign_keys=True))
@@ -281,13 +283,67 @@ class SQLiteSchemaEditor(SchemaEditor):
         self.execute(ddl.DropTable(current))
         self.execute(ddl.RenameTable(temporary, new.name))
         self.create_indexes(new)
+        self.restore(carried)
 
-    def rename_referenced(self, diff: TableDiff) -> tuple[str, dict[str, str]]:
+    def set_aside(self, diff: TableDiff) -> tuple[str, dict[str, str], CarriedObjects]:
+        """Prepare to replace a table, keeping the objects made by hand that name it.
+
+        Refuse, before any change, when one of them uses a column the change
+        drops. When there are such objects, every renamed column is renamed in
+        place, so that SQLite rewrites them for the new name. Then drop the views
+        and triggers that dropping the table would leave naming a missing table.
+        Return the table's current name, the new names of the columns renamed and
+        what :meth:`restore` creates again once the new table stands.
+        """
+        carried = self.carried_objects(diff.old.name, diff)
+        self.refuse_lost_columns(diff, carried)
+        current, renamed = self.rename_referenced(diff, every_column=bool(carried))
+        if carried and (renamed or current != diff.old.name):
+            carried = self.carried_objects(current, diff)
+        for entry in reversed(carried.detached):
+            self.execute(ddl.DropSchemaObject(entry.kind, entry.name))
+        return current, renamed, carried
+
+    def carried_objects(self, table: str, diff: TableDiff) -> CarriedObjects:
+        """Return the triggers, views and indexes made by hand that replacing ``table`` loses.
+
+        ``sqlmigrate`` does not read the database, and so shows none of them.
+        """
+        if self.collect:
+            return CarriedObjects(table)
+        managed = [index.name for index in (*diff.old.indexes, *diff.new.indexes)]
+        return carried_objects(self.query(SCHEMA_QUERY, (table,)), table, managed)
+
+    def refuse_lost_columns(self, diff: TableDiff, carried: CarriedObjects) -> None:
+        """Raise if an object made by hand uses a column that ``diff`` drops."""
+        dropped = [column.name for column in diff.dropped]
+        users = carried.using(dropped)
+        if not users:
+            return
+        used = [name for name in dropped if any(name.lower() in user.names for user in users)]
+        objects = ", ".join(f"{user.kind} {user.name!r}" for user in users)
+        columns = ", ".join(repr(name) for name in used)
+        raise NotSupportedError(
+            f"Cannot drop column {columns} of table {diff.old.name!r} on sqlite: {objects} "
+            "created outside the models use it, and SQLite drops it by creating the table "
+            "again. Drop them with RunSQL before this operation and create them again "
+            "without the column after it."
+        )
+
+    def restore(self, carried: CarriedObjects) -> None:
+        """Create the objects :meth:`set_aside` kept again, in the order they were created."""
+        for entry in carried.entries:
+            self.execute(ddl.Recreate(entry.sql))
+
+    def rename_referenced(
+        self, diff: TableDiff, every_column: bool = False
+    ) -> tuple[str, dict[str, str]]:
         """Rename the table and the columns other tables may point at, in place.
 
         Other tables name them in their ``REFERENCES`` clauses, which only
-        ``RENAME TO`` and ``RENAME COLUMN`` update. Return the table's current
-        name and the new names of the columns renamed.
+        ``RENAME TO`` and ``RENAME COLUMN`` update (``every_column`` renames the
+        others too). Return the table's current name and the new names of the
+        columns renamed.
         """
         table = diff.old.name
         if diff.renamed_table:
@@ -295,7 +351,7 @@ class SQLiteSchemaEditor(SchemaEditor):
             table = diff.new.name
         renamed = {}
         for change in diff.pairs:
-            if change.renamed and may_be_referenced(diff.old, change.old):
+            if change.renamed and (every_column or may_be_referenced(diff.old, change.old)):
                 self.execute(ddl.RenameColumn(table, change.old.name, change.new.name))
                 renamed[change.old.name] = change.new.name
         return table, renamed

@@ -1,0 +1,209 @@
+"""Triggers, views and indexes made by RunSQL survive SQLite table rebuilds and re-creations."""
+
+from __future__ import annotations
+
+import pytest
+
+from dbshift import migrations, models
+from dbshift.exceptions import NotSupportedError
+from tests.backends.support import Harness
+
+LOG = "CREATE TABLE log (item_id integer, name text)"
+ITEM_LOG = (
+    "CREATE TRIGGER item_log AFTER INSERT ON pages_item "
+    "BEGIN INSERT INTO log VALUES (new.id, new.name); END"
+)
+LOG_BUMP = (
+    "CREATE TRIGGER log_bump AFTER DELETE ON log "
+    "BEGIN UPDATE pages_item SET rank = rank + 10 WHERE id = old.item_id; END"
+)
+LOWER_NAME = "CREATE INDEX item_lower_name ON pages_item (lower(name))"
+RANKED = "CREATE INDEX item_ranked ON pages_item (rank) WHERE rank > 0"
+RANKED_ITEMS = "CREATE VIEW ranked_items AS SELECT id, name FROM pages_item WHERE rank > 0"
+RANKED_NAMES = "CREATE VIEW ranked_names AS SELECT * FROM ranked_items"
+
+#: What SQLite's schema holds for the hand-made objects, by name: (type, table, SQL).
+HAND_MADE = {
+    "item_log": ("trigger", "pages_item", ITEM_LOG),
+    "log_bump": ("trigger", "log", LOG_BUMP),
+    "item_lower_name": ("index", "pages_item", LOWER_NAME),
+    "item_ranked": ("index", "pages_item", RANKED),
+    "ranked_items": ("view", "ranked_items", RANKED_ITEMS),
+    "ranked_names": ("view", "ranked_names", RANKED_NAMES),
+}
+
+
+def create_item() -> migrations.CreateModel:
+    return migrations.CreateModel(
+        "Item",
+        [
+            ("id", models.AutoField(primary_key=True)),
+            ("name", models.CharField(max_length=20)),
+            ("rank", models.PositiveIntegerField(default=0)),
+            ("note", models.CharField(max_length=20, null=True)),
+        ],
+    )
+
+
+def hand_made_sql() -> migrations.RunSQL:
+    return migrations.RunSQL([LOG, ITEM_LOG, LOG_BUMP, LOWER_NAME, RANKED, RANKED_ITEMS])
+
+
+def setup(lite: Harness, rows: bool) -> None:
+    """Create the item table, hand-made objects around it and, if asked, two items."""
+    lite.migrate(create_item())
+    lite.migrate(hand_made_sql(), migrations.RunSQL(RANKED_NAMES))
+    if rows:
+        lite.insert("pages_item", name="Low", rank=0, note="n")
+        lite.insert("pages_item", name="High", rank=5, note="n")
+
+
+def hand_made(lite: Harness) -> dict[str, tuple[str, str, str]]:
+    """Return the hand-made objects of SQLite's schema, by name: (type, table, SQL)."""
+    rows = lite.execute(
+        "SELECT name, type, tbl_name, sql FROM sqlite_master WHERE name IN "
+        f"({', '.join('?' for _ in HAND_MADE)})",
+        *HAND_MADE,
+    )
+    return {name: (kind, table, sql) for name, kind, table, sql in rows}
+
+
+def assert_hand_made_work(lite: Harness, name: str = "name", size: bool = False) -> None:
+    """Assert that the triggers fire, the views answer and the expression index is used."""
+    before = len(lite.rows("pages_item"))
+    columns, values = f"{name}, rank", "'Mid', 3"
+    if size:
+        columns, values = f"{columns}, size", f"{values}, 1"
+    lite.execute(f"INSERT INTO pages_item ({columns}) VALUES ({values})")
+    (new_id,) = lite.execute("SELECT max(id) FROM pages_item")[0]
+    assert lite.execute("SELECT name FROM log WHERE item_id = ?", new_id) == [("Mid",)]
+    lite.execute("DELETE FROM log WHERE item_id = ?", new_id)
+    assert lite.execute("SELECT rank FROM pages_item WHERE id = ?", new_id) == [(13,)]
+    assert ("Mid",) in lite.execute(f"SELECT {name} FROM ranked_items")
+    assert ("Mid",) in lite.execute(f"SELECT {name} FROM ranked_names")
+    plan = lite.execute(f"EXPLAIN QUERY PLAN SELECT * FROM pages_item WHERE lower({name}) = 'x'")
+    assert "item_lower_name" in " ".join(str(row) for row in plan)
+    assert len(lite.rows("pages_item")) == before + 1
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rebuilt", "recreated"])
+def test_altering_a_field_keeps_triggers_indexes_and_views(lite: Harness, rows: bool) -> None:
+    setup(lite, rows)
+    lite.migrate(migrations.AlterField("Item", "rank", models.BigIntegerField(default=0)))
+    assert hand_made(lite) == HAND_MADE
+    if rows:
+        assert lite.rows("pages_item", "name", "rank") == [("Low", 0), ("High", 5)]
+        assert lite.execute("SELECT name FROM ranked_names") == [("High",)]
+    assert_hand_made_work(lite)
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rebuilt", "recreated"])
+def test_adding_a_field_that_needs_a_rebuild_keeps_them(lite: Harness, rows: bool) -> None:
+    setup(lite, rows)
+    editor = lite.migrate(migrations.AddField("Item", "size", models.IntegerField(default=1)))
+    assert any(sql.startswith("DROP TABLE pages_item") for sql in editor.collected_sql)
+    assert hand_made(lite) == HAND_MADE
+    assert_hand_made_work(lite, size=True)
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["in_place", "recreated"])
+def test_removing_an_unrelated_field_keeps_them(lite: Harness, rows: bool) -> None:
+    setup(lite, rows)
+    lite.migrate(migrations.RemoveField("Item", "note"))
+    assert hand_made(lite) == HAND_MADE
+    assert_hand_made_work(lite)
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rebuilt", "recreated"])
+def test_removing_an_unrelated_key_keeps_them(lite: Harness, rows: bool) -> None:
+    lite.migrate(migrations.CreateModel("Owner", [("id", models.AutoField(primary_key=True))]))
+    setup(lite, rows=False)
+    lite.migrate(
+        migrations.AddField(
+            "Item", "owner", models.ForeignKey("pages.owner", models.CASCADE, null=True)
+        )
+    )
+    if rows:
+        lite.insert("pages_item", name="High", rank=5)
+    editor = lite.migrate(migrations.RemoveField("Item", "owner"))
+    assert any(sql.startswith("DROP TABLE pages_item") for sql in editor.collected_sql)
+    assert hand_made(lite) == HAND_MADE
+    assert_hand_made_work(lite)
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["in_place", "recreated"])
+def test_renaming_a_field_renames_it_in_them(lite: Harness, rows: bool) -> None:
+    setup(lite, rows)
+    lite.migrate(migrations.RenameField("Item", "name", "title"))
+    renamed = {
+        **HAND_MADE,
+        "item_log": (
+            "trigger",
+            "pages_item",
+            "CREATE TRIGGER item_log AFTER INSERT ON pages_item "
+            "BEGIN INSERT INTO log VALUES (new.id, new.title); END",
+        ),
+        "item_lower_name": (
+            "index",
+            "pages_item",
+            "CREATE INDEX item_lower_name ON pages_item (lower(title))",
+        ),
+        "ranked_items": (
+            "view",
+            "ranked_items",
+            "CREATE VIEW ranked_items AS SELECT id, title FROM pages_item WHERE rank > 0",
+        ),
+    }
+    assert hand_made(lite) == renamed
+    assert_hand_made_work(lite, name="title")
+
+
+def test_renamed_field_altered_with_rows_keeps_them(lite: Harness) -> None:
+    setup(lite, rows=True)
+    lite.migrate(
+        migrations.RenameField("Item", "name", "title"),
+        migrations.AlterField("Item", "title", models.CharField(max_length=30)),
+    )
+    assert hand_made(lite)["item_log"][2].endswith("(new.id, new.title); END")
+    assert lite.rows("pages_item", "title") == [("Low",), ("High",)]
+    assert_hand_made_work(lite, name="title")
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["in_place", "recreated"])
+def test_removing_a_field_they_use_is_refused_before_anything_changes(
+    lite: Harness, rows: bool
+) -> None:
+    setup(lite, rows)
+    columns = [row[1] for row in lite.execute("PRAGMA table_info(pages_item)")]
+    with pytest.raises(Exception) as raised:
+        lite.migrate(migrations.RemoveField("Item", "name"))
+    if not rows:
+        assert isinstance(raised.value, NotSupportedError)
+        message = str(raised.value)
+        assert "pages_item" in message and "'name'" in message
+        for name in ("item_log", "item_lower_name", "ranked_items"):
+            assert f"'{name}'" in message
+        for name in ("log_bump", "item_ranked", "ranked_names"):
+            assert f"'{name}'" not in message
+    assert [row[1] for row in lite.execute("PRAGMA table_info(pages_item)")] == columns
+    assert hand_made(lite) == HAND_MADE
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rebuilt", "recreated"])
+def test_renaming_a_field_with_a_check_renames_it_in_them(lite: Harness, rows: bool) -> None:
+    setup(lite, rows)
+    editor = lite.migrate(migrations.RenameField("Item", "rank", "position"))
+    assert any(sql.startswith("DROP TABLE pages_item") for sql in editor.collected_sql)
+    assert {name: sql for name, (_kind, _table, sql) in hand_made(lite).items()} == {
+        "item_log": ITEM_LOG,
+        "log_bump": "CREATE TRIGGER log_bump AFTER DELETE ON log "
+        "BEGIN UPDATE pages_item SET position = position + 10 WHERE id = old.item_id; END",
+        "item_lower_name": LOWER_NAME,
+        "item_ranked": "CREATE INDEX item_ranked ON pages_item (position) WHERE position > 0",
+        "ranked_items": "CREATE VIEW ranked_items AS "
+        "SELECT id, name FROM pages_item WHERE position > 0",
+        "ranked_names": RANKED_NAMES,
+    }
+    if rows:
+        assert lite.execute("SELECT name FROM ranked_names") == [("High",)]
+    assert lite.fails("INSERT INTO pages_item (name, position) VALUES ('x', -1)")

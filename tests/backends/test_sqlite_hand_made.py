@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from dbshift import migrations, models
+from dbshift.backends.sqlite_objects import carried_objects, names_in
 from dbshift.exceptions import NotSupportedError
 from tests.backends.support import Harness
+from tests.helpers import ProjectDir, run_sql
 
 LOG = "CREATE TABLE log (item_id integer, name text)"
 ITEM_LOG = (
@@ -207,3 +211,142 @@ def test_renaming_a_field_with_a_check_renames_it_in_them(lite: Harness, rows: b
     if rows:
         assert lite.execute("SELECT name FROM ranked_names") == [("High",)]
     assert lite.fails("INSERT INTO pages_item (name, position) VALUES ('x', -1)")
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rebuilt", "recreated"])
+def test_removing_a_key_a_trigger_uses_is_refused(lite: Harness, rows: bool) -> None:
+    lite.migrate(migrations.CreateModel("Owner", [("id", models.AutoField(primary_key=True))]))
+    lite.migrate(
+        create_item(),
+        migrations.AddField(
+            "Item", "owner", models.ForeignKey("pages.owner", models.CASCADE, null=True)
+        ),
+    )
+    lite.migrate(migrations.RunSQL([LOG, ITEM_LOG.replace("new.name", "new.owner_id")]))
+    if rows:
+        lite.insert("pages_item", name="High", rank=5)
+    with pytest.raises(NotSupportedError) as raised:
+        lite.migrate(migrations.RemoveField("Item", "owner"))
+    assert str(raised.value) == (
+        "Cannot drop column 'owner_id' of table 'pages_item' on sqlite: trigger 'item_log' "
+        "created outside the models use it, and SQLite drops it by creating the table again. "
+        "Drop them with RunSQL before this operation and create them again without the "
+        "column after it."
+    )
+    assert "owner_id" in [row[1] for row in lite.execute("PRAGMA table_info(pages_item)")]
+    assert lite.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'") == [("item_log",)]
+
+
+def test_names_skip_strings_and_comments_and_unquote() -> None:
+    sql = (
+        'CREATE VIEW "my ""view""" AS SELECT [a b], `c``d`, E -- f\n'
+        "FROM t /* g */ WHERE x = 'h ''i'''"
+    )
+    assert names_in(sql) == {
+        *("create", "view", 'my "view"', "as", "select", "a b", "c`d", "e"),
+        *("from", "t", "where", "x"),
+    }
+
+
+def test_views_on_views_are_carried_and_declared_indexes_are_not() -> None:
+    rows = [
+        ("view", "outer_view", "outer_view", "CREATE VIEW outer_view AS SELECT * FROM inner_view"),
+        ("index", "declared", "item", "CREATE INDEX declared ON item (a)"),
+        ("index", "by_hand", "item", "CREATE INDEX by_hand ON item (a + 1)"),
+        ("view", "inner_view", "inner_view", 'CREATE VIEW inner_view AS SELECT a FROM "Item"'),
+        ("view", "elsewhere", "elsewhere", "CREATE VIEW elsewhere AS SELECT 'item' FROM other"),
+        (
+            "trigger",
+            "on_outer",
+            "outer_view",
+            "CREATE TRIGGER on_outer INSTEAD OF DELETE ON outer_view BEGIN SELECT 1; END",
+        ),
+        ("trigger", "on_other", "other", "CREATE TRIGGER on_other AFTER INSERT ON other"),
+    ]
+    carried = carried_objects(rows, "item", ["Declared"])
+    assert [entry.name for entry in carried.entries] == [
+        "outer_view",
+        "by_hand",
+        "inner_view",
+        "on_outer",
+    ]
+    assert [entry.name for entry in carried.detached] == ["outer_view", "inner_view", "on_outer"]
+    assert [entry.name for entry in carried.using(["A"])] == ["by_hand", "inner_view"]
+
+
+def write_migration(project: ProjectDir, name: str, previous: str, operations: str) -> None:
+    project.write(
+        f"pages/migrations/{name}.py",
+        f"""
+        from dbshift import migrations, models
+
+        class Migration(migrations.Migration):
+            dependencies = [("pages", "{previous}")]
+            operations = [{operations}]
+        """,
+    )
+
+
+def test_migrate_keeps_them_through_a_batch_and_names_the_refused_migration(
+    make_project: Callable[..., ProjectDir],
+) -> None:
+    project = make_project()
+    project.models("pages", "")
+    project.write(
+        "pages/migrations/0001_initial.py",
+        """
+        from dbshift import migrations, models
+
+        class Migration(migrations.Migration):
+            initial = True
+            operations = [
+                migrations.CreateModel(
+                    "Item",
+                    [
+                        ("id", models.AutoField(primary_key=True)),
+                        ("name", models.CharField(max_length=20)),
+                        ("rank", models.IntegerField(default=0)),
+                    ],
+                ),
+            ]
+        """,
+    )
+    statements = [LOG, ITEM_LOG, LOG_BUMP, LOWER_NAME, RANKED, RANKED_ITEMS, RANKED_NAMES]
+    statements.append("INSERT INTO pages_item (name, rank) VALUES ('High', 5)")
+    write_migration(project, "0002_sql", "0001_initial", f"migrations.RunSQL({statements!r})")
+    # Two schema-only migrations in a row share one transaction.
+    write_migration(
+        project,
+        "0003_rank",
+        "0002_sql",
+        'migrations.AlterField("Item", "rank", models.BigIntegerField(default=0))',
+    )
+    write_migration(
+        project, "0004_title", "0003_rank", 'migrations.RenameField("Item", "name", "title")'
+    )
+
+    result = project.run("migrate", "-v", "2")
+
+    assert result.code == 0, result.output
+    assert "in one transaction with 1 others" in result.output
+    url = project.database
+    assert run_sql(url, "SELECT title FROM ranked_names") == [("High",)]
+    run_sql(url, "INSERT INTO pages_item (title, rank) VALUES ('Mid', 3)")
+    assert run_sql(url, "SELECT name FROM log ORDER BY item_id") == [("High",), ("Mid",)]
+    assert {row[0] for row in run_sql(url, "SELECT name FROM sqlite_master")} >= set(HAND_MADE)
+
+    write_migration(
+        project, "0005_drop_title", "0004_title", 'migrations.RemoveField("Item", "title")'
+    )
+    run_sql(url, "DELETE FROM pages_item")
+    result = project.run("migrate")
+
+    assert result.code == 1
+    assert "Applying pages.0005_drop_title failed at operation 'Remove field title from Item'" in (
+        result.stderr
+    )
+    assert "Cannot drop column 'title' of table 'pages_item' on sqlite: trigger 'item_log'" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.output
+    assert "title" in [row[1] for row in run_sql(url, "PRAGMA table_info(pages_item)")]

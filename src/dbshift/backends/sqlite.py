@@ -4,9 +4,10 @@ SQLite's ``ALTER TABLE`` adds, renames and drops columns and renames tables, but
 cannot change a column or a constraint. Such changes rebuild the table the way
 SQLite's documentation prescribes ("Making Other Kinds Of Table Schema
 Changes"): create ``new__<table>`` with the final definition, copy the rows,
-drop the old table, rename the new one and re-create its indexes. Foreign key
-enforcement is off on our connections (``database.py``), and ``finish()`` runs
-``PRAGMA foreign_key_check`` before the migration commits.
+drop the old table, rename the new one and re-create its indexes, along with
+the triggers, views and indexes made by hand (:mod:`.sqlite_objects`). Foreign
+key enforcement is off on our connections (``database.py``), and ``finish()``
+runs ``PRAGMA foreign_key_check`` before the migration commits.
 
 One method decides, per table, how a change is made (:meth:`alter_table`).
 ``RENAME COLUMN``, ``DROP COLUMN`` and ``RENAME TO`` make SQLite rewrite and

@@ -99,6 +99,9 @@ def test_altering_a_field_keeps_triggers_indexes_and_views(lite: Harness, rows: 
         assert lite.rows("pages_item", "name", "rank") == [("Low", 0), ("High", 5)]
         assert lite.execute("SELECT name FROM ranked_names") == [("High",)]
     assert_hand_made_work(lite)
+    lite.unmigrate()
+    assert hand_made(lite) == HAND_MADE
+    assert_hand_made_work(lite)
 
 
 @pytest.mark.parametrize("rows", [True, False], ids=["rebuilt", "recreated"])

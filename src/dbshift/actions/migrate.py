@@ -135,7 +135,14 @@ class MigrationSession:
         return [self.loader.get_by_prefix(app_label, name).key]
 
     def plan(self, targets: list[Target]) -> list[PlanStep]:
-        return MigrationPlanner(self.loader).plan(targets)
+        """Return the steps to ``targets``; raise, before any connection, if the history
+        the steps walk cannot be built (a migration that changes a model or field that
+        does not exist at its point, say)."""
+        steps = MigrationPlanner(self.loader).plan(targets)
+        if steps:
+            # The state after every migration; the history index keeps it when it builds.
+            self.loader.project_state()
+        return steps
 
     def run(
         self,

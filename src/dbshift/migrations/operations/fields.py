@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dbshift.exceptions import BadMigrationError
@@ -41,6 +42,10 @@ class FieldOperation(Operation):
         self.model_name = model_name
         self.name = name
         self.field = field
+
+    def declared_fields(self) -> Iterator[tuple[str, str, Field]]:
+        if self.field is not None:
+            yield self.model_name, self.name, self.field
 
     @property
     def model_name_lower(self) -> str:

@@ -252,6 +252,16 @@ class Field:
         """Return the empty value of this type, used for blank non-null columns."""
         return ""
 
+    def fills_existing_rows(self) -> bool:
+        """Return whether adding this column gives the rows already there a value.
+
+        A NOT NULL column with no default of any kind gives them none, and the
+        database refuses it on a table with rows.
+        """
+        if self.has_default() or self.has_db_default() or self.null or self.auto_increments:
+            return True
+        return not self.concrete or self.effective_default() is not None
+
     @property
     def concrete(self) -> bool:
         """Return whether this field is a column of its model's own table."""

@@ -86,6 +86,13 @@ class Operation:
         """
         return iter(())
 
+    def columns_added_back(
+        self, app_label: str, from_state: ProjectState
+    ) -> Iterator[tuple[ModelState, str]]:
+        """Yield ``(model, field name)`` for each column that unapplying this operation adds
+        back to a table that may hold rows; ``from_state`` is the state before it."""
+        return iter(())
+
     def describe(self) -> str:
         """Return a one-line, human description of the operation."""
         return f"{type(self).__name__}"

@@ -147,8 +147,7 @@ class MigrationSession:
         does not exist at its point, say)."""
         steps = MigrationPlanner(self.loader).plan(targets)
         if steps:
-            # The state after every migration; the history index keeps it when it builds.
-            self.loader.project_state()
+            self.loader.check_history_builds()
         return steps
 
     def run(

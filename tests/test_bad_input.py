@@ -295,3 +295,134 @@ def test_a_read_only_sqlite_database(make_project, tmp_path):
     assert read_schema(f"sqlite:///{path}") == before
     assert recorded_rows(f"sqlite:///{path}") == [("pages", "0001_initial")]
     os.chmod(path, 0o644)
+
+
+# -- Fields that cannot work, in models.py and in migration files ---------------------------
+
+BAD_FIELDS = {
+    "int-default": ("x", 'models.IntegerField(default="not a number")', "default 'not a number'"),
+    "small-int-default": ("x", "models.SmallIntegerField(default=100000)", "outside -32768..32767"),
+    "positive-default": ("x", "models.PositiveIntegerField(default=-1)", "outside 0.."),
+    "date-default": ("x", 'models.DateField(default="tomorrow")', "not a valid DateField value"),
+    "bool-default": ("x", 'models.BooleanField(default="false")', "'false' is not True or False"),
+    "decimal-default": (
+        "x",
+        'models.DecimalField(max_digits=4, decimal_places=2, default="123.5")',
+        "more than 2 digits before the point",
+    ),
+    "binary-default": ("x", 'models.BinaryField(default="abc")', "str is not bytes"),
+    "char-default": ("x", 'models.CharField(max_length=2, default="abc")', "more than max_length"),
+    "fk-without-on-delete": ("x", 'models.ForeignKey("pages.article")', "needs on_delete"),
+    "decimal-without-digits": ("x", "models.DecimalField()", "DecimalField needs max_digits"),
+    "decimal-too-many-digits": (
+        "x",
+        "models.DecimalField(max_digits=1001, decimal_places=2)",
+        "max_digits 1001 is more than the 1000 digits",
+    ),
+    "null-not-bool": ("x", 'models.IntegerField(null="no")', "null must be True or False"),
+    "unique-not-bool": ("x", "models.IntegerField(unique=1)", "unique must be True or False"),
+    "double-underscore": ("y__z", "models.IntegerField()", "field names may not"),
+    "trailing-underscore": ("y_", "models.IntegerField()", "field names may not"),
+    "pk": ("pk", "models.IntegerField()", "field names may not"),
+    "negative-max-length": ("x", "models.CharField(max_length=-1)", "max_length must be positive"),
+    "zero-max-length": ("x", "models.CharField(max_length=0)", "max_length must be positive"),
+    "huge-max-length": (
+        "x",
+        "models.CharField(max_length=10**12)",
+        "max_length 1000000000000 is more than the 10485760 characters PostgreSQL allows",
+    ),
+}
+
+HAND_WRITTEN_INITIAL = """
+from dbshift import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        migrations.CreateModel(
+            "Article",
+            [("id", models.BigAutoField(primary_key=True)), ({name!r}, {field})],
+        ),
+        {more}
+    ]
+"""
+
+
+def nothing_created(url: str) -> bool:
+    """Return whether the database is as it was before any command: no file, no table."""
+    if url.startswith("sqlite"):
+        return not os.path.exists(sa.make_url(url).database)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return sa.inspect(connection).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def assert_refused_on_fresh_database(project, command, *expected: str) -> None:
+    result = project.run(*command)
+    assert result.code == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+    assert nothing_created(project.database)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FIELDS))
+def test_a_field_that_cannot_work_is_refused_in_models_py(make_project, sqlite_url, case):
+    name, field, expected = BAD_FIELDS[case]
+    project = make_project(database=sqlite_url)
+    project.models("pages", f"class Article(models.Model):\n    {name} = {field}\n")
+    for command in (("makemigrations",), ("check",)):
+        result = project.run(*command)
+        assert result.code == 1, result.output
+        assert f"pages.Article.{name}: " in result.stderr and expected in result.stderr
+        assert "models.py:" in result.stderr and "Traceback" not in result.output
+    assert project.migration_names("pages") == []
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FIELDS))
+def test_a_field_that_cannot_work_stops_a_migration_file_before_the_database(
+    make_project, db_url, case
+):
+    name, field, expected = BAD_FIELDS[case]
+    project = make_project(database=db_url)
+    source = HAND_WRITTEN_INITIAL.format(name=name, field=field, more="")
+    project.write("pages/migrations/0001_initial.py", source)
+    where = "Migration pages.0001_initial, operation 'Create model Article'"
+    for command in (("migrate", "--plan"), ("migrate",), ("sqlmigrate", "pages", "0001")):
+        assert_refused_on_fresh_database(project, command, where, f"pages.Article.{name}: ")
+        assert expected in project.run(*command).stderr
+
+
+@pytest.mark.parametrize(
+    ("operation", "expected"),
+    [
+        (
+            'migrations.AddField("gone", "x", models.IntegerField(default=1)),',
+            "operation 'Add field x to gone': Model 'pages.gone' does not exist",
+        ),
+        (
+            'migrations.RemoveField("article", "nope"),',
+            "operation 'Remove field nope from article': pages.Article has no field 'nope'",
+        ),
+        (
+            'migrations.AddField("article", "x", models.IntegerField(default=1)),',
+            "operation 'Add field x to article': Field 'x' already exists",
+        ),
+    ],
+    ids=["unknown-model", "unknown-field", "field-twice"],
+)
+def test_a_history_that_cannot_be_built_changes_nothing_on_a_fresh_database(
+    make_project, db_url, operation, expected
+):
+    project = make_project(database=db_url)
+    source = HAND_WRITTEN_INITIAL.format(name="x", field="models.IntegerField()", more=operation)
+    project.write("pages/migrations/0001_initial.py", source)
+    for command in (("migrate", "--plan"), ("migrate",), ("migrate", "--one-by-one")):
+        assert_refused_on_fresh_database(project, command, "Migration pages.0001_initial", expected)

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 from dbshift.backends.reading import RecordedHistory, read_history
 from dbshift.conf import DEFAULT_ALIAS
-from dbshift.exceptions import AppNotFoundError, ConflictError, HistoryChangedError, PlanError
+from dbshift.exceptions import (
+    AppNotFoundError,
+    ConflictError,
+    HistoryChangedError,
+    IrreversibleError,
+    PlanError,
+)
 from dbshift.migrations.applied import AppliedMigration, Progress
 from dbshift.migrations.graph import Key, format_key
 from dbshift.migrations.history import find_history_problems
@@ -23,6 +29,7 @@ if TYPE_CHECKING:
     from dbshift.actions.sqlmigrate import OperationSQL
     from dbshift.backends.database import Database
     from dbshift.migrations.executor import MigrationExecutor
+    from dbshift.migrations.rollback import RefillHazard
 
 
 class MigrationSession:
@@ -135,7 +142,13 @@ class MigrationSession:
         return [self.loader.get_by_prefix(app_label, name).key]
 
     def plan(self, targets: list[Target]) -> list[PlanStep]:
-        return MigrationPlanner(self.loader).plan(targets)
+        """Return the steps to ``targets``; raise, before any connection, if the history
+        the steps walk cannot be built (a migration that changes a model or field that
+        does not exist at its point, say)."""
+        steps = MigrationPlanner(self.loader).plan(targets)
+        if steps:
+            self.loader.check_history_builds()
+        return steps
 
     def run(
         self,
@@ -152,6 +165,8 @@ class MigrationSession:
         if self.read_only:
             raise PlanError("This migration session was opened read-only; nothing was run.")
         self.check_interrupted(steps)
+        if steps and steps[0].backwards and not fake:
+            self.check_refills(steps)
         # A broken models.py must stop migrate before it changes anything, not after
         # (the models are compared with the migrations once they ran).
         self.project.apps.import_models()
@@ -161,6 +176,36 @@ class MigrationSession:
         if steps or self.unrecorded_squashes():
             self.executor.record_complete_squashes()
         return self.executor.notes if "executor" in self.__dict__ else []
+
+    def rollback_hazards(self, steps: list[PlanStep]) -> list[RefillHazard]:
+        """Return the NOT NULL columns without a default that a backwards plan adds back."""
+        if not steps or not steps[0].backwards:
+            return []
+        from dbshift.migrations.rollback import refill_hazards
+
+        states = MigrationPlanner(self.loader).states_for_unapply(steps)
+        return [
+            hazard for step in steps for hazard in refill_hazards(step.migration, states[step.key])
+        ]
+
+    def check_refills(self, steps: list[PlanStep]) -> None:
+        """Raise before anything runs if a column the plan adds back finds rows to fill.
+
+        Checking each table as it is now covers the usual rollback; a plan that fills
+        a table on its way back is still stopped by the operation itself, inside its
+        migration's transaction.
+        """
+        import sqlalchemy as sa
+
+        hazards = self.rollback_hazards(steps)
+        if not hazards:
+            return
+        with self.database.transaction(self.connection):
+            editor = self.database.schema_editor(self.connection)
+            for hazard in hazards:
+                table = hazard.table
+                if sa.inspect(self.connection).has_table(table) and editor.table_has_rows(table):
+                    raise IrreversibleError(hazard.refusal())
 
     def unrecorded_squashes(self) -> list[Key]:
         """Return squashes that count as applied (all they replace is) but have no row."""

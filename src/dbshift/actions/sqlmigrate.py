@@ -9,6 +9,8 @@ from dbshift.conf import DEFAULT_ALIAS
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
+from dbshift.migrations.rollback import refill_hazards
+from dbshift.migrations.state import ProjectState
 from dbshift.project import Project
 
 if TYPE_CHECKING:
@@ -24,9 +26,16 @@ class OperationSQL:
 
 
 def collect_sql(
-    database: Database, loader: MigrationLoader, migration: Migration, backwards: bool = False
+    database: Database,
+    loader: MigrationLoader,
+    migration: Migration,
+    backwards: bool = False,
+    before: ProjectState | None = None,
 ) -> list[OperationSQL]:
-    """Return each operation of ``migration`` with the SQL it would run on ``database``."""
+    """Return each operation of ``migration`` with the SQL it would run on ``database``.
+
+    ``before`` is the state just before the migration, when the caller has it.
+    """
     editor = database.schema_editor(None, collect=True)
     parts: list[OperationSQL] = []
 
@@ -34,7 +43,8 @@ def collect_sql(
         parts.append(OperationSQL(operation))
         editor.collected_sql = parts[-1].statements
 
-    before = loader.project_state([migration.key], at_end=False)
+    if before is None:
+        before = loader.project_state([migration.key], at_end=False)
     if backwards:
         migration.unapply(before, editor, on_operation=begin)
     else:
@@ -51,6 +61,8 @@ class MigrationSQL:
     migration: Migration
     operations: list[OperationSQL]
     atomic: bool
+    #: What may stop the SQL from running, one line each (see :mod:`migrations.rollback`).
+    warnings: list[str] = field(default_factory=list)
 
 
 def migration_sql(
@@ -67,8 +79,12 @@ def migration_sql(
     from dbshift.backends.database import Database
 
     database = Database(project.database_url(alias), alias)
+    before = loader.project_state([migration.key], at_end=False)
     try:
-        operations = collect_sql(database, loader, migration, backwards)
+        operations = collect_sql(database, loader, migration, backwards, before)
     finally:
         database.dispose()
-    return MigrationSQL(migration, operations, migration.atomic)
+    warnings = []
+    if backwards:
+        warnings = [hazard.warning() for hazard in refill_hazards(migration, before)]
+    return MigrationSQL(migration, operations, migration.atomic, warnings)

@@ -128,6 +128,12 @@ class SchemaEditor(TableChanges):
         sql = statement if isinstance(statement, str) else self.adapter.compile(statement)
         return list(self._run(sql, params))
 
+    def table_has_rows(self, table: str) -> bool:
+        """Return whether ``table`` holds a row; collecting SQL reads nothing, so False."""
+        if self.collect:
+            return False
+        return bool(self.query(sa.select(sa.exists().select_from(sa.table(table))))[0][0])
+
     def _inline(self, sql: str, params: Params) -> str:
         """Return ``sql`` with its ``%s`` (or ``%(name)s``) parameters as literals."""
         if params is None:

@@ -12,10 +12,14 @@ def print_plan(context: Context, session: MigrationSession, steps: list[PlanStep
     context.write("Planned operations:", level=0)
     if not steps:
         context.write("  No planned migration operations.", level=0)
+    hazards = session.rollback_hazards(steps)
     for step in steps:
         context.write(str(step.migration), level=0)
         for text in plan_lines(step):
             context.write(f"    {text}", level=0)
+        for hazard in hazards:
+            if hazard.migration.key == step.key:
+                context.write(f"    {hazard.warning()}", level=0)
         if context.verbosity >= 2:
             for part in session.collect_sql(step):
                 for line in operation_sql_lines(part):

@@ -28,7 +28,7 @@ from dbshift.migrations.graph import Key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.state import ProjectState
 
-FORMAT = 6
+FORMAT = 7
 
 #: (app label, file name, size, mtime in ns) of every migration file, sorted.
 Signature = tuple[tuple[str, str, int, int], ...]

@@ -104,6 +104,8 @@ class MigrationLoader:
         self.graph = MigrationGraph()
         self.cache_dir = cache_dir
         self.index: HistoryIndex | None = None
+        #: Whether the state after every migration was built (so every step works).
+        self._history_builds = False
         files = self.scan()
         self.load_disk(files)
         self.build_graph()
@@ -330,7 +332,18 @@ class MigrationLoader:
         state = ProjectState()
         for key in plan:
             self.graph.node(key).mutate_state(state, preserve=False)
+        if nodes is None:
+            self._history_builds = True
         return state
+
+    def check_history_builds(self) -> None:
+        """Raise :class:`BadMigrationError` unless every migration's state change works.
+
+        Free when the history index holds the final state, or it was built already.
+        """
+        cached = self.index is not None and self.index.final_state is not None
+        if not (cached or self._history_builds):
+            self.project_state()
 
 
 def _load_hint(error: BaseException) -> str:

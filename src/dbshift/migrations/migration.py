@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dbshift.exceptions import BadMigrationError
+from dbshift.exceptions import BadMigrationError, DbShiftError, ModelDefinitionError
 from dbshift.migrations.operations.base import Operation
 
 if TYPE_CHECKING:
@@ -45,9 +45,22 @@ class Migration:
                 raise BadMigrationError(
                     f"{where}: {operation!r} in operations is not an operation."
                 )
+        self._check_fields(where)
         self.dependencies = _keys(where, "dependencies", type(self).dependencies)
         self.run_before = _keys(where, "run_before", type(self).run_before)
         self.replaces = _keys(where, "replaces", type(self).replaces)
+
+    def _check_fields(self, where: str) -> None:
+        """Refuse a field that models.py could not declare either (see ``Field.check``)."""
+        for operation in self.operations:
+            for model_name, name, field in operation.declared_fields():
+                try:
+                    field.check(f"{self.app_label}.{model_name}", name)
+                except ModelDefinitionError as err:
+                    raise BadMigrationError(
+                        f"{where}, operation '{operation.describe()}': {err} Fix the field "
+                        "in the migration file."
+                    ) from err
 
     @classmethod
     def copy_of(cls, source: Migration, operations: list[Operation]) -> Migration:
@@ -76,7 +89,13 @@ class Migration:
         """Return the state after this migration; ``preserve`` leaves ``state`` as it was."""
         new_state = state.clone() if preserve else state
         for operation in self.operations:
-            operation.state_forwards(self.app_label, new_state)
+            try:
+                operation.state_forwards(self.app_label, new_state)
+            except DbShiftError as err:
+                raise BadMigrationError(
+                    f"Migration {self}, operation '{operation.describe()}': {err} Fix the "
+                    "migration file."
+                ) from err
         return new_state
 
     def apply(

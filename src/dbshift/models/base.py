@@ -255,11 +255,6 @@ def check_model(meta: Options) -> None:
     label = meta.label
     columns: dict[str, str] = {}
     for name, field in meta.fields.items():
-        if name.endswith("_") or "__" in name or name == "pk":
-            raise ModelDefinitionError(
-                f"{label}.{name}: field names may not end with '_', contain '__' or be "
-                "'pk'; rename the field."
-            )
         field.check(label, name)
         if not field.concrete:
             continue

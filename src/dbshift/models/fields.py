@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
+import ipaddress
+import uuid
 from typing import Any, ClassVar
 
 from dbshift.exceptions import ModelDefinitionError
@@ -65,6 +67,14 @@ _COMMON_OPTIONS: dict[str, Any] = {
     "validators": (),
     "error_messages": None,
 }
+
+
+#: The longest ``max_length`` every supported database accepts: PostgreSQL's
+#: ``varchar(n)`` stops at 10485760 characters. Longer text belongs in a TextField.
+MAX_CHAR_LENGTH = 10_485_760
+#: The most digits every supported database accepts in a decimal: PostgreSQL's
+#: ``numeric`` precision stops at 1000.
+MAX_DECIMAL_DIGITS = 1000
 
 
 class Field:
@@ -157,7 +167,14 @@ class Field:
         self.name = name
 
     def check(self, model_label: str, name: str) -> None:
-        """Raise :class:`ModelDefinitionError` when the declaration cannot work."""
+        """Raise :class:`ModelDefinitionError` when the declaration cannot work.
+
+        Models run it when their class is defined, and migrations when their file
+        loads, so that no database sees a column it would refuse (or, worse, accept
+        with values of the wrong type, as SQLite does).
+        """
+        check_field_name(model_label, name)
+        self._check_flags(f"{model_label}.{name}")
         if self.primary_key and self.null:
             raise ModelDefinitionError(
                 f"{model_label}.{name}: a primary key cannot be null; remove null=True."
@@ -166,6 +183,32 @@ class Field:
             raise ModelDefinitionError(
                 f"{model_label}.{name}: db_column must be a non-empty string."
             )
+        self._check_default(f"{model_label}.{name}")
+
+    def _check_flags(self, where: str) -> None:
+        """Refuse a non-boolean value for an option whose default is True or False."""
+        for option, default in self._all_options.items():
+            value = getattr(self, option)
+            if isinstance(default, bool) and not isinstance(value, bool):
+                raise ModelDefinitionError(
+                    f"{where}: {option} must be True or False, not {value!r}."
+                )
+
+    def _check_default(self, where: str) -> None:
+        """Refuse a fixed ``default`` that is not a value of this field's type."""
+        if not self.has_default() or self.default is None or callable(self.default):
+            return
+        try:
+            self.to_python(self.default)
+        except (TypeError, ValueError, ArithmeticError) as err:
+            raise ModelDefinitionError(
+                f"{where}: default {self.default!r} is not a valid {type(self).__name__} "
+                f"value ({err}); give a default of the field's type, or none."
+            ) from err
+
+    def to_python(self, value: Any) -> Any:
+        """Return ``value`` as this field's Python type; raise if it is not one."""
+        return value
 
     # -- Schema facts the backends use ----------------------------------------------
 
@@ -209,6 +252,16 @@ class Field:
         """Return the empty value of this type, used for blank non-null columns."""
         return ""
 
+    def fills_existing_rows(self) -> bool:
+        """Return whether adding this column gives the rows already there a value.
+
+        A NOT NULL column with no default of any kind gives them none, and the
+        database refuses it on a table with rows.
+        """
+        if self.has_default() or self.has_db_default() or self.null or self.auto_increments:
+            return True
+        return not self.concrete or self.effective_default() is not None
+
     @property
     def concrete(self) -> bool:
         """Return whether this field is a column of its model's own table."""
@@ -217,6 +270,15 @@ class Field:
     def __repr__(self) -> str:
         label = f"{self.model.__name__}.{self.name}" if self.model and self.name else ""
         return f"<{type(self).__name__}{' ' + label if label else ''}>"
+
+
+def check_field_name(model_label: str, name: str) -> None:
+    """Refuse names that Django's queries cannot tell from lookups (``a__b``, ``pk``)."""
+    if name.endswith("_") or "__" in name or name == "pk":
+        raise ModelDefinitionError(
+            f"{model_label}.{name}: field names may not end with '_', contain '__' or be "
+            "'pk'; rename the field."
+        )
 
 
 def _install_defaults(cls: type[Field]) -> None:
@@ -259,29 +321,48 @@ class AutoFieldMixin:
 
 class IntegerField(Field):
     empty_strings_allowed = False
+    #: The smallest and largest value the column type holds on every database.
+    value_range: ClassVar[tuple[int, int]] = (-(2**31), 2**31 - 1)
+
+    def to_python(self, value: Any) -> Any:
+        number = _whole_number(value)
+        low, high = self.value_range
+        if not low <= number <= high:
+            raise ValueError(f"outside {low}..{high}")
+        return number
 
     def empty_value(self) -> Any:
         return 0
 
 
+def _whole_number(value: Any) -> int:
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):
+        return int(value.strip())
+    if isinstance(value, float | decimal.Decimal) and value == int(value):
+        return int(value)
+    raise TypeError(f"{type(value).__name__} {value!r} is not a whole number")
+
+
 class BigIntegerField(IntegerField):
-    pass
+    value_range = (-(2**63), 2**63 - 1)
 
 
 class SmallIntegerField(IntegerField):
-    pass
+    value_range = (-(2**15), 2**15 - 1)
 
 
 class PositiveIntegerField(IntegerField):
-    pass
+    value_range = (0, 2**31 - 1)
 
 
 class PositiveBigIntegerField(IntegerField):
-    pass
+    value_range = (0, 2**63 - 1)
 
 
 class PositiveSmallIntegerField(IntegerField):
-    pass
+    value_range = (0, 2**15 - 1)
 
 
 class AutoField(AutoFieldMixin, IntegerField):
@@ -313,10 +394,30 @@ class CharField(Field):
             raise ModelDefinitionError(
                 f"{model_label}.{name}: max_length must be positive, not {self.max_length}."
             )
+        if self.max_length > MAX_CHAR_LENGTH:
+            raise ModelDefinitionError(
+                f"{model_label}.{name}: max_length {self.max_length} is more than the "
+                f"{MAX_CHAR_LENGTH} characters PostgreSQL allows; use a TextField."
+            )
+
+    def to_python(self, value: Any) -> Any:
+        text = _text(value)
+        if len(text) > self.max_length:
+            raise ValueError(f"{len(text)} characters, more than max_length={self.max_length}")
+        return text
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{type(value).__name__} is not text")
+    return value
 
 
 class TextField(Field):
     extra_options = {"db_collation": None}
+
+    def to_python(self, value: Any) -> Any:
+        return _text(value)
 
 
 class SlugField(CharField):
@@ -335,6 +436,9 @@ class GenericIPAddressField(Field):
     extra_options = {"protocol": "both", "unpack_ipv4": False}
     fixed_options = {"max_length": 39}
 
+    def to_python(self, value: Any) -> Any:
+        return str(ipaddress.ip_address(_text(value)))
+
     def empty_value(self) -> Any:
         return None
 
@@ -344,6 +448,11 @@ class GenericIPAddressField(Field):
 
 class FloatField(Field):
     empty_strings_allowed = False
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, int | float | decimal.Decimal | str):
+            raise TypeError(f"{type(value).__name__} is not a number")
+        return float(value)
 
     def empty_value(self) -> Any:
         return 0.0
@@ -355,18 +464,42 @@ class DecimalField(Field):
     empty_strings_allowed = False
 
     def check(self, model_label: str, name: str) -> None:
-        super().check(model_label, name)
-        for option in ("max_digits", "decimal_places"):
+        # The digits come first: checking the default needs them.
+        where = f"{model_label}.{name}"
+        for option, least in (("max_digits", 1), ("decimal_places", 0)):
             value = getattr(self, option)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                kind = "a positive" if least else "a non-negative"
                 raise ModelDefinitionError(
-                    f"{model_label}.{name}: DecimalField needs {option}, a non-negative integer."
+                    f"{where}: DecimalField needs {option}, {kind} integer; add e.g. "
+                    "max_digits=10, decimal_places=2."
                 )
+        if self.max_digits > MAX_DECIMAL_DIGITS:
+            raise ModelDefinitionError(
+                f"{where}: max_digits {self.max_digits} is more than the "
+                f"{MAX_DECIMAL_DIGITS} digits PostgreSQL allows; use fewer, or a FloatField."
+            )
         if self.decimal_places > self.max_digits:
             raise ModelDefinitionError(
-                f"{model_label}.{name}: decimal_places ({self.decimal_places}) cannot "
+                f"{where}: decimal_places ({self.decimal_places}) cannot "
                 f"exceed max_digits ({self.max_digits})."
             )
+        super().check(model_label, name)
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, int | float | decimal.Decimal | str):
+            raise TypeError(f"{type(value).__name__} is not a number")
+        number = decimal.Decimal(str(value).strip())
+        if not number.is_finite():
+            raise ValueError("not a finite number")
+        whole_digits = self.max_digits - self.decimal_places
+        if number.adjusted() < whole_digits:
+            with decimal.localcontext() as context:
+                context.prec = 2 * MAX_DECIMAL_DIGITS + 1
+                stored = number.quantize(decimal.Decimal(1).scaleb(-self.decimal_places))
+            if stored.adjusted() < whole_digits:
+                return stored
+        raise ValueError(f"more than {whole_digits} digits before the point")
 
     def empty_value(self) -> Any:
         return decimal.Decimal(0)
@@ -375,12 +508,23 @@ class DecimalField(Field):
 class BooleanField(Field):
     empty_strings_allowed = False
 
+    def to_python(self, value: Any) -> Any:
+        # Text such as "false" is refused rather than guessed: bool("false") is True.
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return bool(value)
+        raise TypeError(f"{type(value).__name__} {value!r} is not True or False")
+
     def empty_value(self) -> Any:
         return False
 
 
 class BinaryField(Field):
     extra_options = {"editable": False}
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, bytes | bytearray | memoryview):
+            raise TypeError(f"{type(value).__name__} is not bytes; write b'...'")
+        return bytes(value)
 
     def empty_value(self) -> Any:
         return b""
@@ -401,19 +545,39 @@ class DateField(Field):
     def now(self) -> Any:
         return datetime.date.today()
 
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return value
+        return datetime.date.fromisoformat(_text(value))
+
 
 class DateTimeField(DateField):
     def now(self) -> Any:
         return datetime.datetime.now(datetime.UTC)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return value
+        return datetime.datetime.fromisoformat(_text(value))
 
 
 class TimeField(DateField):
     def now(self) -> Any:
         return datetime.datetime.now(datetime.UTC).time().replace(tzinfo=None)
 
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, datetime.time):
+            return value
+        return datetime.time.fromisoformat(_text(value))
+
 
 class DurationField(Field):
     empty_strings_allowed = False
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, datetime.timedelta):
+            raise TypeError(f"{type(value).__name__} is not a datetime.timedelta")
+        return value
 
     def empty_value(self) -> Any:
         return datetime.timedelta(0)
@@ -426,9 +590,10 @@ class UUIDField(Field):
     fixed_options = {"max_length": 32}
     empty_strings_allowed = False
 
-    def empty_value(self) -> Any:
-        import uuid
+    def to_python(self, value: Any) -> Any:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(_text(value))
 
+    def empty_value(self) -> Any:
         return uuid.UUID(int=0)
 
 

@@ -33,6 +33,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     result = migration_sql(
         context.project(), args.app_label, args.migration_name, args.backwards, args.database
     )
+    for warning in result.warnings:
+        context.write(f"-- {warning}", level=0)
     if result.atomic:
         context.write("BEGIN;", level=0)
     for part in result.operations:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dbshift.utils.deconstruct import deep_deconstruct
@@ -10,6 +11,7 @@ from dbshift.utils.deconstruct import deep_deconstruct
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
     from dbshift.migrations.state import ModelState, ProjectState
+    from dbshift.models.fields import Field
 
 
 class OperationCategory(enum.StrEnum):
@@ -75,6 +77,21 @@ class Operation:
     ) -> None:
         """Undo ``database_forwards``, changing the database back to ``to_state``."""
         raise NotImplementedError
+
+    def declared_fields(self) -> Iterator[tuple[str, str, Field]]:
+        """Yield ``(model name, field name, field)`` for each field this operation declares.
+
+        Loading a migration checks these as models.py is checked, so that a
+        hand-written field that cannot work stops every command before any SQL.
+        """
+        return iter(())
+
+    def columns_added_back(
+        self, app_label: str, from_state: ProjectState
+    ) -> Iterator[tuple[ModelState, str]]:
+        """Yield ``(model, field name)`` for each column that unapplying this operation adds
+        back to a table that may hold rows; ``from_state`` is the state before it."""
+        return iter(())
 
     def describe(self) -> str:
         """Return a one-line, human description of the operation."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from dbshift.exceptions import BadMigrationError
+from dbshift.exceptions import BadMigrationError, IrreversibleError
 from dbshift.migrations.operations.base import (
     Operation,
     OperationCategory,
     allow_migrate_model,
 )
 from dbshift.migrations.operations.models import DeleteModel
-from dbshift.migrations.state import ProjectState
+from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.fields import NOT_PROVIDED, Field
 from dbshift.models.related import make_label
 
@@ -41,6 +42,10 @@ class FieldOperation(Operation):
         self.model_name = model_name
         self.name = name
         self.field = field
+
+    def declared_fields(self) -> Iterator[tuple[str, str, Field]]:
+        if self.field is not None:
+            yield self.model_name, self.name, self.field
 
     @property
     def model_name_lower(self) -> str:
@@ -177,6 +182,13 @@ class RemoveField(FieldOperation):
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
         return ("RemoveField", {"model_name": self.model_name, "name": self.name})
 
+    def columns_added_back(
+        self, app_label: str, from_state: ProjectState
+    ) -> Iterator[tuple[ModelState, str]]:
+        model = from_state.get_model(app_label, self.model_name)
+        if allow_migrate_model(model) and model.get_field(self.name).concrete:
+            yield model, self.name
+
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         state.remove_field(app_label, self.model_name, self.name)
 
@@ -199,8 +211,18 @@ class RemoveField(FieldOperation):
         to_state: ProjectState,
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
-        if allow_migrate_model(model):
-            editor.add_field(to_state, model, self.name, model.get_field(self.name))
+        if not allow_migrate_model(model):
+            return
+        field = model.get_field(self.name)
+        if not field.fills_existing_rows() and editor.table_has_rows(model.db_table):
+            from dbshift.migrations.rollback import refill_advice
+
+            raise IrreversibleError(
+                f"{model.app_label}.{model.name}.{self.name} is NOT NULL without a default, "
+                f"and table {model.db_table} has rows that would get no value. "
+                f"{refill_advice(model, self.name)}"
+            )
+        editor.add_field(to_state, model, self.name, field)
 
     def describe(self) -> str:
         return f"Remove field {self.name} from {self.model_name}"

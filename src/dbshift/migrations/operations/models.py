@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dbshift.exceptions import BadMigrationError
@@ -95,6 +95,10 @@ class CreateModel(ModelOperation):
         if self.managers:
             kwargs["managers"] = self.managers
         return ("CreateModel", kwargs)
+
+    def declared_fields(self) -> Iterator[tuple[str, str, Field]]:
+        for field_name, field in self.fields:
+            yield self.name, field_name, field
 
     def model_state(self, app_label: str) -> ModelState:
         """Return the state of the model this operation creates."""

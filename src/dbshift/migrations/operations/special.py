@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dbshift.exceptions import BadMigrationError, IrreversibleError
@@ -11,6 +11,7 @@ from dbshift.migrations.state import ProjectState
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
+    from dbshift.models.fields import Field
 
 SqlStatements = str | Sequence[str | tuple[str, Any]]
 
@@ -35,6 +36,10 @@ class SeparateDatabaseAndState(Operation):
         if self.state_operations:
             kwargs["state_operations"] = self.state_operations
         return ("SeparateDatabaseAndState", kwargs)
+
+    def declared_fields(self) -> Iterator[tuple[str, str, Field]]:
+        for operation in [*self.database_operations, *self.state_operations]:
+            yield from operation.declared_fields()
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         for operation in self.state_operations:

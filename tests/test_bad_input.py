@@ -14,6 +14,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import run_sql
 from tests.history import read_schema, recorded_rows
 from tests.postgres import PASSWORD_ROLE
 
@@ -426,3 +427,40 @@ def test_a_history_that_cannot_be_built_changes_nothing_on_a_fresh_database(
     project.write("pages/migrations/0001_initial.py", source)
     for command in (("migrate", "--plan"), ("migrate",), ("migrate", "--one-by-one")):
         assert_refused_on_fresh_database(project, command, "Migration pages.0001_initial", expected)
+
+
+#: Defaults Django converts to the field's type rather than refuses: one-off defaults
+#: typed at makemigrations' prompt leave such values in real histories.
+CONVERTED_DEFAULTS = {
+    "char-from-int": ("models.CharField(max_length=10, default=0)", "0"),
+    "text-from-int": ("models.TextField(default=1)", "1"),
+    "bool-from-text": ('models.BooleanField(default="False")', False),
+    "int-from-text": ('models.IntegerField(default="7")', 7),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONVERTED_DEFAULTS))
+def test_a_default_django_converts_fills_existing_rows_converted(make_project, db_url, case):
+    field, stored = CONVERTED_DEFAULTS[case]
+    project = make_project(database=db_url)
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    run_sql(db_url, "INSERT INTO pages_article (title) VALUES ('first')")
+    project.write(
+        "pages/migrations/0002_x.py",
+        f"""
+        from dbshift import migrations, models
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("pages", "0001_initial")]
+
+            operations = [
+                migrations.AddField("article", "x", {field}, preserve_default=False),
+            ]
+        """,
+    )
+    result = project.run("migrate")
+    assert result.code == 0, result.output
+    assert run_sql(db_url, "SELECT x FROM pages_article") == [(stored,)]

@@ -241,7 +241,8 @@ class Field:
         columns, else an empty value for blank fields that allow it.
         """
         if self.has_default():
-            return self.get_default()
+            value = self.get_default()
+            return value if value is None else self.to_python(value)
         if self.null:
             return None
         if self.blank and self.empty_strings_allowed:
@@ -408,9 +409,9 @@ class CharField(Field):
 
 
 def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{type(value).__name__} is not text")
-    return value
+    # Text fields store any value as its text, as Django's do: one-off defaults typed
+    # at makemigrations' prompt (``default=0`` on a CharField) are common in real histories.
+    return value if isinstance(value, str) else str(value)
 
 
 class TextField(Field):
@@ -505,13 +506,20 @@ class DecimalField(Field):
         return decimal.Decimal(0)
 
 
+#: The text values Django's BooleanField takes for True and False.
+BOOLEAN_TEXTS = {"t": True, "True": True, "1": True, "f": False, "False": False, "0": False}
+
+
 class BooleanField(Field):
     empty_strings_allowed = False
 
     def to_python(self, value: Any) -> Any:
-        # Text such as "false" is refused rather than guessed: bool("false") is True.
+        # Django's spellings are taken; others such as "false" are refused rather than
+        # guessed: bool("false") is True.
         if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
             return bool(value)
+        if value in BOOLEAN_TEXTS:
+            return BOOLEAN_TEXTS[value]
         raise TypeError(f"{type(value).__name__} {value!r} is not True or False")
 
     def empty_value(self) -> Any:

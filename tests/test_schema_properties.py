@@ -116,7 +116,7 @@ def change(draw: st.DrawFn, project: Project) -> Project:
         )
     )
     result = dict(project)
-    if action == "add_model":
+    if action == "add_model" and f"M{counter}" not in result:
         fields = draw(
             st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), field_specs, max_size=3)
         )
@@ -124,7 +124,7 @@ def change(draw: st.DrawFn, project: Project) -> Project:
         return result
     name = draw(st.sampled_from(names))
     model = result[name]
-    if action == "remove_model":
+    if action == "remove_model" and len(names) > 1:  # deleting every model is refused
         del result[name]
         return {
             other: replace(spec, relations={f: t for f, t in spec.relations.items() if t != name})

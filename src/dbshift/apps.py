@@ -1,7 +1,10 @@
 """The app registry: which packages are apps, their labels, and their models.
 
 Importing an app's ``models`` module defines model classes; each class registers
-itself with the registry that is loading at that moment.
+itself with the registry that is loading at that moment or, when none is, with the
+registry that populated its app. A models module is imported once, so whoever
+imports it first (a migration file, an unpickled history index, user code) must
+not leave its models outside the registry.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import sys
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +33,8 @@ from dbshift.utils.imports import (
 )
 
 _loading: list[Apps] = []
+#: The registry that last populated each app, by package name.
+_owners: weakref.WeakValueDictionary[str, Apps] = weakref.WeakValueDictionary()
 
 
 @dataclass
@@ -96,6 +102,7 @@ class Apps:
                 f'{label!r}; give one a label: {{ name = "{spec.name}", label = "..." }}.'
             )
         self.app_configs[label] = AppConfig(name=spec.name, label=label, module=module)
+        _owners[spec.name] = self
 
     def _import_models(self, spec: AppSpec) -> None:
         models_name = f"{spec.name}.models"
@@ -205,16 +212,34 @@ def loading(apps: Apps) -> Iterator[Apps]:
         _loading.remove(apps)
 
 
-def register_model(model: type) -> None:
-    """Register a newly defined concrete model with the registry being loaded, if any."""
+def _registry_for(module: str) -> Apps | None:
+    """Return the registry that models defined in ``module`` belong to, if any."""
     if _loading:
-        _loading[-1].register(model)
+        return _loading[-1]
+    packages = [name for name in list(_owners) if module == name or module.startswith(name + ".")]
+    for package in sorted(packages, key=len, reverse=True):
+        owner = _owners.get(package)
+        # A registry whose app package was since imported afresh (or forgotten) is stale.
+        if owner is not None and any(
+            config.name == package and sys.modules.get(package) is config.module
+            for config in owner.app_configs.values()
+        ):
+            return owner
+    return None
+
+
+def register_model(model: type) -> None:
+    """Register a newly defined concrete model with its registry, if it has one."""
+    registry = _registry_for(model.__module__)
+    if registry is not None:
+        registry.register(model)
 
 
 def app_label_for_module(module: str, class_name: str) -> str:
     """Return the app label of a model defined in ``module`` without Meta.app_label."""
-    if _loading:
-        config = _loading[-1].app_for_module(module)
+    registry = _registry_for(module)
+    if registry is not None:
+        config = registry.app_for_module(module)
         if config is None:
             raise ModelDefinitionError(
                 f"Model {class_name} in module {module} is not inside an installed app; "

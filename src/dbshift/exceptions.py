@@ -29,6 +29,10 @@ class ModelDefinitionError(DbShiftError, TypeError):
     """A model or one of its fields is declared in a way dbshift cannot use."""
 
 
+class MissingModelsError(DbShiftError, LookupError):
+    """An app's models module yields no model while its migrations create some."""
+
+
 class MigrationLoadError(DbShiftError, ImportError):
     """A migration file cannot be imported or does not define a migration."""
 

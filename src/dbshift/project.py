@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dbshift.apps import Apps, load_apps
+from dbshift.apps import AppConfig, Apps, load_apps
 from dbshift.conf import DEFAULT_ALIAS, Settings, load_settings
+from dbshift.exceptions import MissingModelsError
 from dbshift.migrations.graph import Key
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.state import ProjectState
@@ -49,9 +50,18 @@ class Project:
             self.apps.get_app_config(label)
         return labels
 
-    def models_state(self) -> ProjectState:
-        """Return the state the models declare."""
-        return ProjectState.from_models(self.apps.get_models())
+    def models_state(self, migrated: ProjectState | None = None) -> ProjectState:
+        """Return the state the models declare.
+
+        Given ``migrated``, the state the migrations build, refuse an app whose models
+        module yields no model while its migrations have some: that is far likelier a
+        models module that did not load than a wish to drop every table of the app.
+        """
+        state = ProjectState.from_models(self.apps.get_models())
+        if migrated is not None:
+            for config in self.apps.app_configs.values():
+                _check_models_found(config, migrated)
+        return state
 
     def loader(self, applied: Iterable[Key] | None = None) -> MigrationLoader:
         """Load the migration files of every app (through the history index cache)."""
@@ -59,3 +69,21 @@ class Project:
 
     def database_url(self, alias: str = DEFAULT_ALIAS) -> str:
         return self.settings.database_url(alias)
+
+
+def _check_models_found(config: AppConfig, migrated: ProjectState) -> None:
+    if config.models:
+        return
+    names = sorted(
+        model.name for model in migrated.models.values() if model.app_label == config.label
+    )
+    if not names:
+        return
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    raise MissingModelsError(
+        f"App '{config.label}' has no models, but its migrations create {shown}. Check "
+        f"that {config.name}.models ({config.path / 'models.py'} or a models package) "
+        "defines them and imports without error; dbshift does not write a migration that "
+        "deletes every model of an app. To drop them all on purpose, write the DeleteModel "
+        f"operations in 'dbshift makemigrations {config.label} --empty'."
+    )

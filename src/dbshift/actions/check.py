@@ -80,8 +80,9 @@ def _conflicts(loader: MigrationLoader) -> list[Finding]:
 
 
 def _model_changes(project: Project, loader: MigrationLoader) -> list[Finding]:
+    migrated = loader.project_state()
     autodetector = MigrationAutodetector(
-        loader.project_state(), project.models_state(), DetectOnlyQuestioner()
+        migrated, project.models_state(migrated), DetectOnlyQuestioner()
     )
     changes = autodetector.changes(loader.graph)
     findings = []

@@ -64,7 +64,8 @@ def detect_changes(
         conflicts = {label: names for label, names in conflicts.items() if label in labels}
     if conflicts:
         raise ConflictError(conflict_message(conflicts))
-    autodetector = MigrationAutodetector(loader.project_state(), project.models_state(), questioner)
+    migrated = loader.project_state()
+    autodetector = MigrationAutodetector(migrated, project.models_state(migrated), questioner)
     return autodetector.changes(loader.graph, labels or None, name)
 
 

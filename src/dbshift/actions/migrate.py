@@ -268,8 +268,9 @@ class MigrationSession:
         from dbshift.migrations.autodetector import MigrationAutodetector
         from dbshift.migrations.questioner import DetectOnlyQuestioner
 
+        migrated = self.loader.project_state()
         autodetector = MigrationAutodetector(
-            self.loader.project_state(), self.project.models_state(), DetectOnlyQuestioner()
+            migrated, self.project.models_state(migrated), DetectOnlyQuestioner()
         )
         return sorted(autodetector.changes(self.loader.graph))
 

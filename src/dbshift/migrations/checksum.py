@@ -2,14 +2,19 @@
 
 The checksum covers the migration's operations and dependencies as written (not
 ``replaces``, which a squash drops once the migrations it replaced are gone), in a
-canonical form: each operation as the writer would write it on one line, and the
-code of Python functions as a syntax tree. Reformatting a file, reordering keyword
-arguments or editing comments changes nothing; changing what runs changes it.
+canonical form: each operation as the writer would write it on one line, with
+model names in lower case, SQL without its layout (runs of whitespace, spaces
+around punctuation, trailing semicolons), and each Python function as what it runs
+(:mod:`~dbshift.migrations.fingerprint`). Reformatting a file, reordering keyword
+arguments, editing comments or docstrings changes nothing; changing what runs
+changes it. docs/checksums.md says the same for users.
 
 Stored form: the version of this scheme, the SHA-256 of the whole, then a short
-digest per operation (``1:<sha256>:<op1>,<op2>,…``), so that a changed migration
-can be explained operation by operation, and a checksum written by another
-version of the scheme is recognised as such rather than taken for an edit.
+digest per operation (``2:<sha256>:<op1>,<op2>,…``), so that a changed migration
+can be explained operation by operation. A checksum recorded under an earlier
+scheme is compared with the file's checksum computed under that scheme, so that
+a new scheme never reads as an edit; one from an unknown (later) scheme is not
+compared at all.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ import ast
 import difflib
 import inspect
 import json
+import re
 import textwrap
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dbshift.exceptions import SerializationError
 from dbshift.migrations.codecopy import operation_functions
+from dbshift.migrations.fingerprint import function_fingerprint
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
 from dbshift.utils.deconstruct import deep_deconstruct
@@ -35,8 +43,9 @@ if TYPE_CHECKING:
 #: Hex digits kept of each operation's digest.
 OPERATION_DIGEST_LENGTH = 12
 
-#: The version of the canonical form; bump it whenever that form changes.
-SCHEME = "1"
+#: The version of the canonical form; bump it whenever that form changes, and keep
+#: the former one in ``_CANONICAL_FORMS`` for the checksums recorded with it.
+SCHEME = "2"
 
 
 @dataclass(frozen=True)
@@ -58,23 +67,24 @@ class Checksum:
 
     @property
     def comparable(self) -> bool:
-        """Return whether this checksum was computed the way this dbshift computes them."""
-        return self.scheme == SCHEME
+        """Return whether this dbshift can compute checksums of this one's scheme."""
+        return self.scheme in _CANONICAL_FORMS
 
 
-def canonical_operations(migration: Migration) -> list[str]:
-    """Return each operation of ``migration`` as one canonical line."""
+def canonical_operations(migration: Migration, scheme: str = SCHEME) -> list[str]:
+    """Return each operation of ``migration`` as one canonical line of ``scheme``."""
     # The writer (and its serializers) is needed only when a migration is read from
     # its file rather than from the history index.
     from dbshift.migrations.writer import MigrationWriter
 
     writer = MigrationWriter(migration)
-    return [_canonical(writer, operation) for operation in migration.operations]
+    canonical = _CANONICAL_FORMS[scheme]
+    return [canonical(writer, operation) for operation in migration.operations]
 
 
-def migration_checksum(migration: Migration) -> Checksum:
+def migration_checksum(migration: Migration, scheme: str = SCHEME) -> Checksum:
     """Return the checksum of the migration's operations and dependencies."""
-    operations = canonical_operations(migration)
+    operations = canonical_operations(migration, scheme)
     document = {
         "dependencies": sorted(list(key) for key in migration.dependencies),
         "run_before": sorted(list(key) for key in migration.run_before),
@@ -82,12 +92,20 @@ def migration_checksum(migration: Migration) -> Checksum:
         "operations": operations,
     }
     whole = _digest(json.dumps(document, sort_keys=True, separators=(",", ":")))
-    return Checksum(whole, tuple(_digest(line)[:OPERATION_DIGEST_LENGTH] for line in operations))
+    digests = tuple(_digest(line)[:OPERATION_DIGEST_LENGTH] for line in operations)
+    return Checksum(whole, digests, scheme)
+
+
+def matches(recorded: Checksum, migration: Migration) -> bool:
+    """Return whether ``migration`` does what ``recorded`` says (unknown schemes match)."""
+    if not recorded.comparable:
+        return True
+    return migration_checksum(migration, recorded.scheme).whole == recorded.whole
 
 
 def describe_changes(recorded: Checksum, migration: Migration) -> list[str]:
     """Return how ``migration`` differs from what was recorded, operation by operation."""
-    current = migration_checksum(migration)
+    current = migration_checksum(migration, recorded.scheme)
     if current.whole == recorded.whole:
         return []
     lines = []
@@ -118,6 +136,70 @@ def _digest(text: str) -> str:
 
 
 def _canonical(writer: MigrationWriter, operation: Operation) -> str:
+    """Return ``operation`` in the canonical form of scheme 2."""
+    try:
+        _name, kwargs = operation.deconstruct()
+        arguments = [
+            f"{key}={_canonical_argument(writer, operation, key, value)}"
+            for key, value in kwargs.items()
+        ]
+    except SerializationError:
+        return repr(deep_deconstruct(operation.deconstruct()))
+    return f"{writer.operation_path(operation)}({','.join(arguments)})"
+
+
+def _canonical_argument(writer: MigrationWriter, operation: Operation, key: str, value: Any) -> str:
+    if isinstance(value, types.FunctionType):
+        return f"<{function_fingerprint(value)}>"
+    if isinstance(value, list) and value and all(isinstance(item, Operation) for item in value):
+        return f"[{','.join(_canonical(writer, item) for item in value)}]"
+    if key in operation.model_name_arguments and isinstance(value, str):
+        value = value.lower()
+    if key in operation.sql_arguments:
+        value = _sql_statements_without_layout(value)
+    return writer.serializer.serialize(value).flat()
+
+
+#: Quoted text, comments, whitespace and punctuation in SQL; quoted text keeps its layout.
+_SQL_TOKEN = re.compile(
+    r"(?P<quoted>'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(?P<tag>\w*)\$.*?\$(?P=tag)\$)"
+    r"|(?P<comment>--[^\n]*)|(?P<space>\s+)|[^'\"$\s(),;-]+|.",
+    re.DOTALL,
+)
+#: Characters that need no space beside them.
+_PUNCTUATION = frozenset("(),;")
+
+
+def _sql_statements_without_layout(value: Any) -> Any:
+    """Return SQL given as a string, a list of strings or ``(sql, params)`` pairs, unlaid."""
+    if isinstance(value, str):
+        return _sql_without_layout(value)
+    if isinstance(value, list | tuple):
+        return [_sql_statements_without_layout(item) for item in value]
+    return value
+
+
+def _sql_without_layout(sql: str) -> str:
+    """Return ``sql`` with whitespace outside quotes collapsed and trailing ``;`` dropped."""
+    tokens: list[str] = []
+    spaced = False
+    for match in _SQL_TOKEN.finditer(sql):
+        if match["space"] is not None:
+            spaced = True
+            continue
+        if tokens and tokens[-1].startswith("--"):
+            tokens.append("\n")  # a line comment ends at the end of its line
+        elif spaced and tokens and not {tokens[-1], match[0]} & _PUNCTUATION:
+            tokens.append(" ")
+        tokens.append(match[0])
+        spaced = False
+    while tokens and tokens[-1] == ";":
+        tokens.pop()
+    return "".join(tokens)
+
+
+def _canonical_v1(writer: MigrationWriter, operation: Operation) -> str:
+    """Return ``operation`` in the canonical form of scheme 1."""
     try:
         text = writer.operation_node(operation).flat()
     except SerializationError:
@@ -133,3 +215,9 @@ def _code_fingerprint(function: types.FunctionType) -> str:
         return ast.dump(ast.parse(source))
     except (OSError, TypeError, SyntaxError):
         return function.__code__.co_code.hex()
+
+
+_CANONICAL_FORMS: dict[str, Callable[[MigrationWriter, Operation], str]] = {
+    "1": _canonical_v1,
+    SCHEME: _canonical,
+}

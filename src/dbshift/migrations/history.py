@@ -61,7 +61,7 @@ def find_history_problems(
                 problems.append(HistoryProblem(key, "missing"))
             continue
         recorded = Checksum.parse(row.checksum)
-        if not recorded.comparable or loader.checksum(key).whole == recorded.whole:
+        if not recorded.comparable or loader.checksum(key, recorded.scheme).whole == recorded.whole:
             continue
         changes = describe_changes(recorded, migration)
         if changes:

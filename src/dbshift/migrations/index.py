@@ -6,17 +6,22 @@ index records, per file, its dependencies, ``replaces``, flags and checksum, and
 the project state after all of them. It is keyed on the name, size and
 modification time (in nanoseconds) of every migration file, like Python's own
 bytecode cache, and lives beside it in ``__pycache__``; any change to any file, or
-another dbshift or Python version, rebuilds it. Files are still imported the
+another dbshift or Python version, rebuilds it. So does a change to a module of
+the project that a migration file imports, directly or through another such
+module (a models module holding a callable default, a helper that RunPython code
+calls): the state and the checksums depend on it. Files are still imported the
 moment their operations are needed (to run them, or to explain a changed checksum).
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import importlib.util
 import os
 import pickle
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +32,14 @@ from dbshift.migrations.checksum import migration_checksum
 from dbshift.migrations.graph import Key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.state import ProjectState
+from dbshift.utils.imports import is_project_module
 
 FORMAT = 7
 
 #: (app label, file name, size, mtime in ns) of every migration file, sorted.
 Signature = tuple[tuple[str, str, int, int], ...]
+#: (path, size, mtime in ns) of every project module that migration files import.
+Dependencies = tuple[tuple[str, int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,7 @@ class HistoryIndex:
     signature: Signature
     summaries: dict[Key, MigrationSummary]
     final_state: bytes | None
+    dependencies: Dependencies = ()
 
     def state(self) -> ProjectState | None:
         """Return a fresh copy of the state after every migration, if it was cached."""
@@ -163,10 +172,13 @@ def read_index(cache_dir: Path, signature: Signature) -> HistoryIndex | None:
             header = pickle.load(handle)
             if header != (FORMAT, __version__, signature):
                 return None
+            dependencies = pickle.load(handle)
+            if _stats(path for path, _size, _mtime in dependencies) != dependencies:
+                return None
             summaries, final_state = pickle.load(handle)
     except Exception:  # a missing or unreadable cache is just a miss
         return None
-    return HistoryIndex(signature, summaries, final_state)
+    return HistoryIndex(signature, summaries, final_state, dependencies)
 
 
 def write_index(cache_dir: Path, index: HistoryIndex) -> None:
@@ -179,6 +191,7 @@ def write_index(cache_dir: Path, index: HistoryIndex) -> None:
         try:
             with os.fdopen(descriptor, "wb") as handle:
                 pickle.dump((FORMAT, __version__, index.signature), handle)
+                pickle.dump(index.dependencies, handle)
                 pickle.dump((index.summaries, index.final_state), handle)
             os.replace(temporary, index_path(cache_dir))
         except BaseException:
@@ -192,3 +205,55 @@ def pickled_state(state: ProjectState) -> bytes | None:
         return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # e.g. a lambda default in a hand-written file
         return None
+
+
+def module_dependencies(module_names: Iterable[str]) -> Dependencies:
+    """Return the files of the project modules that ``module_names`` import, transitively."""
+    pending = list(module_names)
+    seen = set(pending)
+    files = set()
+    while pending:
+        for name in _imported_names(pending.pop()):
+            if name not in seen and is_project_module(name):
+                seen.add(name)
+                pending.append(name)
+                files.add(sys.modules[name].__file__)
+    return _stats(sorted(filter(None, files)))
+
+
+def _imported_names(module_name: str) -> set[str]:
+    """Return the modules (and their parent packages) that ``module_name`` imports."""
+    module = sys.modules.get(module_name)
+    try:
+        source = Path(module.__file__).read_text(encoding="utf-8")  # type: ignore[union-attr, arg-type]
+    except (AttributeError, TypeError, OSError, UnicodeDecodeError):
+        return set()
+    if source.count("import") < 2:  # only the "from dbshift import ..." of every file
+        return set()
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            package = module_name if hasattr(module, "__path__") else module_name.rpartition(".")[0]
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return {parent for name in names for parent in _with_parents(name) if parent in sys.modules}
+
+
+def _with_parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:count]) for count in range(1, len(parts) + 1)]
+
+
+def _stats(paths: Iterable[str]) -> Dependencies:
+    stats = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            stats.append((path, -1, -1))
+        else:
+            stats.append((path, stat.st_size, stat.st_mtime_ns))
+    return tuple(stats)

@@ -17,13 +17,14 @@ from dbshift.exceptions import (
     MigrationLoadError,
     NodeNotFoundError,
 )
-from dbshift.migrations.checksum import Checksum, migration_checksum
+from dbshift.migrations.checksum import SCHEME, Checksum, migration_checksum
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
 from dbshift.migrations.index import (
     HistoryIndex,
     LazyMigration,
     MigrationSummary,
     Signature,
+    module_dependencies,
     pickled_state,
     read_index,
     write_index,
@@ -106,6 +107,8 @@ class MigrationLoader:
         self.index: HistoryIndex | None = None
         #: Whether the state after every migration was built (so every step works).
         self._history_builds = False
+        #: The migration modules imported from their files.
+        self.imported_modules: list[str] = []
         files = self.scan()
         self.load_disk(files)
         self.build_graph()
@@ -162,14 +165,15 @@ class MigrationLoader:
             state = pickled_state(self.project_state())
         except DbShiftError:
             state = None
-        write_index(self.cache_dir, HistoryIndex(self.signature, summaries, state))
+        dependencies = module_dependencies(self.imported_modules)
+        write_index(self.cache_dir, HistoryIndex(self.signature, summaries, state, dependencies))
 
-    def checksum(self, key: Key) -> Checksum:
-        """Return the checksum of migration ``key`` as it is on disk."""
+    def checksum(self, key: Key, scheme: str = SCHEME) -> Checksum:
+        """Return the checksum of migration ``key`` as it is on disk, in ``scheme``."""
         migration = self.disk_migrations[key]
-        if isinstance(migration, LazyMigration):
+        if isinstance(migration, LazyMigration) and scheme == SCHEME:
             return Checksum.parse(migration.summary.checksum)
-        return migration_checksum(migration)
+        return migration_checksum(migration, scheme)
 
     def _load_file(self, config: AppConfig, name: str, file: str) -> Migration:
         path = Path(file)
@@ -195,6 +199,7 @@ class MigrationLoader:
         except DbShiftError as err:
             raise BadMigrationError(f"{path}: {err}") from err
         migration.source_path = path  # type: ignore[attr-defined]
+        self.imported_modules.append(module_name)
         return migration
 
     # -- Graph ------------------------------------------------------------------------------

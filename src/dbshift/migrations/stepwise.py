@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from dbshift.exceptions import HistoryChangedError
-from dbshift.migrations.checksum import migration_checksum
+from dbshift.migrations.checksum import Checksum, matches, migration_checksum
 from dbshift.migrations.graph import format_key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
@@ -136,7 +136,7 @@ class StepwiseRun:
                 f"{'applied' if progress.direction == 'forwards' else 'unapplied'}; "
                 "finish that first by running the same command again."
             )
-        if progress.checksum != self.checksum:
+        if not matches(Checksum.parse(progress.checksum), self.migration):
             raise HistoryChangedError(
                 f"Migration {label} was edited after it was interrupted with "
                 f"{progress.done} of its operations done; restore the file as it was, "

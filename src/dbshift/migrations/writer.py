@@ -96,9 +96,10 @@ class MigrationWriter:
                 arguments.append((key, self._argument(key, value)))
             except SerializationError as err:
                 raise SerializationError(f"{operation.describe()}: {err}") from err
-        return call(self._operation_path(operation), kwargs=arguments, explode=True)
+        return call(self.operation_path(operation), kwargs=arguments, explode=True)
 
-    def _operation_path(self, operation: Operation) -> str:
+    def operation_path(self, operation: Operation) -> str:
+        """Return how the file refers to the class of ``operation``."""
         cls = type(operation)
         if cls.__module__.startswith("dbshift.migrations"):
             return self.serializer.path(f"dbshift.migrations.{cls.__name__}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
+import sysconfig
 import traceback
 from pathlib import Path
 from types import ModuleType
@@ -33,6 +35,28 @@ def module_exists(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def is_project_module(name: str) -> bool:
+    """Return whether module ``name`` is the project's own code, not Python's or a package's.
+
+    dbshift, the standard library and installed packages change with an upgrade,
+    not with an edit of the project.
+    """
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None)
+    if not file:
+        return False
+    path = Path(file).resolve()
+    return not any(path.is_relative_to(directory) for directory in _installed_code())
+
+
+@functools.cache
+def _installed_code() -> tuple[Path, ...]:
+    paths = sysconfig.get_paths()
+    directories = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    directories.add(str(Path(__file__).resolve().parents[1]))
+    return tuple(Path(directory).resolve() for directory in directories)
 
 
 class UserCodeError(Exception):

@@ -49,6 +49,11 @@ class Operation:
     #: The old and new name of a model this operation renames; an operation that
     #: refers to either may not move past it.
     renamed_model_names: tuple[str, ...] = ()
+    #: Arguments that name a model; checksums compare them case-insensitively, as
+    #: model names are.
+    model_name_arguments: tuple[str, ...] = ()
+    #: Arguments that hold SQL; checksums ignore their layout (see ``checksum``).
+    sql_arguments: tuple[str, ...] = ()
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
         """Return the class name and the keyword arguments that rebuild this operation."""

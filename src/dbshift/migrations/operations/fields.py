@@ -36,6 +36,8 @@ def without_default(field: Field) -> Field:
 class FieldOperation(Operation):
     """An operation on field ``name`` of model ``model_name``."""
 
+    model_name_arguments = ("model_name",)
+
     def __init__(self, model_name: str, name: str, field: Field | None = None) -> None:
         _check_name(type(self).__name__, "model name", model_name)
         _check_name(type(self).__name__, "field name", name)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class IndexOperation(Operation):
     """An operation on one index or constraint of a model."""
 
+    model_name_arguments = ("model_name",)
+
     def __init__(self, model_name: str) -> None:
         self.model_name = model_name
 

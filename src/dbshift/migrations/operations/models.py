@@ -40,6 +40,8 @@ ALTER_OPTION_KEYS = (
 class ModelOperation(Operation):
     """An operation on one model, named ``name``."""
 
+    model_name_arguments = ("name",)
+
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise BadMigrationError(
@@ -244,6 +246,7 @@ class RenameModel(ModelOperation):
     """Rename a model, and its table when the table name is derived from the model's."""
 
     category = OperationCategory.ALTERATION
+    model_name_arguments = ("old_name", "new_name")
 
     def __init__(self, old_name: str, new_name: str) -> None:
         super().__init__(old_name)

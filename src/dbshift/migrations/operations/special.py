@@ -100,6 +100,7 @@ class RunSQL(Operation):
 
     noop = ""
     category = OperationCategory.SQL
+    sql_arguments = ("sql", "reverse_sql")
     outside_transaction = True
 
     def __init__(

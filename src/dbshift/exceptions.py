@@ -81,6 +81,10 @@ class MigrationFailedError(DbShiftError, RuntimeError):
     """An operation failed while a migration ran; the migration was rolled back."""
 
 
+class DataLossError(DbShiftError, ValueError):
+    """A schema change would cut or drop values that existing rows hold."""
+
+
 class ModelNotFoundError(DbShiftError, LookupError):
     """A data migration asks for a model that does not exist at its point of the history."""
 

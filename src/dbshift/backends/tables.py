@@ -155,7 +155,10 @@ class TableChanges:
         if change.default_changed and old.default_sql is not None:
             self.execute(ddl.AlterColumnDefault(table, new.name, None))
         if change.type_changed:
-            self.execute(ddl.AlterColumnType(table, new.name, new.type_sql))
+            # An explicit cast to a shorter VARCHAR cuts values on PostgreSQL, while
+            # storing them raises "value too long": strings convert without one.
+            cast = not isinstance(new.type, sa.String)
+            self.execute(ddl.AlterColumnType(table, new.name, new.type_sql, cast))
         if change.default_changed and new.default_sql is not None:
             self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
         if change.null_changed:

@@ -71,7 +71,10 @@ class SchemaEditor(TableChanges):
         #: Statements put off until their table is next touched, or ``finish()``,
         #: by table name: the indexes of new tables, so that rows a data
         #: migration loads meanwhile are indexed once.
-        self.deferred: dict[str, list[sa.Executable]] = {}
+        self.deferred: dict[str, list[tuple[sa.Executable, object]]] = {}
+        #: The operation being applied, which :meth:`begin_operation` sets, so that
+        #: a deferred statement that fails names the operation it belongs to.
+        self.operation: object | None = None
         #: Whether anything but dbshift's own DDL ran (RunSQL, code, a fill of
         #: existing rows): only that adds, changes or deletes rows.
         self.may_have_written_rows = False
@@ -122,6 +125,10 @@ class SchemaEditor(TableChanges):
             raise MigrationFailedError(
                 f"The database refused a statement: {message}\n  while running: {sql}"
             ) from err
+
+    def begin_operation(self, operation: object) -> None:
+        """Note that the statements from now on are those of ``operation``."""
+        self.operation = operation
 
     def query(self, statement: str | sa.Executable, params: Params = None) -> list[sa.Row[Any]]:
         """Return the rows of a query; only possible with a connection."""

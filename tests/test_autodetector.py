@@ -816,17 +816,36 @@ def test_foreign_key_option_changes_are_alters(options):
     assert isinstance(operation, ops.AlterField)
 
 
-def test_deleting_models_that_point_at_each_other():
-    before = """
-class A(models.Model):
-    b = models.ForeignKey('B', models.CASCADE, null=True)
-class B(models.Model):
-    a = models.ForeignKey('A', models.CASCADE, null=True)
-"""
+@pytest.mark.parametrize(
+    "models_source",
+    [
+        "class A(models.Model):\n"
+        "    b = models.ForeignKey('B', models.CASCADE, null=True)\n"
+        "class B(models.Model):\n"
+        "    a = models.ForeignKey('A', models.CASCADE, null=True)\n",
+        "class A(models.Model):\n"
+        "    b = models.ForeignKey('B', models.CASCADE, null=True)\n"
+        "class B(models.Model):\n"
+        "    c = models.ForeignKey('C', models.CASCADE, null=True)\n"
+        "class C(models.Model):\n"
+        "    a = models.ForeignKey('A', models.CASCADE, null=True)\n"
+        "class D(models.Model):\n"
+        "    c = models.ForeignKey('C', models.CASCADE)\n",
+    ],
+    ids=["pair", "ring"],
+)
+def test_deleting_models_that_point_at_each_other(models_source):
+    # A model is deleted only once nothing points at it: the ring is cut first.
+    before = state(pages=models_source)
+    existing = graph_with(("pages", "0001_initial"))
 
-    operations = operations_of(detect(state(pages=before), state(pages="")), "pages")
+    changes = detect(before, state(pages=""), graph=existing)
 
-    assert {op.name for op in operations if isinstance(op, ops.DeleteModel)} == {"A", "B"}
+    assert apply_in_order(before, changes, existing) == state()
+    operations = operations_of(changes, "pages")
+    deleted = {op.name for op in operations if isinstance(op, ops.DeleteModel)}
+    assert deleted == set(re.findall(r"class (\w+)", models_source))
+    assert not any(isinstance(op, ops.RemoveField) and op.model_name == "d" for op in operations)
 
 
 @pytest.mark.parametrize(

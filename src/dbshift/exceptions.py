@@ -85,6 +85,19 @@ class MigrationFailedError(DbShiftError, RuntimeError):
     """An operation failed while a migration ran; the migration was rolled back."""
 
 
+class DeferredStatementError(MigrationFailedError):
+    """A statement an operation put off until after later operations failed."""
+
+    def __init__(self, message: str, operation: object | None) -> None:
+        super().__init__(message)
+        #: The operation whose statement failed, when known.
+        self.operation = operation
+
+
+class DataLossError(DbShiftError, ValueError):
+    """A schema change would cut or drop values that existing rows hold."""
+
+
 class ModelNotFoundError(DbShiftError, LookupError):
     """A data migration asks for a model that does not exist at its point of the history."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from dbshift import migrations, models
 from dbshift.exceptions import MigrationFailedError
@@ -138,6 +139,24 @@ def test_alter_varchar_length_both_ways(h: Harness) -> None:
     assert h.rows("pages_item", "name") == [("n1",), ("n2",)]
     h.unmigrate()
     assert h.assert_schema_matches()["pages_item"].column("name").type == "varchar(10)"
+
+
+def test_shortening_sql_refuses_longer_values_instead_of_cutting_them(pg: Harness) -> None:
+    # What sqlmigrate shows must be as safe when run by hand as migrate, which
+    # checks the rows first: PostgreSQL's explicit cast to VARCHAR(5) would cut.
+    with_items(pg, ("note", models.TextField(default="")), note="abcdefgh")
+    shorten = migrations.AlterField("Item", "note", models.CharField(max_length=5, default=""))
+    (statement,) = pg.collect(shorten)
+    with pytest.raises(sa.exc.DBAPIError, match="value too long for type character varying"):
+        pg.execute(statement)
+    assert pg.rows("pages_item", "note") == [("abcdefgh",), ("abcdefgh",)]
+
+
+def test_alter_integer_to_varchar_converts_values(h: Harness) -> None:
+    with_items(h, ("rank", models.IntegerField(default=0)), rank=42)
+    h.migrate(migrations.AlterField("Item", "rank", models.CharField(max_length=5, default="")))
+    assert h.assert_schema_matches()["pages_item"].column("rank").type == "varchar(5)"
+    assert h.rows("pages_item", "rank") == [("42",), ("42",)]
 
 
 def test_alter_text_to_integer_casts_existing_values(pg: Harness) -> None:

@@ -34,7 +34,7 @@ from dbshift.backends.spec import (
 )
 from dbshift.backends.tables import TableChanges
 from dbshift.backends.values import ValueAdapter
-from dbshift.exceptions import MigrationFailedError, NotSupportedError
+from dbshift.exceptions import DataLossError, MigrationFailedError, NotSupportedError
 
 if TYPE_CHECKING:
     from dbshift.migrations.state import ModelState, ProjectState
@@ -71,7 +71,10 @@ class SchemaEditor(TableChanges):
         #: Statements put off until their table is next touched, or ``finish()``,
         #: by table name: the indexes of new tables, so that rows a data
         #: migration loads meanwhile are indexed once.
-        self.deferred: dict[str, list[sa.Executable]] = {}
+        self.deferred: dict[str, list[tuple[sa.Executable, object]]] = {}
+        #: The operation being applied, which :meth:`begin_operation` sets, so that
+        #: a deferred statement that fails names the operation it belongs to.
+        self.operation: object | None = None
         #: Whether anything but dbshift's own DDL ran (RunSQL, code, a fill of
         #: existing rows): only that adds, changes or deletes rows.
         self.may_have_written_rows = False
@@ -122,6 +125,10 @@ class SchemaEditor(TableChanges):
             raise MigrationFailedError(
                 f"The database refused a statement: {message}\n  while running: {sql}"
             ) from err
+
+    def begin_operation(self, operation: object) -> None:
+        """Note that the statements from now on are those of ``operation``."""
+        self.operation = operation
 
     def query(self, statement: str | sa.Executable, params: Params = None) -> list[sa.Row[Any]]:
         """Return the rows of a query; only possible with a connection."""
@@ -283,7 +290,38 @@ class SchemaEditor(TableChanges):
             related = self._related_diffs(from_state, to_state, new)
         diffs = [item for item in (diff, *related) if not item.is_empty]
         if diffs:
+            self.refuse_truncation(diffs)
             self.alter_tables(diffs)
+
+    def refuse_truncation(self, diffs: list[TableDiff]) -> None:
+        """Raise :class:`DataLossError` if rows hold values longer than a column's new length.
+
+        PostgreSQL would cut such values and SQLite would keep them over the
+        length: neither is what the migration says, so both refuse it before any
+        change. Without a connection (``sqlmigrate``) there are no rows to check.
+        """
+        if self.collect:
+            return
+        for diff in diffs:
+            for change in diff.changes:
+                length = change.shortened_to
+                if length is not None:
+                    self._check_lengths(diff.old.name, change.old.name, length)
+
+    def _check_lengths(self, table: str, column: str, length: int) -> None:
+        size = sa.func.length(sa.cast(sa.column(column), sa.Text()))
+        count, longest = self.query(
+            sa.select(sa.func.count(), sa.func.max(size))
+            .select_from(sa.table(table))
+            .where(size > length)
+        )[0]
+        if count:
+            raise DataLossError(
+                f"Cannot shorten column {table}.{column} to max_length={length}: {count} "
+                f"row(s) hold longer values (up to {longest} characters), which the "
+                "database would cut or keep too long. Shorten those values in a data "
+                "migration (RunPython or RunSQL) before this one, or keep a larger max_length."
+            )
 
     def _alter_many_to_many(
         self,

@@ -252,15 +252,23 @@ def _drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) -> str:
 
 
 class AlterColumnType(TableStatement):
-    """Change column ``name`` to type ``value``, converting existing values."""
+    """Change column ``name`` to type ``value``, converting existing values.
+
+    With ``cast``, the values are converted by an explicit cast; without, by the
+    conversion the database applies when a value is stored in a column of the new
+    type, which exists for every type to the string types.
+    """
+
+    def __init__(self, table: str, name: str, value: str, cast: bool = True) -> None:
+        super().__init__(table, name, value)
+        self.cast = cast
 
 
 @compiles(AlterColumnType, "postgresql")
 def _pg_alter_type(element: AlterColumnType, compiler: DDLCompiler, **kw: Any) -> str:
     column, type_sql = _q(compiler, element.name), element.value
-    return (
-        f"{element.head(compiler)} ALTER COLUMN {column} TYPE {type_sql} USING {column}::{type_sql}"
-    )
+    text = f"{element.head(compiler)} ALTER COLUMN {column} TYPE {type_sql}"
+    return text + f" USING {column}::{type_sql}" if element.cast else text
 
 
 class AlterColumnNull(TableStatement):

@@ -12,6 +12,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
+
 from dbshift.backends.spec import ColumnSpec, SchemaObject, TableSpec
 
 
@@ -57,6 +59,17 @@ class ColumnChange:
             or self.identity_changed
             or old.primary_key != new.primary_key
         )
+
+    @property
+    def shortened_to(self) -> int | None:
+        """Return the new maximum length of a string column, if old values may exceed it."""
+        new_type, old_type = self.new.type, self.old.type
+        if not isinstance(new_type, sa.String) or new_type.length is None:
+            return None
+        old_length = old_type.length if isinstance(old_type, sa.String) else None
+        if old_length is not None and old_length <= new_type.length:
+            return None
+        return new_type.length
 
 
 @dataclasses.dataclass

@@ -41,6 +41,12 @@ class Features:
     supports_drop_cascade: bool = True
     #: Indexes can be renamed in place; otherwise they are dropped and recreated.
     supports_index_rename: bool = True
+    #: Indexes of a table the migration creates wait until the table is next
+    #: changed, or the migration ends, so that rows a data migration loads
+    #: meanwhile are indexed once. PostgreSQL creates them with the table: it
+    #: refuses ``CREATE INDEX`` on a table with pending trigger events, which each
+    #: row written under a deferred foreign key leaves until the commit.
+    defer_new_indexes: bool = True
     #: Foreign keys act while a migration runs: their ``ON DELETE`` rules fire and
     #: their checks run. SQLite's are off on migration connections (tables are
     #: rebuilt; ``PRAGMA foreign_key_check`` runs before the commit instead), so

@@ -53,7 +53,7 @@ class PostgreSQLSchemaEditor(SchemaEditor):
     """Change a PostgreSQL schema in place."""
 
     vendor: ClassVar[str] = "postgresql"
-    features: ClassVar[Features] = Features()
+    features: ClassVar[Features] = Features(defer_new_indexes=False)
     data_types = DATA_TYPES
     field_checks = datatypes.POSITIVE_CHECKS
 

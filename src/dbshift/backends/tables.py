@@ -26,6 +26,7 @@ from dbshift.backends.spec import (
     TableSpec,
 )
 from dbshift.backends.values import ValueAdapter
+from dbshift.exceptions import DeferredStatementError, MigrationFailedError
 
 #: Order in which objects are dropped: a foreign key may depend on a unique
 #: constraint of another table, so keys go first and the primary key last.
@@ -38,18 +39,29 @@ class TableChanges:
     features: ClassVar[Features]
     adapter: ValueAdapter
     #: Statements put off until their table is next touched, or ``finish()``,
-    #: by table name.
-    deferred: dict[str, list[sa.Executable]]
+    #: by table name, each with the operation that put it off.
+    deferred: dict[str, list[tuple[sa.Executable, object]]]
+    #: The operation whose statements run now, when the caller says.
+    operation: object | None
 
     def execute(self, statement: str | sa.Executable, params: Any = None) -> None:
         raise NotImplementedError
+
+    def run_deferred(self, statement: sa.Executable, operation: object | None) -> None:
+        """Run a statement put off by ``operation``; a failure names that operation."""
+        try:
+            self.execute(statement)
+        except MigrationFailedError as err:
+            raise DeferredStatementError(
+                f"A statement it put off until after later operations failed. {err}", operation
+            ) from err
 
     def flush_deferred(self, table: str | None = None) -> None:
         """Run the statements deferred for ``table`` (every table when None)."""
         tables = list(self.deferred) if table is None else [table]
         for name in tables:
-            for statement in self.deferred.pop(name, []):
-                self.execute(statement)
+            for statement, operation in self.deferred.pop(name, []):
+                self.run_deferred(statement, operation)
 
     def create_table(self, spec: TableSpec, defer_indexes: bool = False) -> None:
         """Create a table with its constraints, indexes and comments."""
@@ -60,8 +72,8 @@ class TableChanges:
         for index in spec.indexes:
             if not index.constraint:
                 statement = ddl.CreateIndex(spec.name, index)
-                if defer_indexes:
-                    self.deferred.setdefault(spec.name, []).append(statement)
+                if defer_indexes and self.features.defer_new_indexes:
+                    self.deferred.setdefault(spec.name, []).append((statement, self.operation))
                 else:
                     self.execute(statement)
         self.create_comments(spec)
@@ -155,7 +167,10 @@ class TableChanges:
         if change.default_changed and old.default_sql is not None:
             self.execute(ddl.AlterColumnDefault(table, new.name, None))
         if change.type_changed:
-            self.execute(ddl.AlterColumnType(table, new.name, new.type_sql))
+            # An explicit cast to a shorter VARCHAR cuts values on PostgreSQL, while
+            # storing them raises "value too long": strings convert without one.
+            cast = not isinstance(new.type, sa.String)
+            self.execute(ddl.AlterColumnType(table, new.name, new.type_sql, cast))
         if change.default_changed and new.default_sql is not None:
             self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
         if change.null_changed:

@@ -294,7 +294,9 @@ def _failure(
 ) -> MigrationFailedError:
     """Return the error that reports ``error``, and the lines of user code that raised it."""
     verb = "Unapplying" if step.backwards else "Applying"
-    where = f" at operation '{current[-1].describe()}'" if current else ""
+    # A statement put off until later belongs to the operation that put it off.
+    failed = getattr(error, "operation", None) or (current[-1] if current else None)
+    where = f" at operation '{failed.describe()}'" if failed is not None else ""
     trace = format_user_traceback(error)
     reason = _reason(error, bool(trace)).rstrip(".")
     if stepwise and current:

@@ -110,6 +110,7 @@ class Migration:
                 on_operation(operation)
             following = state.clone()
             operation.state_forwards(self.app_label, following)
+            editor.begin_operation(operation)
             operation.database_forwards(self.app_label, editor, state, following)
             state = following
         return state
@@ -130,6 +131,7 @@ class Migration:
             operation = self.operations[index]
             if on_operation is not None:
                 on_operation(operation)
+            editor.begin_operation(operation)
             operation.database_backwards(self.app_label, editor, states[index + 1], states[index])
         return state
 

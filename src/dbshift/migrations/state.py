@@ -352,8 +352,31 @@ class ProjectState:
         self._store(state)
 
     def remove_model(self, app_label: str, name: str) -> None:
-        self.get_model(app_label, name)
-        self._discard((app_label, name.lower()))
+        """Remove a model that no other model's relation points at.
+
+        Deleting a model that is still referenced would leave relations to a model
+        that does not exist, and its table could only be dropped together with the
+        other tables' keys (PostgreSQL's ``CASCADE``), which unapplying would not
+        bring back.
+        """
+        state = self.get_model(app_label, name)
+        referrers = self.referrers_of(state)
+        if referrers:
+            raise BadMigrationError(
+                f"Cannot delete model {app_label}.{state.name}: "
+                f"{', '.join(referrers)} still point{'s' if len(referrers) == 1 else ''} "
+                "at it. Remove those fields, or point them at another model, before the "
+                "DeleteModel (earlier in the same migration or in a migration it depends on)."
+            )
+        self._discard(state.key)
+
+    def referrers_of(self, model: ModelState) -> list[str]:
+        """Return ``app.Model.field`` for each relation of another model that targets ``model``."""
+        return [
+            f"{related.app_label}.{related.name}.{field_name}"
+            for related, field_name, _field in self.related_fields_to(model.label_lower)
+            if related.key != model.key
+        ]
 
     def rename_model(self, app_label: str, old_name: str, new_name: str) -> None:
         old = self.get_model(app_label, old_name)

@@ -129,23 +129,15 @@ def _emit_deferred(diff: Diff, state: ModelState, rest: dict[str, Any]) -> None:
 def detect_deleted_models(diff: Diff) -> None:
     """Delete removed models, after the relations that point at them are gone.
 
-    A deleted model's relations to deleted models of other apps are removed first,
-    on their own: the apps' deletions can then go in any order (models of several
-    apps may point at each other in a ring), and no table is dropped while a
-    relation still points at it.
+    A deleted model's relations to deleted models of other apps, and those that
+    close a ring of deleted models, are removed first, on their own: the apps'
+    deletions can then go in any order (models of several apps may point at each
+    other in a ring), and no model is deleted while a relation still points at it.
+    Other relations between deleted models only order the deletions.
     """
     deleted = diff.deleted()
+    cut = _cut_relations(diff, deleted)
     deleted_labels = {state.label_lower for state in deleted}
-    cut: set[Requirement] = set()
-    for state in deleted:
-        for name, field in state.fields.items():
-            if any(
-                label in deleted_labels and split_label(label)[0] != state.app_label
-                for label in related_labels(field)
-            ):
-                gone = Requirement(state.app_label, state.name_lower, name, exists=False)
-                diff.emit(state.app_label, RemoveField(state.name_lower, name), provides={gone})
-                cut.add(gone)
     for state in deleted:
         requires = {item for item in cut if (item.app_label, item.model) == state.key}
         for other in diff.old.models.values():
@@ -155,20 +147,61 @@ def detect_deleted_models(diff: Diff) -> None:
                     or state.label_lower not in related_labels(field)
                 ):
                     continue
-                if other.label_lower in deleted_labels and other.app_label == state.app_label:
-                    # Drop models that point here first, unless they point at each other.
-                    if not any(
-                        other.label_lower in related_labels(f) for f in state.fields.values()
-                    ):
-                        requires.add(Requirement(other.app_label, other.name_lower, exists=False))
+                removed = Requirement(other.app_label, other.name_lower, name, exists=False)
+                if other.label_lower in deleted_labels and removed not in cut:
+                    requires.add(Requirement(other.app_label, other.name_lower, exists=False))
                 else:
-                    requires.add(Requirement(other.app_label, other.name_lower, name, exists=False))
+                    requires.add(removed)
         diff.emit(
             state.app_label,
             DeleteModel(state.name),
             requires,
             {Requirement(state.app_label, state.name_lower, exists=False)},
         )
+
+
+def _cut_relations(diff: Diff, deleted: list[ModelState]) -> set[Requirement]:
+    """Remove the relations between deleted models that cannot just order deletions."""
+    pointing = {
+        state.label_lower: {
+            label
+            for field in state.fields.values()
+            for label in related_labels(field)
+            if label != state.label_lower
+        }
+        for state in deleted
+    }
+    cut: set[Requirement] = set()
+    for state in deleted:
+        for name, field in state.fields.items():
+            if any(
+                label in pointing and _must_cut(state, label, pointing)
+                for label in related_labels(field)
+                if label != state.label_lower
+            ):
+                gone = Requirement(state.app_label, state.name_lower, name, exists=False)
+                diff.emit(state.app_label, RemoveField(state.name_lower, name), provides={gone})
+                cut.add(gone)
+    return cut
+
+
+def _must_cut(state: ModelState, target: str, pointing: dict[str, set[str]]) -> bool:
+    """Return whether ``state``'s relation to the deleted ``target`` must go first.
+
+    It must when ``target`` belongs to another app, or points back at ``state``
+    through deleted models: neither model could be deleted first.
+    """
+    if split_label(target)[0] != state.app_label:
+        return True
+    seen, pending = set(), [target]
+    while pending:
+        label = pending.pop()
+        if label == state.label_lower:
+            return True
+        if label not in seen:
+            seen.add(label)
+            pending.extend(pointing.get(label, ()))
+    return False
 
 
 def detect_table_options(diff: Diff) -> None:

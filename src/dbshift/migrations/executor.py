@@ -275,16 +275,19 @@ class MigrationExecutor:
         relevant = [op for op in migration.operations if isinstance(op, CreateModel | AddField)]
         if not relevant:
             return False
+        # Compare with the names the backend creates, which are cut to its identifier limit.
+        names = self.database.schema_editor(None, collect=True).builder
         for operation in relevant:
             name = operation.name if isinstance(operation, CreateModel) else operation.model_name
             model = after.get_model(migration.app_label, name)
             if not model.managed:
                 continue
-            if model.db_table not in tables:
+            table = names.table_name(model)
+            if table not in tables:
                 return False
             if isinstance(operation, AddField) and not operation.field.many_to_many:
-                columns = {column["name"] for column in inspector.get_columns(model.db_table)}
-                if model.column(operation.name) not in columns:
+                columns = {column["name"] for column in inspector.get_columns(table)}
+                if names.column_name(model, operation.name) not in columns:
                     return False
         return True
 

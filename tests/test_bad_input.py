@@ -464,3 +464,69 @@ def test_a_default_django_converts_fills_existing_rows_converted(make_project, d
     result = project.run("migrate")
     assert result.code == 0, result.output
     assert run_sql(db_url, "SELECT x FROM pages_article") == [(stored,)]
+
+
+IN_MEMORY_SQLITE = [
+    "sqlite://",
+    "sqlite:///:memory:",
+    "sqlite:///file::memory:?cache=shared&uri=true",
+    "sqlite:///file:scratch?mode=memory&uri=true",
+    "sqlite:///db.sqlite3?mode=memory&uri=true",
+]
+
+
+@pytest.mark.parametrize("url", IN_MEMORY_SQLITE)
+def test_an_in_memory_sqlite_database_is_refused_by_every_command_that_opens_it(make_project, url):
+    project = make_project(database=url)
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+    settings = project.root / "pyproject.toml"
+
+    for command in (("migrate",), ("migrate", "--plan"), ("showmigrations",), ("check",)):
+        result = project.run(*command)
+        assert result.code == 1, result.output
+        assert "Applying" not in result.stdout and "Traceback" not in result.output
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1, result.stderr
+        assert "Database 'default' is an in-memory SQLite database" in errors[0]
+        assert f"Set 'database' in {settings} to a file" in errors[0]
+    # sqlmigrate only shows SQL and never connects: any SQLite URL does for it.
+    assert project.run("sqlmigrate", "pages", "0001").code == 0
+
+
+def test_an_empty_sqlite_path_left_by_an_unset_variable_is_refused(make_project):
+    project = make_project()
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+
+    result = project.run_process("migrate", env={"DATABASE_URL": "sqlite:///"})
+
+    assert result.code == 1, result.output
+    assert "Applying" not in result.stdout and "Traceback" not in result.output
+    assert "Database 'default' is an in-memory SQLite database" in result.stderr
+    assert "an empty path means in memory" in result.stderr
+    assert "Set DATABASE_URL to a file" in result.stderr
+
+
+def test_an_in_memory_database_alias_is_named_in_the_refusal(make_project):
+    project = make_project()
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+    settings = project.write(
+        "pyproject.toml",
+        """
+        [tool.dbshift]
+        apps = ["pages"]
+
+        [tool.dbshift.databases]
+        default = "sqlite:///db.sqlite3"
+        reports = "sqlite:///:memory:"
+        """,
+    )
+
+    result = project.run("migrate", "--database", "reports")
+
+    assert result.code == 1, result.output
+    assert "Database 'reports' is an in-memory SQLite database" in result.stderr
+    assert f"Set 'databases.reports' in {settings} to a file" in result.stderr
+    assert project.run("migrate").code == 0

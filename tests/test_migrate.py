@@ -28,6 +28,15 @@ def columns(url: str, table: str) -> list[str]:
         engine.dispose()
 
 
+def tables(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return sa.inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
+
+
 def query(url: str, sql: str) -> list[tuple]:
     engine = sa.create_engine(url)
     try:
@@ -184,6 +193,46 @@ def test_fake_and_fake_initial(make_project, db_url):
     initial = project.run("migrate", "--fake-initial")
     assert initial.code == 0, initial.output
     assert "  Applying pages.0001_initial... FAKED" in initial.stdout
+
+
+LONG_MODEL = "ArticleWhoseNameRunsOnPastTheLongestIdentifierPostgresqlKeeps"
+
+
+def test_fake_initial_finds_tables_and_columns_whose_names_were_shortened(make_project, db_url):
+    project = make_project(database=db_url)
+    long_field = "a_column_name_that_is_also_longer_than_the_sixty_three_bytes_kept"
+    project.write(
+        "pages/migrations/0001_initial.py",
+        f"""
+        from dbshift import migrations, models
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = []
+            operations = [
+                migrations.CreateModel(
+                    name="{LONG_MODEL}",
+                    fields=[("id", models.BigAutoField(primary_key=True))],
+                ),
+                migrations.AddField(
+                    "{LONG_MODEL.lower()}", "{long_field}", models.IntegerField(default=0)
+                ),
+            ]
+        """,
+    )
+    assert project.run("migrate").code == 0
+    table = f"pages_{LONG_MODEL.lower()}"
+    created = [name for name in tables(db_url) if name.startswith(table[:40])]
+    assert len(created) == 1 and created[0] != table and len(created[0]) == 63
+    assert any(name.startswith(long_field[:40]) for name in columns(db_url, created[0]))
+    faked = project.run("migrate", "pages", "zero", "--fake")
+    assert faked.code == 0, faked.output
+
+    initial = project.run("migrate", "--fake-initial")
+
+    assert initial.code == 0, initial.output
+    assert "  Applying pages.0001_initial... FAKED" in initial.stdout
+    assert query(db_url, f"SELECT app, name FROM {TABLE_NAME}") == [("pages", "0001_initial")]
 
 
 def test_targets_resolve_prefixes_and_report_mistakes(make_project, sqlite_url):

@@ -122,9 +122,9 @@ def test_deleting_a_model_that_others_point_at_is_refused(make_project, db_url, 
     result = project.run("migrate")
 
     assert result.code == 1
-    assert "Applying authors.0002_delete_author failed at operation 'Delete model Author'" in (
-        result.stderr
-    )
+    # Where the history alone shows the problem, the refusal comes before any connection.
+    assert "authors.0002_delete_author" in result.stderr
+    assert "operation 'Delete model Author'" in result.stderr
     assert f"Cannot delete model authors.Author: {referrer} still points at it" in result.stderr
     assert "Remove those fields, or point them at another model, before the DeleteModel" in (
         result.stderr
@@ -147,6 +147,8 @@ def test_makemigrations_cuts_a_ring_of_deleted_models_before_deleting_them(make_
             hen = models.ForeignKey(Hen, models.CASCADE, null=True)
         class Nest(models.Model):
             hen = models.ForeignKey(Hen, models.CASCADE)
+        class Coop(models.Model):
+            name = models.CharField(max_length=10)
         """,
     )
     assert project.run("makemigrations").code == 0
@@ -155,13 +157,15 @@ def test_makemigrations_cuts_a_ring_of_deleted_models_before_deleting_them(make_
     execute(db_url, "INSERT INTO pages_egg (id, hen_id) VALUES (1, 1)")
     execute(db_url, "UPDATE pages_hen SET egg_id = 1")
     execute(db_url, "INSERT INTO pages_nest (id, hen_id) VALUES (1, 1)")
-    project.models("pages", "")
+    project.models(
+        "pages", "class Coop(models.Model):\n    name = models.CharField(max_length=10)\n"
+    )
     assert project.run("makemigrations").code == 0
 
     result = project.run("migrate")
 
     assert result.code == 0, result.output
-    assert tables(db_url) == set()
+    assert tables(db_url) == {"pages_coop"}
     back = project.run("migrate", "pages", "0001")
     assert back.code == 0, back.output
     assert {key["referred_table"] for key in inspect(db_url, "get_foreign_keys", "pages_hen")} == {

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ class Settings:
     path: Path
     apps: tuple[AppSpec, ...]
     databases: Mapping[str, str] = field(default_factory=dict)
+    #: The setting each database URL came from, by alias, for messages.
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -64,6 +67,24 @@ class Settings:
                 "Add it under [tool.dbshift.databases]."
             ) from None
         return normalize_url(url, self.root)
+
+    def persistent_database_url(self, alias: str = DEFAULT_ALIAS) -> str:
+        """Return the URL of database ``alias`` for a command that opens it.
+
+        An in-memory SQLite database lives as long as one connection: ``migrate``
+        would report every migration applied and keep none, so it is refused.
+        """
+        url = self.database_url(alias)
+        if not in_memory_sqlite(url):
+            return url
+        setting = self.sources.get(alias, f"'databases.{alias}' in {self.path}")
+        raw = self.databases[alias]
+        empty = "; an empty path means in memory" if _sqlite_path(url) == "" else ""
+        raise ConfigurationError(
+            f"Database '{alias}' is an in-memory SQLite database ({setting} is {raw!r}"
+            f"{empty}), which is gone when dbshift exits, so nothing would be kept. Set "
+            f"{setting} to a file, such as 'sqlite:///db.sqlite3'."
+        )
 
 
 def find_settings_file(start: Path | None = None) -> Path:
@@ -96,10 +117,11 @@ def load_settings(
         )
     apps = tuple(_parse_app(entry, path) for entry in entries)
     _check_unique_labels(apps, path)
-    databases = _parse_databases(table, path)
+    databases, sources = _parse_databases(table, path)
     if environ.get("DATABASE_URL"):
         databases[DEFAULT_ALIAS] = environ["DATABASE_URL"]
-    return Settings(path=path, apps=apps, databases=databases)
+        sources[DEFAULT_ALIAS] = "DATABASE_URL"
+    return Settings(path=path, apps=apps, databases=databases, sources=sources)
 
 
 #: ``user:password@`` at the start of a URL's body, the password up to the last ``@``.
@@ -132,6 +154,31 @@ def normalize_url(url: str, root: Path) -> str:
     if scheme.split("+")[0] == "sqlite":
         return f"{scheme}://{_absolute_sqlite_path(rest, root)}"
     return url
+
+
+def in_memory_sqlite(url: str) -> bool:
+    """Return whether ``url`` names a SQLite database that no file keeps.
+
+    That is no path at all, ``:memory:``, and the URI forms ``file::memory:``,
+    ``mode=memory`` and ``vfs=memdb``; an empty ``file:`` URI is a temporary file
+    SQLite deletes on close.
+    """
+    path = _sqlite_path(url)
+    if path is None:
+        return False
+    options = urllib.parse.parse_qs(url.partition("?")[2])
+    if options.get("mode") == ["memory"] or options.get("vfs") == ["memdb"]:
+        return True
+    return path in ("", ":memory:", "file:") or path.startswith("file::memory:")
+
+
+def _sqlite_path(url: str) -> str | None:
+    """Return the database path of a SQLite URL (``None`` for other databases)."""
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0] != "sqlite":
+        return None
+    # The first slash ends the (always empty) host part.
+    return urllib.parse.unquote(rest.partition("?")[0][1:])
 
 
 def _absolute_sqlite_path(rest: str, root: Path) -> str:
@@ -196,17 +243,21 @@ def _check_unique_labels(apps: tuple[AppSpec, ...], path: Path) -> None:
         seen.add(app.name)
 
 
-def _parse_databases(table: dict[str, Any], path: Path) -> dict[str, str]:
+def _parse_databases(table: dict[str, Any], path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the URLs by alias, and the setting each came from."""
     databases: dict[str, str] = {}
+    sources: dict[str, str] = {}
     if "database" in table:
         databases[DEFAULT_ALIAS] = table["database"]
+        sources[DEFAULT_ALIAS] = f"'database' in {path}"
     named = table.get("databases", {})
     if not isinstance(named, dict):
         raise ConfigurationError(f"'databases' in {path} must be a table of alias = URL.")
     databases.update(named)
+    sources.update({alias: f"'databases.{alias}' in {path}" for alias in named})
     for alias, url in databases.items():
         if not isinstance(url, str) or not url:
             raise ConfigurationError(
                 f"Database '{alias}' in {path} must be a URL string, not {url!r}."
             )
-    return databases
+    return databases, sources

@@ -132,6 +132,10 @@ class HistoryChangedError(DbShiftError, RuntimeError):
     """An applied migration was edited or deleted after it was applied."""
 
 
+class ConcurrentMigrationError(HistoryChangedError):
+    """Another process moved the history the other way while a ``migrate`` ran."""
+
+
 class UserAbort(DbShiftError):
     """The user chose to quit at an interactive question."""
 

@@ -50,7 +50,7 @@ class MigrationSession:
     ) -> None:
         self.project = project
         self.alias = alias
-        self.url = project.database_url(alias)
+        self.url = project.settings.persistent_database_url(alias)
         self.read_only = read_only
         self.lock_timeout = lock_timeout
         self.progress = progress

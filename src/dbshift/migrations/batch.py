@@ -11,8 +11,9 @@ A batch that fails is rolled back whole and its migrations run again one at a
 time, which applies those before the failing one and reports that one as usual.
 Schema operations do the same thing to the same schema each time, so running
 them a second time is safe; migrations with code or raw SQL never join a batch.
-A batch also steps aside when another process changed any of its migrations
-meanwhile, and the one-at-a-time run follows that process along.
+A batch also steps aside when another process changed any of its migrations,
+or their neighbours in the graph (:mod:`dbshift.migrations.neighbours`),
+meanwhile; the one-at-a-time run follows that process along, or stops.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from dbshift.exceptions import DatabaseReadOnlyError, LockTimeoutError
 from dbshift.migrations.fresh import schema_only
+from dbshift.migrations.neighbours import NeighbourCheck
 from dbshift.migrations.planner import PlanStep, Progress
 from dbshift.migrations.state import ProjectState
 
@@ -131,12 +133,16 @@ class BatchRun:
         recorder = executor.recorder
         keys = [step.key for step in steps]
         backwards = steps[0].backwards
+        neighbours = NeighbourCheck(executor.graph, steps)
         timings: list[float] = []
         after = state
         try:
             with executor.database.locked_transaction(executor.connection, executor.lock_timeout):
-                if recorder.applied_among(keys) != (set(keys) if backwards else set()):
+                recorded = recorder.applied_among(keys + neighbours.lookup())
+                if recorded & set(keys) != (set(keys) if backwards else set()):
                     return 0, state
+                if neighbours.conflict(recorded, recorder) is not None:
+                    return 0, state  # the one-at-a-time run stops at the migration concerned
                 batch_started = time.perf_counter()
                 for step in steps:
                     started = time.perf_counter()

@@ -7,6 +7,8 @@ table (consecutive schema-only migrations may share one, see
 other process applied (or unapplied) the migration meanwhile; if one did, it only
 follows along in memory. Any number of ``migrate`` processes can therefore run the
 same plan at once: each migration is applied exactly once and none of them fails.
+It also checks that no other process moved the history the other way around the
+migration (:mod:`dbshift.migrations.neighbours`), and stops cleanly if one did.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dbshift.migrations.fresh import creating_operations, schema_only
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
+from dbshift.migrations.neighbours import NeighbourCheck
 from dbshift.migrations.operations.base import Operation
 from dbshift.migrations.planner import (
     MigrationPlanner,
@@ -208,11 +211,13 @@ class MigrationExecutor:
         current: list[Operation],
     ) -> tuple[Literal["OK", "FAKED", "SKIPPED"], ProjectState]:
         migration = step.migration
-        recorded = self.recorder.is_applied(migration.key)
-        if recorded != step.backwards:
+        neighbours = NeighbourCheck(self.graph, [step])
+        recorded = self.recorder.applied_among([migration.key, *neighbours.lookup()])
+        if (migration.key in recorded) != step.backwards:
             # Another process got here first; follow its result in memory only.
             after = state if step.backwards else migration.mutate_state(state, preserve=False)
             return "SKIPPED", after
+        neighbours.verify(recorded, self.recorder)
         if step.backwards:
             if not fake:
                 editor = self.database.schema_editor(self.connection)
@@ -275,16 +280,19 @@ class MigrationExecutor:
         relevant = [op for op in migration.operations if isinstance(op, CreateModel | AddField)]
         if not relevant:
             return False
+        # Compare with the names the backend creates, which are cut to its identifier limit.
+        names = self.database.schema_editor(None, collect=True).builder
         for operation in relevant:
             name = operation.name if isinstance(operation, CreateModel) else operation.model_name
             model = after.get_model(migration.app_label, name)
             if not model.managed:
                 continue
-            if model.db_table not in tables:
+            table = names.table_name(model)
+            if table not in tables:
                 return False
             if isinstance(operation, AddField) and not operation.field.many_to_many:
-                columns = {column["name"] for column in inspector.get_columns(model.db_table)}
-                if model.column(operation.name) not in columns:
+                columns = {column["name"] for column in inspector.get_columns(table)}
+                if names.column_name(model, operation.name) not in columns:
                     return False
         return True
 

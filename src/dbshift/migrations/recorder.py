@@ -71,6 +71,9 @@ _WHERE_KEY = (
     migrations_table.c.name == sa.bindparam("key_name"),
 )
 _IS_APPLIED = sa.select(sa.literal(1)).where(*_WHERE_KEY)
+_NAMED = sa.select(migrations_table.c.app, migrations_table.c.name).where(
+    migrations_table.c.name.in_(sa.bindparam("names", expanding=True))
+)
 _RECORD = migrations_table.insert()
 _UNRECORD = migrations_table.delete().where(*_WHERE_KEY)
 _SET_CHECKSUM = migrations_table.update().where(*_WHERE_KEY)
@@ -136,11 +139,10 @@ class MigrationRecorder:
 
     def applied_among(self, keys: list[Key]) -> set[Key]:
         """Return which of ``keys`` are recorded, in one query."""
+        if not keys:
+            return set()
         names = sorted({name for _app, name in keys})
-        query = sa.select(migrations_table.c.app, migrations_table.c.name).where(
-            migrations_table.c.name.in_(names)
-        )
-        rows = {(app, name) for app, name in self.connection.execute(query)}
+        rows = {(app, name) for app, name in self.connection.execute(_NAMED, {"names": names})}
         return rows & set(keys)
 
     def record_unapplied(self, key: Key) -> None:

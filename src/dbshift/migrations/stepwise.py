@@ -29,6 +29,7 @@ from dbshift.exceptions import HistoryChangedError
 from dbshift.migrations.checksum import Checksum, matches, migration_checksum
 from dbshift.migrations.graph import format_key
 from dbshift.migrations.migration import Migration
+from dbshift.migrations.neighbours import NeighbourCheck
 from dbshift.migrations.operations.base import Operation
 from dbshift.migrations.recorder import Direction, MigrationRecorder, Progress
 from dbshift.migrations.state import ProjectState
@@ -67,6 +68,7 @@ class StepwiseRun:
         self.direction: Direction = "backwards" if step.backwards else "forwards"
         self.checksum = str(migration_checksum(self.migration))
         self.on_operation = on_operation
+        self.neighbours = NeighbourCheck(executor.graph, [step])
 
     def run(self, state: ProjectState) -> tuple[Outcome, ProjectState]:
         """Run the migration from ``state`` (the state before it); return the state after."""
@@ -77,6 +79,7 @@ class StepwiseRun:
         with self.database.locked_transaction(self.connection, self.executor.lock_timeout):
             if self._finished():
                 return "SKIPPED", after
+            self._check_neighbours()
             self.recorder.ensure_progress_table()
         ran = False
         for position, index in enumerate(order):
@@ -95,6 +98,9 @@ class StepwiseRun:
                     return ("OK" if ran else "SKIPPED"), after
                 if self._done() > position:
                     continue  # another process did this one meanwhile
+                # Until the first progress row is written, nothing keeps other
+                # processes from moving the neighbours; after it, they see it.
+                self._check_neighbours()
                 editor = self.database.schema_editor(target)
                 if self.step.backwards:
                     operation.database_backwards(
@@ -119,6 +125,11 @@ class StepwiseRun:
                 self.executor.record_applied(self.migration)
             self.recorder.clear_progress(self.migration.key)
         return "OK", after
+
+    def _check_neighbours(self) -> None:
+        """Raise if another process moved the history the other way around this migration."""
+        recorded = self.recorder.applied_among(self.neighbours.lookup())
+        self.neighbours.verify(recorded, self.recorder)
 
     def _finished(self) -> bool:
         """Return whether the migration is recorded as being where this run takes it."""

@@ -28,7 +28,12 @@ from dbshift.exceptions import (
 )
 from dbshift.migrations.batch import BatchRun, batches
 from dbshift.migrations.checksum import Checksum, migration_checksum
-from dbshift.migrations.fresh import creating_operations, schema_only
+from dbshift.migrations.fresh import (
+    creating_operations,
+    first_divergence,
+    may_unmanage,
+    schema_only,
+)
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
@@ -127,9 +132,20 @@ class MigrationExecutor:
         then reports migration by migration).
         """
         prefix = list(itertools.takewhile(lambda step: schema_only(step.migration), steps))
+        target = None
+        if len(prefix) > 1 and any(may_unmanage(step.migration) for step in prefix):
+            migrations = [step.migration for step in prefix]
+            divergence = first_divergence(migrations, self.planner.state_before())
+            if divergence.reason is not None:
+                self.notes.append(
+                    "Building the empty database straight to its end state stops before "
+                    f"{divergence.reason}; from there the migrations run as written."
+                )
+            prefix, target = prefix[: divergence.count], divergence.state
         if len(prefix) < 2:
             return None
-        target = self.planner.state_after(prefix)
+        if target is None:
+            target = self.planner.state_after(prefix)
         operations = creating_operations(target)
         if operations is None:
             return None

@@ -28,7 +28,7 @@ from dbshift.migrations.graph import Key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.state import ProjectState
 
-FORMAT = 6
+FORMAT = 7
 
 #: (app label, file name, size, mtime in ns) of every migration file, sorted.
 Signature = tuple[tuple[str, str, int, int], ...]
@@ -48,6 +48,8 @@ class MigrationSummary:
     checksum: str
     #: Whether the migration only changes the schema (see :mod:`migrations.fresh`).
     schema_only: bool
+    #: Whether it may leave a model without a table (see :func:`fresh.may_unmanage`).
+    may_unmanage: bool
     #: The operations, pickled, so that states build without importing the file
     #: (``None`` when something in them cannot be pickled).
     operations: bytes | None = None
@@ -56,7 +58,7 @@ class MigrationSummary:
 
     @classmethod
     def of(cls, migration: Migration) -> MigrationSummary:
-        from dbshift.migrations.fresh import schema_only
+        from dbshift.migrations.fresh import may_unmanage, schema_only
 
         return cls(
             migration.app_label,
@@ -68,6 +70,7 @@ class MigrationSummary:
             migration.atomic,
             str(migration_checksum(migration)),
             schema_only(migration),
+            may_unmanage(migration),
             _pickled(migration.operations),
             tuple(operation.describe() for operation in migration.operations),
         )

@@ -28,6 +28,7 @@ from dbshift.exceptions import (
 )
 from dbshift.migrations.batch import BatchRun, batches
 from dbshift.migrations.checksum import Checksum, migration_checksum
+from dbshift.migrations.fastpaths import FastPathReport, strict_from_environment
 from dbshift.migrations.fresh import (
     creating_operations,
     first_divergence,
@@ -65,12 +66,17 @@ class MigrationExecutor:
         progress: ProgressCallback | None = None,
         lock_timeout: float | None = None,
         build_fresh: bool = True,
+        strict_fast_paths: bool | None = None,
     ) -> None:
         #: Whether an empty database is built straight to the end state of its
         #: leading schema-only migrations (see :mod:`dbshift.migrations.fresh`).
         self.build_fresh = build_fresh
         #: Things worth telling a user who asked for detail (verbose output).
         self.notes: list[str] = []
+        if strict_fast_paths is None:
+            strict_fast_paths = strict_from_environment()
+        #: What the fast paths ran, and whether one that broke is an error.
+        self.fast_paths = FastPathReport(strict_fast_paths, self.notes)
         self.database = database
         self.connection = connection
         self.loader = loader
@@ -107,6 +113,7 @@ class MigrationExecutor:
             states = self.planner.states_for_unapply(steps)
             for batch in batches(steps):
                 done = BatchRun(self, batch, fake).unapply(lambda step: states[step.key])
+                self.fast_paths.ran(step.key for step in batch[:done])
                 for step in batch[done:]:
                     self._run(step, states[step.key], fake, fake_initial=False)
         else:
@@ -119,6 +126,7 @@ class MigrationExecutor:
             # --fake-initial looks at the tables before each initial migration.
             for batch in batches(steps, enabled=not fake_initial):
                 done, state = BatchRun(self, batch, fake).apply(state)
+                self.fast_paths.ran(step.key for step in batch[:done])
                 for step in batch[done:]:
                     state = self._run(step, state, fake, fake_initial)
 
@@ -169,11 +177,12 @@ class MigrationExecutor:
         except (LockTimeoutError, DatabaseReadOnlyError):
             raise
         except Exception as err:
-            self.notes.append(
-                f"Building the empty database directly failed ({describe_exception(err)}); "
-                "the migrations run one by one instead."
+            keys = [step.key for step in prefix]
+            self.fast_paths.failed(
+                "Building the empty database straight to its end state", keys, err
             )
             return None
+        self.fast_paths.built.extend(step.key for step in prefix)
         share = (time.perf_counter() - started) / len(prefix)
         note = f"built with {len(prefix) - 1} others straight to their end state"
         for step in prefix:
@@ -213,6 +222,7 @@ class MigrationExecutor:
                 raise refusal from err
             raise _failure(step, current, err, stepwise) from err
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
+        self.fast_paths.ran([step.key])
         return state
 
     def _run_locked(

@@ -4,14 +4,21 @@ Models dbshift does not manage are where the two could part: making a model
 managed creates no table, making it unmanaged drops none, and a change to an
 unmanaged model leaves alone the keys that point at it. Each test builds a
 history on an empty database with the fresh build allowed, and on a twin one
-``--one-by-one``, and compares what ``sqlalchemy.inspect`` reads from both.
+``--one-by-one``, and compares what ``sqlalchemy.inspect`` reads from both: a few
+histories written by hand, then histories generated from seeds
+(:mod:`tests.mixed_history`), a few short ones always and many long ones when
+slow tests run.
 """
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import ProjectDir
 from tests.history import HEADER, inspected_schema
+from tests.mixed_history import write_mixed_history
 from tests.test_batches import applying_lines
+from tests.test_fresh_build import recorded
 
 ID = '("id", models.BigAutoField(primary_key=True))'
 
@@ -185,3 +192,38 @@ def test_unmanaged_and_proxy_models_that_nothing_points_at_do_not_stop_the_fresh
     assert len(lines) == 4
     assert all("straight to their end state" in line for line in lines.values()), output
     assert sorted(inspected_schema(db_url)) == ["pages_article"]
+
+
+# -- Generated histories ---------------------------------------------------------------------
+
+
+def build_both_ways(make_project, db_url, twin_url, count, seed) -> int:
+    """Migrate a generated history fresh and one by one; return how many were built fresh."""
+    fast, slow = make_project(database=db_url), make_project(database=twin_url)
+    write_mixed_history(fast, count, seed)
+    write_mixed_history(slow, count, seed)
+
+    built = fast.run("migrate", "-v", "2")
+    one_by_one = slow.run("migrate", "--one-by-one", "-v", "2")
+
+    assert built.code == 0, built.output
+    assert one_by_one.code == 0, one_by_one.output
+    assert "end state" not in one_by_one.stdout
+    assert inspected_schema(db_url) == inspected_schema(twin_url)
+    assert sorted(recorded(db_url)) == sorted(recorded(twin_url))
+    return sum("end state" in line for line in applying_lines(built.stdout).values())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_histories_build_the_same_database_fresh_and_one_by_one(
+    make_project, db_url, twin_url, seed
+):
+    assert build_both_ways(make_project, db_url, twin_url, 25, seed) >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(100, 130))
+def test_long_generated_histories_build_the_same_database_fresh_and_one_by_one(
+    make_project, db_url, twin_url, seed
+):
+    assert build_both_ways(make_project, db_url, twin_url, 60, seed) >= 2

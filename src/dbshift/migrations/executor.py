@@ -135,9 +135,10 @@ class MigrationExecutor:
 
         Return how many steps that covered and the state after them.
 
-        ``None`` means they must run one by one: too few, relations in a cycle,
-        another process already started, or a failure (which the one-by-one run
-        then reports migration by migration).
+        ``None`` means they must run one by one: too few before the first one the
+        end state cannot stand in for (:func:`first_divergence`), relations in a
+        cycle, another process already started, or a failure (which the one-by-one
+        run then reports migration by migration, and :attr:`fast_paths` judges).
         """
         prefix = list(itertools.takewhile(lambda step: schema_only(step.migration), steps))
         target = None

@@ -263,7 +263,14 @@ class MixedHistoryBuilder:
         model.db_table = table
         return f'        migrations.AlterModelTable("{model.name}", {table!r}),\n'
 
-    def _rename_model(self, model: MixedModel) -> str:
+    def _frozen_may_point_at(self, model: MixedModel) -> bool:
+        """Return whether a frozen model's stale table or join table may refer to ``model``."""
+        return model.referenced and any(other.frozen for other in self.models.values())
+
+    def _rename_model(self, model: MixedModel) -> str | None:
+        # Join tables of other models name a column after this model.
+        if self._frozen_may_point_at(model):
+            return None
         new = f"M{self.number()}"
         del self.models[model.lower]
         old, model.name = model.name, new
@@ -271,8 +278,8 @@ class MixedHistoryBuilder:
         return f'        migrations.RenameModel("{old}", "{new}"),\n'
 
     def _pk(self, model: MixedModel) -> str | None:
-        # A key of a frozen model may point at it, from a table that lacks the column.
-        if model.pk != "int" or (model.referenced and any(m.frozen for m in self.models.values())):
+        # Keys point at the primary key, and follow its type.
+        if model.pk != "int" or self._frozen_may_point_at(model):
             return None
         model.pk = "big"
         return (

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from dbshift.migrations.fastpaths import STRICT_VARIABLE
 from tests.helpers import ProjectDir
 from tests.postgres import fresh_database, running_server
 
@@ -15,6 +17,16 @@ from tests.postgres import fresh_database, running_server
 sys.dont_write_bytecode = True
 
 DATABASES = ("sqlite", "postgresql")
+
+# A fast path that breaks is an error here, not a quiet fallback (commands run in
+# this process and those it starts alike); see allow_fast_path_fallback.
+os.environ[STRICT_VARIABLE] = "1"
+
+
+@pytest.fixture
+def allow_fast_path_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a fast path of migrate break and fall back quietly, as outside the tests."""
+    monkeypatch.setenv(STRICT_VARIABLE, "0")
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +71,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Return the URL of an empty database, once for SQLite and once for PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        with fresh_database(request.getfixturevalue("postgres_server")) as url:
+            yield url
+
+
+@pytest.fixture
+def twin_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Return a second empty database of the same kind as ``db_url``."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'twin.sqlite3'}"
     else:
         with fresh_database(request.getfixturevalue("postgres_server")) as url:
             yield url

@@ -271,3 +271,55 @@ def schema_at_recorded_boundary(project: ProjectDir, url: str) -> tuple[Schema, 
     finally:
         engine.dispose()
     return read_schema(url), expected
+
+
+def inspected_schema(url: str) -> dict[str, dict[str, object]]:
+    """Return what ``sqlalchemy.inspect`` reports of each table of ``url`` but the recorder's.
+
+    Two databases built from the same history compare equal when they hold the same
+    tables with the same columns (name, type, nullability, default), keys, indexes,
+    unique and check constraints, names included.
+    """
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            return {
+                table: _inspected_table(inspector, table)
+                for table in sorted(inspector.get_table_names())
+                if table not in (TABLE_NAME, PROGRESS_TABLE_NAME)
+            }
+    finally:
+        engine.dispose()
+
+
+def _inspected_table(inspector: sa.Inspector, table: str) -> dict[str, object]:
+    return {
+        "columns": [
+            (column["name"], str(column["type"]).lower(), column["nullable"], column["default"])
+            for column in inspector.get_columns(table)
+        ],
+        "primary key": inspector.get_pk_constraint(table)["constrained_columns"],
+        "foreign keys": sorted(
+            (
+                key["name"] or "",
+                tuple(key["constrained_columns"]),
+                key["referred_table"],
+                tuple(key["referred_columns"]),
+                key["options"].get("ondelete") or "",
+            )
+            for key in inspector.get_foreign_keys(table)
+        ),
+        "indexes": sorted(
+            (index["name"] or "", tuple(map(str, index["column_names"])), index["unique"])
+            for index in inspector.get_indexes(table)
+        ),
+        "uniques": sorted(
+            (unique["name"] or "", tuple(unique["column_names"]))
+            for unique in inspector.get_unique_constraints(table)
+        ),
+        "checks": sorted(
+            (check["name"] or "", check["sqltext"])
+            for check in inspector.get_check_constraints(table)
+        ),
+    }

@@ -128,6 +128,13 @@ class LockTimeoutError(DbShiftError, TimeoutError):
     """Another process held the migration lock for longer than allowed."""
 
 
+class FastPathError(DbShiftError, RuntimeError):
+    """A fast path of migrate failed where running its migrations one by one works.
+
+    Raised only with ``DBSHIFT_STRICT_FAST_PATHS=1``; otherwise dbshift falls back quietly.
+    """
+
+
 class HistoryChangedError(DbShiftError, RuntimeError):
     """An applied migration was edited or deleted after it was applied."""
 

@@ -185,12 +185,19 @@ class SQLiteSchemaEditor(SchemaEditor):
         if not _has_identity(spec):
             (has_rows,) = self.query(f"SELECT EXISTS (SELECT 1 FROM {table})")[0]
             return TableRows(empty=not has_rows)
-        # sqlite_sequence exists from the first AUTOINCREMENT table on.
-        has_rows, sequence = self.query(
-            f"SELECT EXISTS (SELECT 1 FROM {table}), "
-            "(SELECT seq FROM sqlite_sequence WHERE name = %s)",
-            (spec.name,),
-        )[0]
+        # sqlite_sequence exists from the first AUTOINCREMENT table on; a database
+        # whose only tables were created by hand (RunSQL) may have none.
+        try:
+            has_rows, sequence = self.query(
+                f"SELECT EXISTS (SELECT 1 FROM {table}), "
+                "(SELECT seq FROM sqlite_sequence WHERE name = %s)",
+                (spec.name,),
+            )[0]
+        except MigrationFailedError:
+            if self.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
+                raise
+            (has_rows,) = self.query(f"SELECT EXISTS (SELECT 1 FROM {table})")[0]
+            return TableRows(empty=not has_rows)
         return TableRows(empty=not has_rows, sequence=sequence)
 
     def execute(self, statement: str | sa.Executable, params: Params = None) -> None:

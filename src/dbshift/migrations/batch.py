@@ -160,8 +160,13 @@ class BatchRun:
                     )
         except (LockTimeoutError, DatabaseReadOnlyError):
             raise
-        except Exception:
+        except Exception as err:
+            # The migration that raised (or, past the last, all that ran) must fail
+            # on its own too for the batch to be cleared of the failure.
+            reached = keys[: min(len(timings) + 1, len(keys))]
+            executor.fast_paths.failed("Running migrations in one transaction", reached, err)
             return 0, state
+        executor.fast_paths.batched.extend(done)
         outcome = "FAKED" if self.fake else "OK"
         note = f"in one transaction with {len(timings) - 1} others" if len(timings) > 1 else ""
         for step, elapsed in zip(steps, timings, strict=False):

@@ -30,7 +30,13 @@ from dbshift.exceptions import (
 )
 from dbshift.migrations.batch import BatchRun, batches
 from dbshift.migrations.checksum import Checksum, migration_checksum
-from dbshift.migrations.fresh import creating_operations, schema_only
+from dbshift.migrations.fastpaths import FastPathReport, strict_from_environment
+from dbshift.migrations.fresh import (
+    creating_operations,
+    first_divergence,
+    may_unmanage,
+    schema_only,
+)
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
@@ -63,12 +69,17 @@ class MigrationExecutor:
         progress: ProgressCallback | None = None,
         lock_timeout: float | None = None,
         build_fresh: bool = True,
+        strict_fast_paths: bool | None = None,
     ) -> None:
         #: Whether an empty database is built straight to the end state of its
         #: leading schema-only migrations (see :mod:`dbshift.migrations.fresh`).
         self.build_fresh = build_fresh
         #: Things worth telling a user who asked for detail (verbose output).
         self.notes: list[str] = []
+        if strict_fast_paths is None:
+            strict_fast_paths = strict_from_environment()
+        #: What the fast paths ran, and whether one that broke is an error.
+        self.fast_paths = FastPathReport(strict_fast_paths, self.notes)
         self.database = database
         self.connection = connection
         self.loader = loader
@@ -105,6 +116,7 @@ class MigrationExecutor:
             states = self.planner.states_for_unapply(steps)
             for batch in batches(steps):
                 done = BatchRun(self, batch, fake).unapply(lambda step: states[step.key])
+                self.fast_paths.ran(step.key for step in batch[:done])
                 for step in batch[done:]:
                     self._run(step, states[step.key], fake, fake_initial=False)
         else:
@@ -117,6 +129,7 @@ class MigrationExecutor:
             # --fake-initial looks at the tables before each initial migration.
             for batch in batches(steps, enabled=not fake_initial):
                 done, state = BatchRun(self, batch, fake).apply(state)
+                self.fast_paths.ran(step.key for step in batch[:done])
                 for step in batch[done:]:
                     state = self._run(step, state, fake, fake_initial)
 
@@ -125,14 +138,26 @@ class MigrationExecutor:
 
         Return how many steps that covered and the state after them.
 
-        ``None`` means they must run one by one: too few, relations in a cycle,
-        another process already started, or a failure (which the one-by-one run
-        then reports migration by migration).
+        ``None`` means they must run one by one: too few before the first one the
+        end state cannot stand in for (:func:`first_divergence`), relations in a
+        cycle, another process already started, or a failure (which the one-by-one
+        run then reports migration by migration, and :attr:`fast_paths` judges).
         """
         prefix = list(itertools.takewhile(lambda step: schema_only(step.migration), steps))
+        target = None
+        if len(prefix) > 1 and any(may_unmanage(step.migration) for step in prefix):
+            migrations = [step.migration for step in prefix]
+            divergence = first_divergence(migrations, self.planner.state_before())
+            if divergence.reason is not None:
+                self.notes.append(
+                    "Building the empty database straight to its end state stops before "
+                    f"{divergence.reason}; from there the migrations run as written."
+                )
+            prefix, target = prefix[: divergence.count], divergence.state
         if len(prefix) < 2:
             return None
-        target = self.planner.state_after(prefix)
+        if target is None:
+            target = self.planner.state_after(prefix)
         operations = creating_operations(target)
         if operations is None:
             return None
@@ -156,11 +181,12 @@ class MigrationExecutor:
         except (LockTimeoutError, DatabaseReadOnlyError):
             raise
         except Exception as err:
-            self.notes.append(
-                f"Building the empty database directly failed ({describe_exception(err)}); "
-                "the migrations run one by one instead."
+            keys = [step.key for step in prefix]
+            self.fast_paths.failed(
+                "Building the empty database straight to its end state", keys, err
             )
             return None
+        self.fast_paths.built.extend(step.key for step in prefix)
         share = (time.perf_counter() - started) / len(prefix)
         note = f"built with {len(prefix) - 1} others straight to their end state"
         for step in prefix:
@@ -200,6 +226,7 @@ class MigrationExecutor:
                 raise refusal from err
             raise _failure(step, current, err, stepwise) from err
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
+        self.fast_paths.ran([step.key])
         return state
 
     def _run_locked(

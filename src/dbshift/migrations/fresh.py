@@ -12,10 +12,23 @@ The end state is the one the migrations build (operation by operation, as for
 any plan), and each table is created from it exactly as the migrations declare
 it; models whose relations form a cycle cannot be created one after another, and
 then the migrations run one by one instead.
+
+The end state stands in for the migrations only where running them as written
+leaves the tables the end state describes. Models that dbshift does not manage
+(``managed = False``, proxies) are where the two part: making a model managed
+creates no table and making it unmanaged drops none, and a change to an
+unmanaged model leaves alone the keys of managed tables that point at it (its
+table name, its key's column and type). The build therefore stops before the
+first migration that does either (:func:`first_divergence`); from there on each
+migration runs as written. Elidable ``RunSQL`` is no exception to the rule
+above: squashing may drop it, but a migration that holds it still runs it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from dbshift.migrations.graph import format_key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations import (
     AddConstraint,
@@ -35,7 +48,7 @@ from dbshift.migrations.operations import (
     RenameIndex,
     RenameModel,
 )
-from dbshift.migrations.state import ModelKey, ProjectState
+from dbshift.migrations.state import ModelKey, ModelState, ProjectState
 from dbshift.models.related import split_label
 
 #: Operations that only change the schema, and so may be replaced by their end state.
@@ -69,6 +82,74 @@ def schema_only(migration: Migration) -> bool:
     return migration.atomic and all(
         type(operation) in SCHEMA_OPERATIONS for operation in migration.operations
     )
+
+
+def may_unmanage(migration: Migration) -> bool:
+    """Return whether ``migration`` may leave a model without a table of its own.
+
+    Only CreateModel (of an unmanaged or proxy model) and AlterModelOptions (of
+    ``managed``) do so among schema operations: a history without either has only
+    managed models, and its end state stands in for it without a closer look.
+    """
+    summary = getattr(migration, "summary", None)
+    if summary is not None:
+        return summary.may_unmanage
+    return any(_unmanages(operation) for operation in migration.operations)
+
+
+def _unmanages(operation: object) -> bool:
+    if isinstance(operation, CreateModel):
+        options = operation.options
+        return not options.get("managed", True) or bool(options.get("proxy", False))
+    return isinstance(operation, AlterModelOptions) and "managed" in operation.options
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where running migrations as written first leaves other tables than their end state."""
+
+    #: How many migrations, from the first, the end state stands in for.
+    count: int
+    #: The state after those migrations.
+    state: ProjectState
+    #: Why the next one does not join them (``None``: all of them do).
+    reason: str | None = None
+
+
+def first_divergence(migrations: list[Migration], state: ProjectState) -> Divergence:
+    """Return how many of ``migrations``, applied to ``state``, their end state stands in for."""
+    for position, migration in enumerate(migrations):
+        start = state.clone()
+        for operation in migration.operations:
+            before = state.clone()
+            operation.state_forwards(migration.app_label, state)
+            reason = _divergence(before, state)
+            if reason is not None:
+                where = f"{format_key(migration.key)}: {operation.describe()}"
+                return Divergence(position, start, f"{where} {reason}")
+    return Divergence(len(migrations), state)
+
+
+def _divergence(before: ProjectState, after: ProjectState) -> str | None:
+    """Return why the database change between two states is not the change of their tables."""
+    for key in before.models.keys() | after.models.keys():
+        old, new = before.models.get(key), after.models.get(key)
+        if old is new:
+            continue
+        if old is not None and new is not None and old.managed != new.managed:
+            made = "managed" if new.managed else "unmanaged"
+            return f"makes {old.label_lower} {made}, which creates or drops no table"
+        for model, state in ((old, before), (new, after)):
+            if model is not None and not model.managed and _managed_referrer(state, model):
+                return (
+                    f"changes {model.label_lower}, which has no table, and leaves as they are "
+                    "the keys of managed tables that point at it"
+                )
+    return None
+
+
+def _managed_referrer(state: ProjectState, model: ModelState) -> bool:
+    return any(referrer.managed for referrer, _, _ in state.related_fields_to(model.label_lower))
 
 
 def creating_operations(target: ProjectState) -> list[tuple[str, CreateModel]] | None:

@@ -56,6 +56,8 @@ class MigrationSummary:
     checksum: str
     #: Whether the migration only changes the schema (see :mod:`migrations.fresh`).
     schema_only: bool
+    #: Whether it may leave a model without a table (see :func:`fresh.may_unmanage`).
+    may_unmanage: bool
     #: The operations, pickled, so that states build without importing the file
     #: (``None`` when something in them cannot be pickled).
     operations: bytes | None = None
@@ -64,7 +66,7 @@ class MigrationSummary:
 
     @classmethod
     def of(cls, migration: Migration) -> MigrationSummary:
-        from dbshift.migrations.fresh import schema_only
+        from dbshift.migrations.fresh import may_unmanage, schema_only
 
         return cls(
             migration.app_label,
@@ -76,6 +78,7 @@ class MigrationSummary:
             migration.atomic,
             str(migration_checksum(migration)),
             schema_only(migration),
+            may_unmanage(migration),
             _pickled(migration.operations),
             tuple(operation.describe() for operation in migration.operations),
         )

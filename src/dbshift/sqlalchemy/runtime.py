@@ -69,7 +69,9 @@ class Runtime:
         for engine in self.engines.values():
             engine.dispose()
         for async_engine in self.async_engines.values():
-            async_engine.sync_engine.dispose()
+            # Closing an asyncio connection needs its event loop, which may be gone:
+            # the pool is dropped, and its connections close when collected.
+            async_engine.sync_engine.dispose(close=False)
         self.default.dispose()
         self.registry.dispose()
 

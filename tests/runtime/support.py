@@ -74,6 +74,14 @@ class Membership2(models.Model):
     since = models.DateField(default=timezone.now)
 
 
+class Legacy(models.Model):
+    name = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "legacy"
+
+
 class Sample(models.Model):
     flag = models.BooleanField(null=True)
     amount = models.DecimalField(max_digits=8, decimal_places=2, null=True)

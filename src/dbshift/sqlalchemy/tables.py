@@ -28,6 +28,8 @@ from dbshift.models.fields import Field
 
 #: ``Table.info`` key of the function that builds a table's spec for a database.
 SPEC_INFO = "dbshift_spec"
+#: ``Table.info`` key saying whether ``migrate`` creates the table (``Meta.managed``).
+MANAGED_INFO = "dbshift_managed"
 
 SpecFactory = Callable[[SpecBuilder], TableSpec]
 
@@ -43,7 +45,12 @@ class ModelMetaData(sa.MetaData):
     ) -> None:
         """Create the missing tables; those of models with the schema editor of ``migrate``."""
         chosen = list(self.sorted_tables if tables is None else tables)
-        own = [table for table in chosen if SPEC_INFO in table.info]
+        # Unmanaged models' tables are someone else's, as for migrate.
+        own = [
+            table
+            for table in chosen
+            if SPEC_INFO in table.info and table.info.get(MANAGED_INFO, True)
+        ]
         others = [table for table in chosen if SPEC_INFO not in table.info]
         if isinstance(bind, sa.Connection):
             _create_model_tables(bind, own, checkfirst)
@@ -108,7 +115,7 @@ class TableBuilder:
             for column in spec.columns
         ]
         table = self._table(spec, columns, lambda builder: builder.table(state, model))
-        table.info["dbshift_managed"] = model.managed
+        table.info[MANAGED_INFO] = model.managed
         return table
 
     def _join_table(self, model: ModelState, name: str, field: Any) -> sa.Table:

@@ -147,3 +147,7 @@ class UserAbort(DbShiftError):
     """The user chose to quit at an interactive question."""
 
     exit_code = 3
+
+
+class NotMigratedError(DbShiftError, RuntimeError):
+    """The database is behind the migrations, or the models are ahead of them."""

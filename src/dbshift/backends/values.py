@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from dbshift.models.functions import Func, Value
+
 if TYPE_CHECKING:
     from dbshift.models.fields import Field
 
@@ -46,7 +48,12 @@ class ValueAdapter:
         return value if adapt is None else adapt(field, value)
 
     def literal(self, field: Field | None, value: Any) -> str:
-        """Return ``value`` of ``field`` as an SQL literal."""
+        """Return ``value`` of ``field`` as an SQL literal, or a function as an expression."""
+        if isinstance(value, Func | Value):
+            from dbshift.backends.functions import function_expression
+
+            # SQLite takes an expression as a column default only in parentheses.
+            return f"({self.compile(function_expression(value, self.sql_literal))})"
         return self.sql_literal(self.to_db(field, value))
 
     def to_param(self, field: Field | None, value: Any) -> Any:

@@ -1,5 +1,6 @@
 """Django's model API: ``from dbshift import models``."""
 
+from dbshift.models import functions
 from dbshift.models.base import Model
 from dbshift.models.deletion import (
     CASCADE,
@@ -99,4 +100,5 @@ __all__ = [
     "URLField",
     "UUIDField",
     "UniqueConstraint",
+    "functions",
 ]

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from dbshift.backends.introspection import Schema, expected_schema, introspect
-from dbshift.migrations.recorder import PROGRESS_TABLE_NAME, TABLE_NAME
+from dbshift.migrations.recorder import TABLE_NAME
+from dbshift.migrations.state import ProjectState
+from tests.expectations import expected_structure
 from tests.helpers import ProjectDir
+from tests.structure import Structure, read_structure, vendor_of
 
 APPS = ("shop", "people", "blog")
 HEADER = "from dbshift import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
@@ -234,14 +236,9 @@ def project_with_history(make_project, url: str, count: int, seed: int = 7) -> P
 # -- Reading a database back ---------------------------------------------------------------
 
 
-def read_schema(url: str) -> Schema:
-    """Return the introspected tables of the database at ``url``, without the recorder."""
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            return introspect(connection, ignore=[TABLE_NAME, PROGRESS_TABLE_NAME])
-    finally:
-        engine.dispose()
+def read_schema(url: str) -> Structure:
+    """Return the tables of the database at ``url``, read with plain SQL, without the recorder."""
+    return read_structure(url)
 
 
 def recorded_rows(url: str) -> list[tuple[str, str]]:
@@ -257,17 +254,12 @@ def recorded_rows(url: str) -> list[tuple[str, str]]:
         engine.dispose()
 
 
-def schema_at_recorded_boundary(project: ProjectDir, url: str) -> tuple[Schema, Schema]:
-    """Return (actual, expected) schemas, expected being the state the recorder says."""
+def schema_at_recorded_boundary(project: ProjectDir, url: str) -> tuple[Structure, Structure]:
+    """Return (actual, expected) schemas, expected being the state the recorder says.
+
+    The expectation is written by hand (tests/expectations.py), not built by dbshift.
+    """
     applied = recorded_rows(url)
     loader = project.project().loader(applied)
-    from dbshift.migrations.state import ProjectState
-
     state = loader.project_state(applied) if applied else ProjectState()
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            expected = expected_schema(state, connection.dialect, connection)
-    finally:
-        engine.dispose()
-    return read_schema(url), expected
+    return read_schema(url), expected_structure(state, vendor_of(url))

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from dbshift.migrations.recorder import TABLE_NAME
+from dbshift.backends.introspection import Schema, introspect
+from dbshift.migrations.recorder import PROGRESS_TABLE_NAME, TABLE_NAME
 from dbshift.migrations.state import ProjectState
 from tests.expectations import expected_structure
 from tests.helpers import ProjectDir
@@ -236,9 +237,14 @@ def project_with_history(make_project, url: str, count: int, seed: int = 7) -> P
 # -- Reading a database back ---------------------------------------------------------------
 
 
-def read_schema(url: str) -> Structure:
-    """Return the tables of the database at ``url``, read with plain SQL, without the recorder."""
-    return read_structure(url)
+def read_schema(url: str) -> Schema:
+    """Return the introspected tables of the database at ``url``, without the recorder."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return introspect(connection, ignore=[TABLE_NAME, PROGRESS_TABLE_NAME])
+    finally:
+        engine.dispose()
 
 
 def recorded_rows(url: str) -> list[tuple[str, str]]:
@@ -262,4 +268,4 @@ def schema_at_recorded_boundary(project: ProjectDir, url: str) -> tuple[Structur
     applied = recorded_rows(url)
     loader = project.project().loader(applied)
     state = loader.project_state(applied) if applied else ProjectState()
-    return read_schema(url), expected_structure(state, vendor_of(url))
+    return read_structure(url), expected_structure(state, vendor_of(url))

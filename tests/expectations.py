@@ -280,7 +280,9 @@ def _join_table(
     if relation.through is not None:
         return {}
     target = state.get_model_by_label(relation.remote_label)
-    if target.key == model.key:
+    # Django names the columns after the two models' names, from_/to_ when they are
+    # one name (a model related to itself, or to its namesake in another app).
+    if target.name_lower == model.name_lower:
         source, other = f"from_{model.name_lower}_id", f"to_{model.name_lower}_id"
     else:
         source, other = f"{model.name_lower}_id", f"{target.name_lower}_id"

@@ -100,3 +100,35 @@ def test_djangos_own_history_builds_the_same_schema_in_dbshift(
     for path in project.root.rglob("*.py"):
         path.write_text(edit(path.read_text()))
     migrate_both_ways(project, STEP_APPS, db_url, request, tmp_path)
+
+
+SAME_NAME_SOURCE = """
+class Article(models.Model):
+    title = models.CharField(max_length=20)
+"""
+
+SAME_NAME_TARGET = """
+class Article(models.Model):
+    sources = models.ManyToManyField("shop.Article")
+"""
+
+
+def test_a_many_to_many_between_models_of_one_name_gets_from_and_to_columns(
+    make_project, db_url, request, tmp_path
+):
+    # Django names the join columns after the models' names: two "article" columns
+    # would clash, so they become from_article_id and to_article_id.
+    project = make_project(apps=("shop", "blog"), database=db_url)
+    project.models("shop", SAME_NAME_SOURCE)
+    project.models("blog", SAME_NAME_TARGET)
+    assert project.run("makemigrations").code == 0
+
+    migrate_both_ways(project, ["shop", "blog"], db_url, request, tmp_path)
+
+    join = read_structure(db_url)["blog_article_sources"]
+    assert sorted(join.columns) == ["from_article_id", "id", "to_article_id"]
+    assert [(key.columns, key.target_table) for key in join.foreign_keys] == [
+        (("from_article_id",), "blog_article"),
+        (("to_article_id",), "shop_article"),
+    ]
+    assert_database_matches(db_url, project.project().models_state())

@@ -24,7 +24,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.postgres import fresh_database
-from tests.structure import Index, Structure, Table, describe_differences, read_structure
+from tests.structure import (
+    Index,
+    Structure,
+    Table,
+    describe_differences,
+    read_structure,
+    without_repeated_unique_rules,
+)
 
 DJANGO_INSTALLED = importlib.util.find_spec("django") is not None
 
@@ -127,9 +134,10 @@ def comparable(structure: Structure, vendor: str, built_by_django: bool = False)
     Each rule below says what Django builds and why dbshift builds it otherwise. Rules
     that loosen a comparison apply to both sides; the others only to Django's tables.
     """
-    return {
+    tables = {
         name: _comparable_table(table, vendor, built_by_django) for name, table in structure.items()
     }
+    return without_repeated_unique_rules(tables)
 
 
 def _comparable_table(table: Table, vendor: str, built_by_django: bool) -> Table:

@@ -28,6 +28,7 @@ from tests.structure import (
     describe_differences,
     read_structure,
     vendor_of,
+    without_repeated_unique_rules,
 )
 
 
@@ -112,8 +113,8 @@ def expected_structure(state: ProjectState, vendor: str) -> Structure:
 
 def assert_database_matches(url: str, state: ProjectState) -> None:
     """Assert that the database at ``url`` holds exactly the tables ``state`` declares."""
-    actual = read_structure(url)
-    expected = expected_structure(state, vendor_of(url))
+    actual = without_repeated_unique_rules(read_structure(url))
+    expected = without_repeated_unique_rules(expected_structure(state, vendor_of(url)))
     assert actual == expected, "\n".join(describe_differences(actual, expected))
 
 

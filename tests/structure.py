@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import psycopg
 import sqlalchemy as sa
@@ -335,6 +335,25 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
+
+
+def without_repeated_unique_rules(structure: Structure) -> Structure:
+    """Return ``structure`` with each unique rule once per table.
+
+    A field's ``unique``, a ``unique_together`` and a ``UniqueConstraint`` on the same
+    columns enforce one rule. PostgreSQL drops repeated UNIQUE clauses of one CREATE
+    TABLE, and neither tool promises how many copies it makes; the rule must exist.
+    """
+    result = {}
+    for name, table in structure.items():
+        plain = [index for index in table.indexes if not index.unique or index.partial]
+        unique = {index for index in table.indexes if index.unique and not index.partial}
+        result[name] = replace(
+            table,
+            unique_constraints=tuple(sorted(set(table.unique_constraints))),
+            indexes=tuple(sorted(plain + list(unique))),
+        )
+    return result
 
 
 def describe_differences(actual: Structure, expected: Structure) -> list[str]:

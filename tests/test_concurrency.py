@@ -2,9 +2,10 @@
 
 Every process is a real ``python -m dbshift migrate`` started at the same time
 on the same long history. They must all succeed, each migration must be applied
-by exactly one of them, and the schema must be the one a single run builds.
-Processes going opposite ways (``migrate`` and ``migrate shop zero``) may stop,
-with one message, but must leave a consistent history whatever the interleaving.
+by exactly one of them, and the schema must be the one a single run builds and
+the one tests/expectations.py writes out for the models. Processes going opposite
+ways (``migrate`` and ``migrate shop zero``) may stop, with one message, but must
+leave a consistent history whatever the interleaving.
 ``DBSHIFT_CONCURRENT_RUNS`` and ``DBSHIFT_HISTORY_LENGTH`` change the defaults
 (8 processes, 200 migrations).
 """
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from dbshift.actions.migrate import MigrationSession
 from dbshift.backends.database import MIGRATION_LOCK_KEY
 from dbshift.exceptions import ConcurrentMigrationError
+from tests.expectations import assert_database_matches
 from tests.helpers import process_env
 from tests.history import (
     project_with_history,
@@ -111,6 +113,7 @@ def test_many_migrates_at_once_apply_each_migration_exactly_once(
     assert len(rows) == len(set(rows)) == LENGTH
     expected = clean_schema(make_project, db_url, server_of(request, db_url), tmp_path, LENGTH)
     assert read_schema(db_url) == expected
+    assert_database_matches(db_url, project.project().models_state())
 
 
 @contextlib.contextmanager

@@ -1,8 +1,9 @@
 """``migrate`` killed or failing half-way leaves the database at a migration boundary.
 
 A migration and its recorder row are one transaction, so after a SIGKILL every
-recorded migration is fully applied and nothing else is: the introspected schema
-equals the schema of the recorded migrations. The next ``migrate`` finishes the
+recorded migration is fully applied and nothing else is: the schema read with
+plain SQL equals the one tests/expectations.py writes out for the recorded
+migrations. The next ``migrate`` finishes the
 plan, and no lock of the dead process stands in its way. ``DBSHIFT_KILL_ROUNDS``
 sets how many kills land on a running process per database (default 15).
 """
@@ -18,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.migrations.recorder import TABLE_NAME
+from tests.expectations import assert_database_matches
 from tests.helpers import ProjectDir
 from tests.history import (
     project_with_history,
@@ -103,6 +105,7 @@ def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
     assert assert_at_boundary(project, db_url) == LENGTH
     expected = clean_schema(make_project, db_url, server_of(request, db_url), tmp_path, LENGTH)
     assert read_schema(db_url) == expected
+    assert_database_matches(db_url, project.project().models_state())
 
 
 HANGING = """

@@ -1,9 +1,11 @@
 """Property: whatever sequence of model changes, migrating makes the database match the models.
 
 Hypothesis builds a sequence of models.py versions. After each one the test runs
-makemigrations and migrate, then compares the introspected database with the
-schema the models declare; at the end it migrates back to zero and expects an
-empty database. It runs on SQLite and on PostgreSQL.
+makemigrations and migrate, then compares the database, read with plain SQL, with
+the schema tests/expectations.py writes out for the models; at the end it migrates
+back to zero and expects an empty database. It runs on SQLite and on PostgreSQL.
+A few histories also run through Django 5.2's ``migrate`` (the files makemigrations
+wrote, with Django's import line), which must build the same schema.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbshift.actions.makemigrations import detect_changes, render_files, write_files
 from dbshift.actions.migrate import MigrationSession
-from dbshift.backends.introspection import expected_schema, introspect
 from dbshift.migrations.questioner import Questioner
-from dbshift.migrations.recorder import TABLE_NAME
+from tests.django_oracle import DJANGO_INSTALLED, assert_same_schema, django_structure
+from tests.expectations import assert_database_matches
 from tests.helpers import ProjectDir
 from tests.postgres import fresh_database
+from tests.structure import read_structure, vendor_of
 
 FIELD_KINDS = ("char", "int", "bool", "text", "decimal", "datetime")
 
@@ -120,7 +124,8 @@ def change(draw: st.DrawFn, project: Project) -> Project:
         fields = draw(
             st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), field_specs, max_size=3)
         )
-        result[f"M{counter}"] = ModelSpec(fields=fields)
+        # A name already taken would change that model instead, NOT NULL fields and all.
+        result.setdefault(f"M{counter}", ModelSpec(fields=fields))
         return result
     name = draw(st.sampled_from(names))
     model = result[name]
@@ -191,17 +196,11 @@ def database_matches_models(project: ProjectDir, url: str) -> None:
     with MigrationSession(loaded) as session:
         session.check_history()
         session.run(session.plan(session.targets()))
-        engine = sa.create_engine(url)
-        try:
-            with engine.connect() as connection:
-                actual = introspect(connection, ignore=[TABLE_NAME])
-                expected = expected_schema(loaded.models_state(), connection.dialect, connection)
-        finally:
-            engine.dispose()
-    assert actual == expected
+    assert_database_matches(url, loaded.models_state())
 
 
-def run_history(tmp_path_factory: Any, url: str, versions: list[Project]) -> None:
+def write_and_apply(tmp_path_factory: Any, url: str, versions: list[Project]) -> ProjectDir:
+    """Return a project whose migrations lead through ``versions``, each one applied."""
     root = tmp_path_factory.mktemp("property") / f"p{uuid.uuid4().hex[:8]}"
     project = ProjectDir(root, ["pages"], url)
     for version in versions:
@@ -210,14 +209,14 @@ def run_history(tmp_path_factory: Any, url: str, versions: list[Project]) -> Non
         changes = detect_changes(loaded, questioner=YesQuestioner())
         write_files(render_files(loaded, changes))
         database_matches_models(project, url)
+    return project
+
+
+def run_history(tmp_path_factory: Any, url: str, versions: list[Project]) -> None:
+    project = write_and_apply(tmp_path_factory, url, versions)
     result = project.run("migrate", "pages", "zero")
     assert result.code == 0, result.output
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            assert introspect(connection, ignore=[TABLE_NAME]) == {}
-    finally:
-        engine.dispose()
+    assert read_structure(url) == {}
 
 
 PROPERTY_SETTINGS = settings(
@@ -239,3 +238,49 @@ def test_sqlite_schema_follows_the_models(tmp_path_factory, versions):
 def test_postgresql_schema_follows_the_models(tmp_path_factory, postgres_server, versions):
     with fresh_database(postgres_server) as url:
         run_history(tmp_path_factory, url, versions)
+
+
+def same_as_django(tmp_path_factory: Any, url: str, server: str | None, versions) -> None:
+    """Apply a history with dbshift, then its files with Django, and compare the schemas."""
+    project = write_and_apply(tmp_path_factory, url, versions)
+    workdir = Path(tmp_path_factory.mktemp("django"))
+    built = django_structure(project.root, ["pages"], url, server, workdir)
+    assert_same_schema(read_structure(url), built, vendor_of(url))
+
+
+def django_settings(examples: int) -> settings:
+    # A fixed set of histories: each one costs a Django process.
+    return settings(PROPERTY_SETTINGS, max_examples=examples, derandomize=True)
+
+
+needs_django = pytest.mark.skipif(not DJANGO_INSTALLED, reason="Django is not installed")
+DJANGO_EXAMPLES = int(os.environ.get("DBSHIFT_DJANGO_EXAMPLES", "25"))
+
+
+@needs_django
+@django_settings(3)
+@given(versions=histories())
+def test_django_builds_the_same_sqlite_schema(tmp_path_factory, versions):
+    path = tmp_path_factory.mktemp("sqlite") / "db.sqlite3"
+    same_as_django(tmp_path_factory, f"sqlite:///{path}", None, versions)
+
+
+@needs_django
+@django_settings(3)
+@given(versions=histories())
+def test_django_builds_the_same_postgresql_schema(tmp_path_factory, postgres_server, versions):
+    with fresh_database(postgres_server) as url:
+        same_as_django(tmp_path_factory, url, postgres_server, versions)
+
+
+@pytest.mark.slow
+@needs_django
+@settings(PROPERTY_SETTINGS, max_examples=DJANGO_EXAMPLES)
+@given(versions=histories())
+def test_django_builds_the_same_schema_on_many_histories(
+    tmp_path_factory, postgres_server, versions
+):
+    path = tmp_path_factory.mktemp("sqlite") / "db.sqlite3"
+    same_as_django(tmp_path_factory, f"sqlite:///{path}", None, versions)
+    with fresh_database(postgres_server) as url:
+        same_as_django(tmp_path_factory, url, postgres_server, versions)

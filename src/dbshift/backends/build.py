@@ -134,7 +134,8 @@ class SpecBuilder:
     ) -> ModelState:
         """Return the model Django would create for the join table of ``model.name``."""
         target = state.get_model_by_label(field.remote_label)
-        if target.key == model.key:
+        # Columns are named after the models' names, which two apps may share.
+        if target.name_lower == model.name_lower:
             source_column = f"from_{model.name_lower}_id"
             target_column = f"to_{model.name_lower}_id"
         else:

@@ -1,0 +1,376 @@
+"""A database's tables read with plain SQL, by structure rather than by name.
+
+This module is the schema tests' independent witness: it shares no code with
+dbshift (no ``dbshift.backends``, no SQLAlchemy inspector). It reads SQLite's
+``sqlite_master`` and pragmas, and PostgreSQL's ``pg_catalog``, into
+:class:`Table` values that leave out every generated name (of indexes,
+constraints, keys), so that a schema built by dbshift compares with one built by
+Django, or with expectations written by hand in :mod:`tests.expectations`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, fields, replace
+
+import psycopg
+import sqlalchemy as sa
+
+#: Tables that hold migration records, not models (dbshift's and Django's).
+BOOKKEEPING = frozenset({"dbshift_migrations", "dbshift_migration_progress", "django_migrations"})
+
+
+@dataclass(frozen=True, order=True)
+class Column:
+    type: str
+    nullable: bool
+    #: The default's text as the database keeps it (None when the column has none).
+    default: str | None = None
+    #: The database numbers new rows (an identity column, or SQLite's AUTOINCREMENT).
+    identity: bool = False
+    comment: str | None = None
+    #: A collation other than the type's default (PostgreSQL only).
+    collation: str | None = None
+
+
+@dataclass(frozen=True, order=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    target_table: str
+    target_columns: tuple[str, ...]
+    #: The ON DELETE action in capitals; "NO ACTION" when none was given.
+    on_delete: str = "NO ACTION"
+    deferred: bool = True
+
+
+@dataclass(frozen=True, order=True)
+class Index:
+    """An index that is not a table's primary key or one of its UNIQUE constraints."""
+
+    columns: tuple[str, ...]
+    unique: bool = False
+    descending: tuple[bool, ...] = ()
+    partial: bool = False
+    #: PostgreSQL's ``text_pattern_ops``/``varchar_pattern_ops`` index (for LIKE).
+    pattern_ops: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.descending:
+            object.__setattr__(self, "descending", (False,) * len(self.columns))
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: dict[str, Column]
+    primary_key: tuple[str, ...]
+    #: Sorted, repeats kept: two keys or indexes alike are two.
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    #: Column tuples of UNIQUE constraints (a unique *index* is an :class:`Index`).
+    unique_constraints: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple[Index, ...] = ()
+    #: The condition of each CHECK constraint, spaces and double quotes removed, sorted.
+    checks: tuple[str, ...] = ()
+    comment: str | None = None
+
+    def uniques(self) -> list[tuple[str, ...]]:
+        """Return every column tuple that must be unique, whether by constraint or index."""
+        found = list(self.unique_constraints)
+        found += [index.columns for index in self.indexes if index.unique and not index.partial]
+        return sorted(found)
+
+
+Structure = dict[str, Table]
+
+
+def vendor_of(url: str) -> str:
+    """Return "sqlite" or "postgresql" for a SQLAlchemy URL."""
+    return "sqlite" if sa.make_url(url).get_backend_name() == "sqlite" else "postgresql"
+
+
+def read_structure(url: str) -> Structure:
+    """Return the tables of the database at ``url`` (a SQLAlchemy URL), bookkeeping aside."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _read_sqlite(parsed.database or "")
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return _read_postgresql(conninfo)
+
+
+# -- SQLite ---------------------------------------------------------------------------------
+
+_CHECK = re.compile(r"\bCHECK\s*\(", re.IGNORECASE)
+_DEFERRED = re.compile(r"\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.IGNORECASE)
+_AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.IGNORECASE)
+
+
+def _read_sqlite(path: str) -> Structure:
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        ).fetchall()
+        return {
+            name: _sqlite_table(connection, name, sql)
+            for name, sql in rows
+            if name not in BOOKKEEPING
+        }
+    finally:
+        connection.close()
+
+
+def _pragma(connection: sqlite3.Connection, pragma: str, name: str) -> list[tuple]:
+    quoted = '"' + name.replace('"', '""') + '"'
+    return connection.execute(f"PRAGMA {pragma}({quoted})").fetchall()
+
+
+def _sqlite_table(connection: sqlite3.Connection, name: str, sql: str) -> Table:
+    info = _pragma(connection, "table_info", name)
+    primary_key = tuple(row[1] for row in sorted(info, key=lambda row: row[5]) if row[5])
+    counted = bool(_AUTOINCREMENT.search(sql))
+    columns = {
+        column: Column(
+            type=declared.lower(),
+            # A primary key column is NOT NULL whatever it declares.
+            nullable=not notnull and column not in primary_key,
+            default=default,
+            identity=counted and column in primary_key,
+        )
+        for _cid, column, declared, notnull, default, _pk in info
+    }
+    keys: dict[int, list[tuple]] = {}
+    for row in _pragma(connection, "foreign_key_list", name):
+        keys.setdefault(row[0], []).append(row)
+    # The pragma does not report deferrability; the table's SQL does, per REFERENCES.
+    deferred = len(_DEFERRED.findall(sql)) == len(keys)
+    foreign_keys = [
+        ForeignKey(
+            columns=tuple(row[3] for row in rows),
+            target_table=rows[0][2],
+            target_columns=tuple(row[4] for row in rows),
+            on_delete=rows[0][6].upper(),
+            deferred=deferred,
+        )
+        for rows in keys.values()
+    ]
+    return Table(
+        columns=columns,
+        primary_key=primary_key,
+        foreign_keys=tuple(sorted(foreign_keys)),
+        unique_constraints=tuple(sorted(_sqlite_unique_constraints(connection, name))),
+        indexes=tuple(sorted(_sqlite_indexes(connection, name))),
+        checks=tuple(sorted(_condition(text) for text in _sqlite_checks(sql))),
+    )
+
+
+def _sqlite_checks(sql: str) -> list[str]:
+    """Return the parenthesised condition of each CHECK in a CREATE TABLE statement."""
+    found = []
+    for match in _CHECK.finditer(sql):
+        depth, start = 0, match.end() - 1
+        for position in range(start, len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[position], 0)
+            if depth == 0:
+                found.append(sql[start : position + 1])
+                break
+    return found
+
+
+def _index_columns(connection: sqlite3.Connection, index: str) -> tuple[tuple[str, bool], ...]:
+    rows = [row for row in _pragma(connection, "index_xinfo", index) if row[5]]
+    return tuple((row[2], bool(row[3])) for row in sorted(rows, key=lambda row: row[0]))
+
+
+def _sqlite_unique_constraints(connection: sqlite3.Connection, name: str) -> list[tuple]:
+    """Return the columns of each UNIQUE written in the table (origin ``u``)."""
+    return [
+        tuple(column for column, _desc in _index_columns(connection, row[1]))
+        for row in _pragma(connection, "index_list", name)
+        if row[3] == "u"
+    ]
+
+
+def _sqlite_indexes(connection: sqlite3.Connection, name: str) -> list[Index]:
+    """Return the indexes made by CREATE INDEX (origin ``c``)."""
+    result = []
+    for _seq, index, unique, origin, partial in _pragma(connection, "index_list", name):
+        if origin != "c":
+            continue
+        columns = _index_columns(connection, index)
+        result.append(
+            Index(
+                columns=tuple(column for column, _desc in columns),
+                unique=bool(unique),
+                descending=tuple(desc for _column, desc in columns),
+                partial=bool(partial),
+            )
+        )
+    return result
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+_PG_TABLES = """
+SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+"""
+
+_PG_COLUMNS = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '',
+       col_description(a.attrelid, a.attnum),
+       (SELECT c.collname FROM pg_collation c
+        WHERE c.oid = a.attcollation AND a.attcollation <> t.typcollation)
+FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+# Column names of a constraint's keys, in key order.
+_PG_CONSTRAINTS = """
+SELECT con.contype,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
+       con.confrelid::regclass::text,
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
+       con.confdeltype, con.condeferred, pg_get_constraintdef(con.oid)
+FROM pg_constraint con WHERE con.conrelid = %s
+"""
+
+# Indexes that back no constraint; expression parts have no attribute (None).
+_PG_INDEXES = """
+SELECT i.indisunique, i.indpred IS NOT NULL,
+       ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(n, p)
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+             ORDER BY k.p),
+       ARRAY(SELECT (o & 1) = 1 FROM unnest(i.indoption::int2[]) WITH ORDINALITY k(o, p)
+             ORDER BY k.p),
+       EXISTS(SELECT 1 FROM unnest(i.indclass) c(oid) JOIN pg_opclass oc ON oc.oid = c.oid
+              WHERE oc.opcname LIKE '%%pattern_ops')
+FROM pg_index i
+WHERE i.indrelid = %s
+  AND NOT EXISTS(SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                 AND con.conrelid = i.indrelid)
+"""
+
+_PG_ACTIONS = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
+
+
+def _read_postgresql(conninfo: str) -> Structure:
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        tables = connection.execute(_PG_TABLES).fetchall()
+        return {
+            name: _pg_table(connection, oid, comment)
+            for oid, name, comment in tables
+            if name not in BOOKKEEPING
+        }
+
+
+def _pg_table(connection: psycopg.Connection, oid: int, comment: str | None) -> Table:
+    columns = {
+        name: Column(type_, not notnull, default, identity, comment, collation)
+        for name, type_, notnull, default, identity, comment, collation in connection.execute(
+            _PG_COLUMNS, (oid,)
+        )
+    }
+    primary_key: tuple[str, ...] = ()
+    foreign_keys, uniques, checks = [], [], []
+    for kind, keys, target, target_keys, action, deferred, definition in connection.execute(
+        _PG_CONSTRAINTS, (oid,)
+    ):
+        if kind == "p":
+            primary_key = tuple(keys)
+        elif kind == "u":
+            uniques.append(tuple(keys))
+        elif kind == "c":
+            checks.append(_condition(definition.removeprefix("CHECK ")))
+        elif kind == "f":
+            foreign_keys.append(
+                ForeignKey(
+                    tuple(keys),
+                    target.strip('"'),
+                    tuple(target_keys),
+                    _PG_ACTIONS[action],
+                    deferred,
+                )
+            )
+    indexes = [
+        Index(tuple(keys), unique, tuple(descending), partial, pattern_ops)
+        for unique, partial, keys, descending, pattern_ops in connection.execute(
+            _PG_INDEXES, (oid,)
+        )
+    ]
+    return Table(
+        columns=columns,
+        primary_key=primary_key,
+        foreign_keys=tuple(sorted(foreign_keys)),
+        unique_constraints=tuple(sorted(uniques)),
+        indexes=tuple(sorted(indexes)),
+        checks=tuple(sorted(checks)),
+        comment=comment,
+    )
+
+
+def _condition(text: str) -> str:
+    """Return a check's condition without spaces, double quotes and enclosing parentheses."""
+    text = re.sub(r'[\s"]', "", text)
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for character in text:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def without_repeated_unique_rules(structure: Structure) -> Structure:
+    """Return ``structure`` with each unique rule once per table.
+
+    A field's ``unique``, a ``unique_together`` and a ``UniqueConstraint`` on the same
+    columns enforce one rule. PostgreSQL drops repeated UNIQUE clauses of one CREATE
+    TABLE, and neither tool promises how many copies it makes; the rule must exist.
+    """
+    result = {}
+    for name, table in structure.items():
+        plain = [index for index in table.indexes if not index.unique or index.partial]
+        unique = {index for index in table.indexes if index.unique and not index.partial}
+        result[name] = replace(
+            table,
+            unique_constraints=tuple(sorted(set(table.unique_constraints))),
+            indexes=tuple(sorted(plain + list(unique))),
+        )
+    return result
+
+
+def describe_differences(actual: Structure, expected: Structure) -> list[str]:
+    """Return one line per difference, for assertion messages a person can read."""
+    lines = [f"missing table {name}" for name in sorted(set(expected) - set(actual))]
+    lines += [f"unexpected table {name}" for name in sorted(set(actual) - set(expected))]
+    for name in sorted(set(actual) & set(expected)):
+        got, want = actual[name], expected[name]
+        for column in sorted(set(got.columns) | set(want.columns)):
+            if got.columns.get(column) != want.columns.get(column):
+                lines.append(
+                    f"{name}.{column}: got {got.columns.get(column)}, "
+                    f"expected {want.columns.get(column)}"
+                )
+        for part in [part.name for part in fields(Table) if part.name != "columns"]:
+            if getattr(got, part) != getattr(want, part):
+                lines.append(
+                    f"{name} {part}: got {getattr(got, part)}, expected {getattr(want, part)}"
+                )
+    return lines

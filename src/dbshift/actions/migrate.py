@@ -193,14 +193,15 @@ class MigrationSession:
 
         Checking each table as it is now covers the usual rollback; a plan that fills
         a table on its way back is still stopped by the operation itself, inside its
-        migration's transaction.
+        migration's transaction. The look is taken under the migration lock, so that
+        another migrate cannot drop a table between finding it and counting its rows.
         """
         import sqlalchemy as sa
 
         hazards = self.rollback_hazards(steps)
         if not hazards:
             return
-        with self.database.transaction(self.connection):
+        with self.database.locked_transaction(self.connection, self.lock_timeout):
             editor = self.database.schema_editor(self.connection)
             for hazard in hazards:
                 table = hazard.table

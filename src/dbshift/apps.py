@@ -69,9 +69,16 @@ class Apps:
         self.specs = tuple(specs)
         self.app_configs: dict[str, AppConfig] = {}
         self.models_ready = False
+        self.fresh = True
 
-    def populate(self) -> Apps:
-        """Import every app package; models are imported when first asked for."""
+    def populate(self, fresh: bool = True) -> Apps:
+        """Import every app package; models are imported when first asked for.
+
+        ``fresh`` imports the apps anew, as each command wants the files as they are
+        now. An application that sets up its models at start-up passes ``False``:
+        the model classes it imported before keep being the ones registered.
+        """
+        self.fresh = fresh
         with loading(self):
             for spec in self.specs:
                 self._import_app(spec)
@@ -88,7 +95,8 @@ class Apps:
         self._check_relations()
 
     def _import_app(self, spec: AppSpec) -> None:
-        forget_modules(spec.name)
+        if self.fresh:
+            forget_modules(spec.name)
         module = self._import(spec.name, f"app {spec.name!r}")
         if not hasattr(module, "__path__"):
             raise ConfigurationError(
@@ -106,8 +114,35 @@ class Apps:
 
     def _import_models(self, spec: AppSpec) -> None:
         models_name = f"{spec.name}.models"
-        if models_name not in sys.modules and module_exists(models_name):
+        if models_name in sys.modules:
+            self._adopt_models(spec.name)
+        elif module_exists(models_name):
             self._import(models_name, f"models of app {spec.name!r}")
+
+    def _adopt_models(self, package: str) -> None:
+        """Register the models that the app's modules defined before this registry existed.
+
+        They registered with no registry, or with one since dropped; the classes
+        in the modules are the ones the application uses, so they are the ones
+        to register, in the order their modules defined them.
+        """
+        prefix = package + "."
+        for name, module in list(sys.modules.items()):
+            if not (name == package or name.startswith(prefix)):
+                continue
+            for value in list(vars(module).values()):
+                if (
+                    isinstance(value, type)
+                    and value.__module__ == name
+                    and hasattr(value, "_meta")
+                    and not value._meta.abstract
+                    and value._meta.model_name not in self._models_of(value)
+                ):
+                    self.register(value)
+
+    def _models_of(self, model: type) -> dict[str, type]:
+        config = self.app_configs.get(model._meta.app_label)  # type: ignore[attr-defined]
+        return config.models if config is not None else {}
 
     @staticmethod
     def _import(name: str, what: str) -> ModuleType:
@@ -252,11 +287,11 @@ def app_label_for_module(module: str, class_name: str) -> str:
     return parts[-1]
 
 
-def load_apps(settings: Settings) -> Apps:
-    """Import the apps of a project and return the populated registry."""
+def load_apps(settings: Settings, fresh: bool = True) -> Apps:
+    """Import the apps of a project and return the populated registry (see ``populate``)."""
     root = str(settings.root)
     if root in sys.path:
         sys.path.remove(root)
     sys.path.insert(0, root)
     importlib.invalidate_caches()
-    return Apps(settings.apps).populate()
+    return Apps(settings.apps).populate(fresh)

@@ -8,6 +8,7 @@ import pytest
 
 import dbshift.sqlalchemy as dsa
 from dbshift.exceptions import DatabaseConnectionError, NotMigratedError
+from dbshift.utils.imports import forget_modules
 from tests.helpers import ProjectDir
 from tests.runtime.conftest import mapped_models
 
@@ -32,6 +33,8 @@ def test_model_changes_without_migration_are_named(written: ProjectDir) -> None:
         "pages/models.py",
         source + "\n\nclass Comment(models.Model):\n    body = models.TextField()\n",
     )
+    # An application started after the edit: setup() keeps modules already imported.
+    forget_modules("pages")
     with mapped_models(written), pytest.raises(NotMigratedError) as raised:
         dsa.check_migrated()
     assert "Create model Comment" in str(raised.value)

@@ -61,3 +61,30 @@ def test_commands_do_not_import_the_orm(project: ProjectDir) -> None:
         timeout=120,
     )
     assert completed.stdout.splitlines()[-1] == "0 False False", completed.stderr
+
+
+def test_models_imported_before_setup_are_the_mapped_ones(project: ProjectDir) -> None:
+    project.models("pages", TAG)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    script = (
+        "from pages.models import Tag\n"
+        "import dbshift.sqlalchemy as dsa\n"
+        "from sqlalchemy import select\n"
+        "from sqlalchemy.orm import Session\n"
+        "dsa.setup()\n"
+        "with Session(dsa.engine()) as session:\n"
+        "    session.add(Tag(name='early'))\n"
+        "    session.commit()\n"
+        "    print(session.scalars(select(Tag.name)).one())\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        env=process_env({"PYTHONPATH": f"{project.root}:{process_env()['PYTHONPATH']}"}),
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-1] == "early"

@@ -45,8 +45,8 @@ def setup(settings: str | PathLike[str] | None = None) -> Runtime:
     """Read the settings, import every app's models and map them; later calls do nothing.
 
     ``settings`` is the settings file; by default the nearest one above the
-    working directory, as for the command line. The models modules are imported
-    afresh: import the models after ``setup()``, not before.
+    working directory, as for the command line. Model classes imported before
+    are the ones mapped, as are those imported after.
     """
     global _runtime
     if _runtime is None:

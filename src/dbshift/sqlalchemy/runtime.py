@@ -77,6 +77,6 @@ class Runtime:
 
 
 def load_project(settings: Path | None) -> Project:
-    """Read the settings and import the apps and their models afresh."""
+    """Read the settings and import the apps, keeping the models already imported."""
     loaded = load_settings(settings)
-    return Project(loaded, load_apps(loaded))
+    return Project(loaded, load_apps(loaded, fresh=False))

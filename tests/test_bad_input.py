@@ -259,7 +259,8 @@ def test_a_refused_password_is_one_message_and_never_printed(make_project, postg
             assert f"{PASSWORD_ROLE}:***@" in result.stderr
             assert wrong not in result.output and "Traceback" not in result.output
         checked = project.run("check")
-        assert "(migrations.I001)" in checked.stdout and wrong not in checked.output
+        assert checked.code == 1
+        assert "(migrations.E006)" in checked.stdout and wrong not in checked.output
 
         project.database = url.set(password=right).render_as_string(hide_password=False)
         project.write_settings()

@@ -42,6 +42,8 @@ def test_startproject_makes_settings_and_manage_py(tmp_path):
     assert settings["tool"]["dbshift"] == {"apps": [], "database": "sqlite:///db.sqlite3"}
     assert (root / "manage.py").is_file()
     assert (root / "manage.py").stat().st_mode & 0o111
+    ignored = (root / ".gitignore").read_text().splitlines()
+    assert {"db.sqlite3", "__pycache__/"} <= set(ignored)
 
 
 def test_startapp_makes_the_app_package_and_says_to_add_it(tmp_path):

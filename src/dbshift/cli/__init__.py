@@ -7,6 +7,7 @@ Each command lives in its own module under :mod:`dbshift.cli.commands` with a
 from __future__ import annotations
 
 import argparse
+import difflib
 import gc
 import importlib
 import sys
@@ -59,6 +60,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
+
+
+def _suggest_command(command: str, stderr: IO[str]) -> None:
+    close = difflib.get_close_matches(command, SUMMARIES, n=1)
+    if close:
+        stderr.write(f"Did you mean '{close[0]}'?\n")
+
+
 #: The cyclic collector's thresholds in a ``dbshift`` process: objects allocated (net)
 #: between two collections of the youngest generation, then collections of each
 #: generation between two of the next. Python's defaults are 700, 10, 10.
@@ -93,8 +107,15 @@ def main(
     command = next((word for word in arguments if not word.startswith("-")), None)
     parser = build_parser(command)
     try:
-        args = parser.parse_args(arguments)
+        args, unknown = parser.parse_known_args(arguments)
+        if unknown:
+            # Show the usage of the command given, not of dbshift as a whole.
+            _command_parser(parser, args.command).error(
+                f"unrecognized arguments: {' '.join(unknown)}"
+            )
     except SystemExit as exit_:
+        if command is not None and command not in SUMMARIES:
+            _suggest_command(command, stderr)
         return int(exit_.code or 0)
     context = Context(
         stdout=stdout,

@@ -531,3 +531,21 @@ def test_an_in_memory_database_alias_is_named_in_the_refusal(make_project):
     assert "Database 'reports' is an in-memory SQLite database" in result.stderr
     assert f"Set 'databases.reports' in {settings} to a file" in result.stderr
     assert project.run("migrate").code == 0
+
+
+def test_a_sqlite_file_in_a_directory_that_does_not_exist(make_project, tmp_path):
+    missing = tmp_path / "nowhere"
+    project = make_project(database=f"sqlite:///{missing / 'db.sqlite3'}")
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+
+    result = project.run("migrate")
+
+    assert result.code == 1
+    assert result.stderr == (
+        f"Error: Cannot create SQLite database 'default' at sqlite:///{missing / 'db.sqlite3'}: "
+        f"the directory {missing} does not exist. Create it, or point the URL at an existing "
+        "directory.\n"
+    )
+    assert "server" not in result.output
+    assert not missing.exists()

@@ -52,6 +52,8 @@ class RelatedField(Field):
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         self.to: Any = to
+        #: The target as the model declares it, for messages (``to`` is lowercased).
+        self.declared_to = to if isinstance(to, str) else None
         super().__init__(*args, **kwargs)
         if isinstance(to, str) and "." in to and to != RECURSIVE_RELATIONSHIP:
             self.to = make_label(*to.split(".", 1))

@@ -204,7 +204,7 @@ def test_an_unknown_app_label(started, command):
             "postgresql://app:s3cret@127.0.0.1:1/db",
             "Cannot connect to database 'default' at postgresql+psycopg://app:***@127.0.0.1:1/db",
         ),
-        ("sqlite:////no/such/directory/db.sqlite3", "unable to open database file"),
+        ("sqlite:////no/such/directory/db.sqlite3", "the directory /no/such/directory does not"),
     ],
     ids=["bracket", "port", "no-scheme", "dialect", "driver", "unreachable", "no-directory"],
 )

@@ -549,3 +549,13 @@ def test_a_sqlite_file_in_a_directory_that_does_not_exist(make_project, tmp_path
     )
     assert "server" not in result.output
     assert not missing.exists()
+
+
+def test_a_broken_models_file_with_nothing_to_apply_is_only_an_error(started):
+    started.models("pages", "import no_such_models\n")
+
+    result = started.run("migrate")
+
+    assert result.code == 1
+    assert result.stdout == ""
+    assert "Cannot import models of app 'pages'" in result.stderr

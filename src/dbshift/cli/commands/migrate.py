@@ -93,6 +93,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             return 0
         if args.check_unapplied:
             return 1 if steps else 0
+        # A broken models.py stops migrate (see MigrationSession.run): find out before
+        # saying what will run, so that the error is the only outcome shown.
+        project.apps.import_models()
         print_intent(context, session, args)
         context.write("Running migrations:")
         if not steps:

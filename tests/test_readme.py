@@ -1,0 +1,42 @@
+"""The README's examples are what dbshift prints and code that runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_migrate import ARTICLE, SLUG
+
+
+def readme_block(after: str) -> str:
+    """Return the first fenced block of README.md after the line ``after``."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rest = text[text.index(after) :]
+    block = rest[rest.index("```\n") + 4 :]
+    return block[: block.index("```\n")]
+
+
+def test_the_readme_shows_what_check_prints_for_a_deleted_migration(make_project):
+    project = make_project()
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+    project.models("pages", ARTICLE + SLUG)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    (project.migrations_dir("pages") / "0002_article_slug.py").unlink()
+
+    result = project.run("check")
+
+    expected = readme_block("Deleting an applied migration:")
+    assert expected.startswith("$ python manage.py check\n")
+    assert result.stdout == expected.removeprefix("$ python manage.py check\n")
+
+
+def test_the_readme_data_migration_defines_what_it_uses():
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text[text.index("### 9. Data migrations") :]
+    snippet = section[section.index("```python\n") + 10 :]
+    snippet = snippet[: snippet.index("```\n")]
+    namespace: dict[str, object] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["slugify"]("Hello, World!") == "hello-world"
+    assert "null=True" in snippet

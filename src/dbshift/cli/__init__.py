@@ -18,7 +18,7 @@ from typing import IO
 
 from dbshift import __version__
 from dbshift.cli.commands import SUMMARIES
-from dbshift.cli.context import Context
+from dbshift.cli.context import Context, quote_commands
 from dbshift.exceptions import DbShiftError
 
 
@@ -88,7 +88,12 @@ def console(settings: Path | None = None) -> int:
     collects less often. Programs that call :func:`main` keep their own settings.
     """
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
-    return main(settings=settings)
+    return main(settings=settings, prog=program_name(sys.argv[0]))
+
+
+def program_name(script: str) -> str:
+    """Return how the user started this process, as hints should quote it."""
+    return "python manage.py" if Path(script).name == "manage.py" else "dbshift"
 
 
 def main(
@@ -99,8 +104,12 @@ def main(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     stdin: IO[str] | None = None,
+    prog: str = "dbshift",
 ) -> int:
-    """Run one command and return its exit status."""
+    """Run one command and return its exit status.
+
+    ``prog`` is how the user runs dbshift; the commands that messages quote use it.
+    """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -124,13 +133,14 @@ def main(
         cwd=(cwd or Path.cwd()).resolve(),
         settings_path=args.settings or settings,
         verbosity=args.verbosity,
+        prog=prog,
     )
     try:
         return int(args.handler(args, context) or 0)
     except DbShiftError as err:
         if args.traceback:
             traceback.print_exc(file=stderr)
-        stderr.write(f"Error: {err}\n")
+        stderr.write(f"Error: {quote_commands(str(err), prog)}\n")
         return err.exit_code
     except KeyboardInterrupt:
         stderr.write("Interrupted.\n")

@@ -100,6 +100,7 @@ class ForeignKey(RelatedField):
     }
     positional = ("on_delete",)
     empty_strings_allowed = False
+    on_delete: Any
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(to, *args, **kwargs)
@@ -159,6 +160,9 @@ class ManyToManyField(RelatedField):
         "db_constraint": True,
         "swappable": True,
     }
+    through: Any
+    db_table: str | None
+    db_constraint: bool
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(to, *args, **kwargs)

@@ -204,7 +204,7 @@ def test_an_unknown_app_label(started, command):
             "postgresql://app:s3cret@127.0.0.1:1/db",
             "Cannot connect to database 'default' at postgresql+psycopg://app:***@127.0.0.1:1/db",
         ),
-        ("sqlite:////no/such/directory/db.sqlite3", "unable to open database file"),
+        ("sqlite:////no/such/directory/db.sqlite3", "the directory /no/such/directory does not"),
     ],
     ids=["bracket", "port", "no-scheme", "dialect", "driver", "unreachable", "no-directory"],
 )
@@ -259,7 +259,8 @@ def test_a_refused_password_is_one_message_and_never_printed(make_project, postg
             assert f"{PASSWORD_ROLE}:***@" in result.stderr
             assert wrong not in result.output and "Traceback" not in result.output
         checked = project.run("check")
-        assert "(migrations.I001)" in checked.stdout and wrong not in checked.output
+        assert checked.code == 1
+        assert "(migrations.E006)" in checked.stdout and wrong not in checked.output
 
         project.database = url.set(password=right).render_as_string(hide_password=False)
         project.write_settings()
@@ -530,3 +531,31 @@ def test_an_in_memory_database_alias_is_named_in_the_refusal(make_project):
     assert "Database 'reports' is an in-memory SQLite database" in result.stderr
     assert f"Set 'databases.reports' in {settings} to a file" in result.stderr
     assert project.run("migrate").code == 0
+
+
+def test_a_sqlite_file_in_a_directory_that_does_not_exist(make_project, tmp_path):
+    missing = tmp_path / "nowhere"
+    project = make_project(database=f"sqlite:///{missing / 'db.sqlite3'}")
+    project.models("pages", ARTICLE)
+    assert project.run("makemigrations").code == 0
+
+    result = project.run("migrate")
+
+    assert result.code == 1
+    assert result.stderr == (
+        f"Error: Cannot create SQLite database 'default' at sqlite:///{missing / 'db.sqlite3'}: "
+        f"the directory {missing} does not exist. Create it, or point the URL at an existing "
+        "directory.\n"
+    )
+    assert "server" not in result.output
+    assert not missing.exists()
+
+
+def test_a_broken_models_file_with_nothing_to_apply_is_only_an_error(started):
+    started.models("pages", "import no_such_models\n")
+
+    result = started.run("migrate")
+
+    assert result.code == 1
+    assert result.stdout == ""
+    assert "Cannot import models of app 'pages'" in result.stderr

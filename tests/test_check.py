@@ -308,8 +308,32 @@ def test_without_a_database_the_file_checks_still_run(make_project):
 
     result = project.run("check")
 
-    assert result.code == 0
+    assert result.code == 1
     assert "(migrations.W001)" in result.stdout
-    assert "(migrations.I001) Database checks skipped: Cannot connect" in result.stdout
+    assert "(migrations.E006) Database checks skipped: Cannot connect" in result.stdout
     assert "s3cret" not in result.output
+    allowed = project.run("check", "--allow-unreachable")
+    assert allowed.code == 0, allowed.output
+    assert "(migrations.I001) Database checks skipped: Cannot connect" in allowed.stdout
     assert project.run("check", "--skip-database", "--format", "json").code == 0
+
+
+def test_showmigrations_marks_edited_and_deleted_applied_migrations(make_project, db_url):
+    project = migrated(make_project, db_url)
+    project.models("pages", ARTICLE + SLUG)
+    assert project.run("makemigrations", "-n", "slug").code == 0
+    assert project.run("migrate").code == 0
+    edit(project, "0001_initial", "max_length=200", "max_length=100")
+    (project.migrations_dir("pages") / "0002_slug.py").unlink()
+
+    result = project.run("showmigrations")
+
+    assert result.code == 0, result.output
+    assert result.stdout == (
+        "pages\n"
+        " [!] 0001_initial (edited after it was applied; run 'dbshift check')\n"
+        " [!] 0002_slug (applied, but its file is gone; run 'dbshift check')\n"
+    )
+    assert project.run("showmigrations", "--plan").stdout == (
+        "[!]  pages.0001_initial\n[!]  pages.0002_slug\n"
+    )

@@ -46,3 +46,25 @@ def test_every_option_of_every_command_has_help(command, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"usage: dbshift {command} ")
     assert flat(parser.description) in flat(out)
+
+
+def test_a_mistyped_command_gets_a_suggestion(capsys):
+    assert main(["migrat", "--plan"]) == 2
+    assert capsys.readouterr().err.endswith("\nDid you mean 'migrate'?\n")
+    assert main(["zzzz"]) == 2
+    assert "Did you mean" not in capsys.readouterr().err
+
+
+def test_an_unknown_option_shows_the_usage_of_its_command(capsys):
+    assert main(["showmigrations", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: dbshift showmigrations [-h]")
+    assert err.endswith("dbshift showmigrations: error: unrecognized arguments: --bogus\n")
+
+
+def test_migrate_help_describes_shared_transactions(capsys):
+    assert main(["migrate", "--help"]) == 0
+    out = flat(capsys.readouterr().out)
+    assert "runs in its own transaction" not in out
+    assert "consecutive schema-only migrations share one" in out
+    assert "--one-by-one" in out

@@ -438,7 +438,14 @@ def test_unknown_option_is_an_argument_error(project):
         ),
         (
             "class Article(models.Model):\n    tag = models.ForeignKey('Tag', models.CASCADE)\n",
-            "pages.Article.tag: ForeignKey target 'pages.tag' is not a model of any installed app",
+            "pages.Article.tag: ForeignKey target 'Tag' (pages.tag) is not a model of any "
+            "installed app",
+        ),
+        (
+            "class Article(models.Model):\n"
+            "    tag = models.ForeignKey('pages.Nowhere', models.CASCADE)\n",
+            "pages.Article.tag: ForeignKey target 'pages.Nowhere' is not a model of any "
+            "installed app",
         ),
         (
             "class Article(models.Model):\n    locals()['bad-name'] = models.IntegerField()\n",

@@ -359,6 +359,10 @@ def test_migrate_plan_lists_operations_and_runs_nothing(make_project, db_url):
     assert columns(db_url, "pages_article") == []
     verbose = project.run("migrate", "--plan", "-v", "2").stdout
     assert "CREATE TABLE" in verbose
+    # Every line of a statement is indented under its migration, not only the first.
+    statement = verbose[verbose.index("    CREATE TABLE") :].split(";")[0].splitlines()
+    assert len(statement) > 2
+    assert all(line.startswith("    ") for line in statement), statement
 
 
 def test_migrate_plan_backwards_undoes_schema_operations_and_names_code(project):

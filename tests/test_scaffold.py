@@ -42,6 +42,8 @@ def test_startproject_makes_settings_and_manage_py(tmp_path):
     assert settings["tool"]["dbshift"] == {"apps": [], "database": "sqlite:///db.sqlite3"}
     assert (root / "manage.py").is_file()
     assert (root / "manage.py").stat().st_mode & 0o111
+    ignored = (root / ".gitignore").read_text().splitlines()
+    assert {"db.sqlite3", "__pycache__/"} <= set(ignored)
 
 
 def test_startapp_makes_the_app_package_and_says_to_add_it(tmp_path):
@@ -129,3 +131,27 @@ def test_new_project_without_apps_has_no_changes(tmp_path):
     result = manage(tmp_path / "empty", "makemigrations")
 
     assert (result.code, result.stdout) == (0, "No changes detected\n")
+
+
+def test_hints_quote_commands_as_manage_py_runs_them(tmp_path):
+    assert run(tmp_path, "startproject", "mysite").code == 0
+    root = tmp_path / "mysite"
+    assert run(root, "startapp", "pages").code == 0
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text().replace("apps = []", 'apps = ["pages"]'))
+    (root / "pages" / "models.py").write_text(
+        "from dbshift import models\n\n\nclass Article(models.Model):\n"
+        "    title = models.CharField(max_length=200)\n"
+    )
+
+    checked = manage(root, "check", "--skip-database")
+    empty = "from dbshift import migrations\n\n\nclass Migration(migrations.Migration):\n    pass\n"
+    for name in ("0001_a", "0001_b"):
+        (root / "pages" / "migrations" / f"{name}.py").write_text(empty)
+    refused = manage(root, "migrate")
+
+    assert "HINT: Run 'python manage.py makemigrations pages'." in checked.stdout
+    assert "'dbshift " not in checked.output
+    assert refused.code == 1, refused.output
+    assert "To fix them run 'python manage.py makemigrations --merge'." in refused.stderr
+    assert "Run 'dbshift makemigrations pages'." in run(root, "check", "--skip-database").stdout

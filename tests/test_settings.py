@@ -287,3 +287,25 @@ def test_connection_failure_does_not_show_the_password():
     assert "Cannot connect to database 'default'" in str(caught.value)
     assert "s3cret" not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+def test_an_unknown_key_is_refused_with_the_closest_name(tmp_path, project):
+    settings = write(
+        tmp_path / "pyproject.toml",
+        '[tool.dbshift]\napps = ["pages"]\ndatabse = "postgresql://db.example/prod"\n',
+    )
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(settings, environ={})
+    assert str(raised.value) == (
+        f"Unknown setting 'databse' in {settings}; did you mean 'database'? dbshift reads "
+        "'apps', 'database', 'databases'."
+    )
+
+    project.write("pyproject.toml", '[tool.dbshift]\napps = ["pages"]\ncolour = "blue"\n')
+    result = project.run("migrate")
+    assert result.code == 1
+    assert result.stderr == (
+        f"Error: Unknown setting 'colour' in {project.root / 'pyproject.toml'}; dbshift reads "
+        "'apps', 'database', 'databases'.\n"
+    )
+    assert not (project.root / "db.sqlite3").exists()

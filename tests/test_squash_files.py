@@ -260,3 +260,26 @@ def test_conflicting_leaves_stop_makemigrations_and_merge_joins_them(project):
     source = project.migration_source("pages", "0003_merge_0002_a_0002_b")
     assert '("pages", "0002_a"),' in source and '("pages", "0002_b"),' in source
     assert project.run("makemigrations", "--check").code == 0
+
+
+def test_the_closing_advice_of_a_squash_can_be_followed_as_written(project):
+    build_history(project, 3, python_at=())
+    assert project.run("migrate").code == 0
+    result = project.run("squashmigrations", "pages", "0003", "--noinput")
+    assert result.code == 0, result.output
+    advice = " ".join(result.stdout.split())
+    assert "delete them, remove 'replaces' from the squash, and run" in advice
+    command = advice.split("and run '")[1].split("'")[0]
+    assert command == "dbshift migrate pages --prune"
+
+    name = "0001_squashed_0003_step"
+    for old in ("0001_initial", "0002_step", "0003_step"):
+        (project.migrations_dir("pages") / f"{old}.py").unlink()
+    path = project.migrations_dir("pages") / f"{name}.py"
+    source = path.read_text()
+    start = source.index("    replaces = [")
+    path.write_text(source[:start] + source[source.index("]\n", start) + 2 :])
+    pruned = project.run(*command.split()[1:])
+
+    assert pruned.code == 0, pruned.output
+    assert "Pruning pages.0002_step OK" in pruned.stdout

@@ -221,15 +221,26 @@ class Apps:
                 if not fld.is_relation:
                     continue
                 targets = [("target", fld.to)]
+                declared = {fld.to: _as_declared(fld.to, getattr(fld, "declared_to", None))}
                 if getattr(fld, "through", None):
                     targets.append(("through model", fld.through))
                 for what, label in targets:
                     if self.get_model(label) is None:
                         raise ModelDefinitionError(
-                            f"{meta.label}.{name}: {type(fld).__name__} {what} {label!r} "
+                            f"{meta.label}.{name}: {type(fld).__name__} {what} "
+                            f"{declared.get(label, repr(label))} "
                             "is not a model of any installed app; check the name and "
                             "that its app is in 'apps'."
                         )
+
+
+def _as_declared(label: str, declared: str | None) -> str:
+    """Return a target as the model wrote it, with the label it resolved to if that differs."""
+    if declared is None:
+        return repr(label)
+    if declared.lower() == label:
+        return repr(declared)
+    return f"{declared!r} ({label})"
 
 
 def _declared_label(module: ModuleType) -> str | None:

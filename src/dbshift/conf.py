@@ -18,6 +18,7 @@ path is relative to the directory holding the settings file.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -31,6 +32,8 @@ from dbshift.exceptions import ConfigurationError
 
 DEFAULT_ALIAS = "default"
 SETTINGS_FILE_NAMES = ("dbshift.toml", "pyproject.toml")
+#: Every key the settings table may hold.
+SETTINGS_KEYS = ("apps", "database", "databases")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def load_settings(
     path = (path or find_settings_file()).resolve()
     environ = os.environ if environ is None else environ
     table = _read_table(path)
+    _check_keys(table, path)
     entries = table.get("apps", [])
     if not isinstance(entries, list):
         raise ConfigurationError(
@@ -216,6 +220,19 @@ def _read_table(path: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigurationError(f"{path} has no [tool.dbshift] table.")
     return table
+
+
+def _check_keys(table: dict[str, Any], path: Path) -> None:
+    """Refuse a key dbshift does not know: a typo would silently use a default instead."""
+    for key in table:
+        if key in SETTINGS_KEYS:
+            continue
+        close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1)
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigurationError(
+            f"Unknown setting '{key}' in {path}; {suggestion}dbshift reads "
+            f"{', '.join(repr(name) for name in SETTINGS_KEYS)}."
+        )
 
 
 def _parse_app(entry: Any, path: Path) -> AppSpec:

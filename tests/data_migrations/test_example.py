@@ -101,3 +101,31 @@ def test_backfill_then_roll_back_keeping_the_rows(example: Example) -> None:
 
 def test_the_models_match_the_last_migration(example: Example) -> None:
     assert "No changes detected" in example.manage("makemigrations", "--check", "--dry-run")
+
+
+def test_the_readme_shows_what_a_failing_backfill_prints(tmp_path: Path, sqlite_url: str) -> None:
+    example = Example(tmp_path / "example", sqlite_url)
+    example.manage("migrate", "pages", "0001")
+    example.execute("INSERT INTO pages_article (title, content) VALUES ('Hello', 'x')")
+    migration = example.root / "pages" / "migrations" / "0003_backfill_slugs.py"
+    source = migration.read_text()
+    typo = 're.sub(r"[^\\w\\s-]", "", text.lower())'
+    assert typo in source
+    migration.write_text(source.replace(typo, typo.replace("text.lower", "txt.lower")))
+
+    failed = subprocess.run(
+        [sys.executable, "manage.py", "migrate"],
+        cwd=example.root,
+        capture_output=True,
+        text=True,
+        env=process_env({"DATABASE_URL": example.url}),
+        timeout=120,
+    )
+
+    readme = (EXAMPLE / "README.md").read_text()
+    block = readme[readme.index("the error points into `0003`") :]
+    block = block[block.index("```\n") + 4 :]
+    block = block[: block.index("```")].removeprefix("$ python manage.py migrate\n")
+    shown = (failed.stdout + failed.stderr).replace(str(example.root), "/tmp/data_migration")
+    assert failed.returncode == 1
+    assert shown == block

@@ -8,8 +8,8 @@ inconsistent history, and non-atomic migrations that stopped half-way.
 
 Ids: E001 applied migration edited, E002 applied migration deleted, E003
 conflicting leaves, E004 inconsistent history, E005 non-atomic migration
-interrupted; W001 model changes without a migration, W002 unapplied migrations;
-I001 database not reachable (its checks skipped).
+interrupted, E006 database not reachable (its checks skipped; I001 when that is
+allowed); W001 model changes without a migration, W002 unapplied migrations.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ from dbshift.migrations.history import find_history_problems
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.questioner import DetectOnlyQuestioner
 from dbshift.project import Project
+
+#: The findings that the database could not be reached, as an error and as allowed.
+UNREACHABLE = "migrations.E006"
+UNREACHABLE_ALLOWED = "migrations.I001"
 
 
 class Level(enum.IntEnum):
@@ -55,14 +59,21 @@ class Finding:
 
 
 def run_checks(
-    project: Project, alias: str = DEFAULT_ALIAS, database: bool = True
+    project: Project,
+    alias: str = DEFAULT_ALIAS,
+    database: bool = True,
+    allow_unreachable: bool = False,
 ) -> list[Finding]:
-    """Return every finding for the project, and for database ``alias`` if reachable."""
+    """Return every finding for the project, and for database ``alias`` if reachable.
+
+    A database that cannot be reached is an error (its migrations may be behind),
+    unless ``allow_unreachable`` makes it an info.
+    """
     loader = project.loader()
     findings = list(_conflicts(loader))
     findings += _model_changes(project, loader)
     if database:
-        findings += _database_findings(project, alias)
+        findings += _database_findings(project, alias, allow_unreachable)
     return sorted(findings, key=lambda finding: (-finding.level, finding.id, finding.obj))
 
 
@@ -101,12 +112,16 @@ def _model_changes(project: Project, loader: MigrationLoader) -> list[Finding]:
     return findings
 
 
-def _database_findings(project: Project, alias: str) -> list[Finding]:
+def _database_findings(project: Project, alias: str, allow_unreachable: bool) -> list[Finding]:
     try:
         with MigrationSession(project, alias, read_only=True) as session:
             return _history_findings(session)
     except DatabaseConnectionError as err:
-        return [Finding("migrations.I001", Level.INFO, alias, f"Database checks skipped: {err}")]
+        message = f"Database checks skipped: {err}"
+        if allow_unreachable:
+            return [Finding(UNREACHABLE_ALLOWED, Level.INFO, alias, message)]
+        hint = "Pass --allow-unreachable (or --skip-database) to check only the files."
+        return [Finding(UNREACHABLE, Level.ERROR, alias, message, hint)]
 
 
 def _history_findings(session: MigrationSession) -> list[Finding]:

@@ -33,6 +33,13 @@ if __name__ == "__main__":
     sys.exit(console(settings=Path(__file__).resolve().parent / "pyproject.toml"))
 '''
 
+# The database file and bytecode do not belong in version control.
+GITIGNORE = """\
+db.sqlite3
+db.sqlite3-journal
+__pycache__/
+"""
+
 MODELS_PY = """\
 from dbshift import models
 
@@ -62,6 +69,7 @@ def start_project(name: str, directory: Path) -> Path:
     (target / "pyproject.toml").write_text(PYPROJECT.format(name=name), encoding="utf-8")
     (target / "manage.py").write_text(MANAGE_PY, encoding="utf-8")
     (target / "manage.py").chmod(0o755)
+    (target / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     return target
 
 

@@ -98,6 +98,20 @@ class Database:
             return False
         return not Path(path).exists()
 
+    def _connection_error(self, err: exc.DBAPIError) -> DatabaseConnectionError:
+        where = f"database '{self.alias}' at {self.display_url}"
+        if self.missing_file():
+            directory = Path(self.url.database or "").parent
+            if not directory.is_dir():
+                return DatabaseConnectionError(
+                    f"Cannot create SQLite {where}: the directory {directory} does not "
+                    "exist. Create it, or point the URL at an existing directory."
+                )
+        return DatabaseConnectionError(
+            f"Cannot connect to {where}: {_first_line(err.orig)}. Check that the server "
+            "runs and the URL is right."
+        )
+
     @contextlib.contextmanager
     def connect(self, create: bool = True) -> Iterator[sa.Connection]:
         """Yield a connection; a failure to connect becomes one clear error.
@@ -113,10 +127,7 @@ class Database:
         try:
             connection = engine.connect()
         except exc.DBAPIError as err:
-            raise DatabaseConnectionError(
-                f"Cannot connect to database '{self.alias}' at {self.display_url}: "
-                f"{_first_line(err.orig)}. Check that the server runs and the URL is right."
-            ) from err
+            raise self._connection_error(err) from err
         try:
             yield connection
         finally:

@@ -7,6 +7,7 @@ Each command lives in its own module under :mod:`dbshift.cli.commands` with a
 from __future__ import annotations
 
 import argparse
+import difflib
 import gc
 import importlib
 import sys
@@ -17,7 +18,7 @@ from typing import IO
 
 from dbshift import __version__
 from dbshift.cli.commands import SUMMARIES
-from dbshift.cli.context import Context
+from dbshift.cli.context import Context, quote_commands
 from dbshift.exceptions import DbShiftError
 
 
@@ -59,6 +60,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
+
+
+def _suggest_command(command: str, stderr: IO[str]) -> None:
+    close = difflib.get_close_matches(command, SUMMARIES, n=1)
+    if close:
+        stderr.write(f"Did you mean '{close[0]}'?\n")
+
+
 #: The cyclic collector's thresholds in a ``dbshift`` process: objects allocated (net)
 #: between two collections of the youngest generation, then collections of each
 #: generation between two of the next. Python's defaults are 700, 10, 10.
@@ -74,7 +88,12 @@ def console(settings: Path | None = None) -> int:
     collects less often. Programs that call :func:`main` keep their own settings.
     """
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
-    return main(settings=settings)
+    return main(settings=settings, prog=program_name(sys.argv[0]))
+
+
+def program_name(script: str) -> str:
+    """Return how the user started this process, as hints should quote it."""
+    return "python manage.py" if Path(script).name == "manage.py" else "dbshift"
 
 
 def main(
@@ -85,16 +104,27 @@ def main(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     stdin: IO[str] | None = None,
+    prog: str = "dbshift",
 ) -> int:
-    """Run one command and return its exit status."""
+    """Run one command and return its exit status.
+
+    ``prog`` is how the user runs dbshift; the commands that messages quote use it.
+    """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((word for word in arguments if not word.startswith("-")), None)
     parser = build_parser(command)
     try:
-        args = parser.parse_args(arguments)
+        args, unknown = parser.parse_known_args(arguments)
+        if unknown:
+            # Show the usage of the command given, not of dbshift as a whole.
+            _command_parser(parser, args.command).error(
+                f"unrecognized arguments: {' '.join(unknown)}"
+            )
     except SystemExit as exit_:
+        if command is not None and command not in SUMMARIES:
+            _suggest_command(command, stderr)
         return int(exit_.code or 0)
     context = Context(
         stdout=stdout,
@@ -103,13 +133,14 @@ def main(
         cwd=(cwd or Path.cwd()).resolve(),
         settings_path=args.settings or settings,
         verbosity=args.verbosity,
+        prog=prog,
     )
     try:
         return int(args.handler(args, context) or 0)
     except DbShiftError as err:
         if args.traceback:
             traceback.print_exc(file=stderr)
-        stderr.write(f"Error: {err}\n")
+        stderr.write(f"Error: {quote_commands(str(err), prog)}\n")
         return err.exit_code
     except KeyboardInterrupt:
         stderr.write("Interrupted.\n")

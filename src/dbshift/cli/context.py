@@ -10,6 +10,11 @@ from typing import IO
 from dbshift.project import Project
 
 
+def quote_commands(text: str, prog: str) -> str:
+    """Return ``text`` with each quoted 'dbshift <command>' written as '<prog> <command>'."""
+    return text if prog == "dbshift" else text.replace("'dbshift ", f"'{prog} ")
+
+
 @dataclass
 class Context:
     """Streams and settings of one command run; loads the project on first use."""
@@ -20,6 +25,8 @@ class Context:
     cwd: Path
     settings_path: Path | None = None
     verbosity: int = 1
+    #: How the user runs dbshift ("python manage.py"), for the commands hints quote.
+    prog: str = "dbshift"
     _project: Project | None = field(default=None, repr=False)
 
     def project(self) -> Project:
@@ -30,10 +37,14 @@ class Context:
     def write(self, text: str = "", level: int = 1) -> None:
         """Print ``text`` when the verbosity is at least ``level``."""
         if self.verbosity >= level:
-            self.stdout.write(text + "\n")
+            self.stdout.write(self.as_run(text) + "\n")
 
     def error(self, text: str) -> None:
-        self.stderr.write(text + "\n")
+        self.stderr.write(self.as_run(text) + "\n")
+
+    def as_run(self, text: str) -> str:
+        """Return ``text`` with the commands it quotes spelled as the user runs dbshift."""
+        return quote_commands(text, self.prog)
 
     def relative(self, path: Path) -> str:
         """Return ``path`` relative to the working directory when it lies below it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dbshift.api import OperationStatements
 from dbshift.migrations.operations.base import Operation
 
 if TYPE_CHECKING:
@@ -12,10 +13,14 @@ if TYPE_CHECKING:
 PLAN_ACTION_WIDTH = 40
 
 
-def operation_sql_lines(part: OperationSQL) -> list[str]:
+def operation_sql_lines(part: OperationSQL | OperationStatements) -> list[str]:
     """Return a commented header for the operation, then its statements."""
-    lines = ["--", f"-- {part.operation.describe()}", "--"]
-    if not part.operation.reduces_to_sql:
+    if isinstance(part, OperationStatements):
+        description, reduces_to_sql = part.description, part.reduces_to_sql
+    else:
+        description, reduces_to_sql = part.operation.describe(), part.operation.reduces_to_sql
+    lines = ["--", f"-- {description}", "--"]
+    if not reduces_to_sql:
         lines.append("-- THIS OPERATION CANNOT BE WRITTEN AS SQL")
     elif not part.statements:
         lines.append("-- (no-op)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from dbshift.actions.migrate import MigrationSession
 from dbshift.cli.context import Context
 from dbshift.cli.formatting import describe_for_plan, operation_sql_lines
@@ -23,7 +25,8 @@ def print_plan(context: Context, session: MigrationSession, steps: list[PlanStep
         if context.verbosity >= 2:
             for part in session.collect_sql(step):
                 for line in operation_sql_lines(part):
-                    context.write(f"    {line}", level=0)
+                    # A statement may span lines; indent them all under the migration.
+                    context.write(textwrap.indent(line, "    "), level=0)
 
 
 def plan_lines(step: PlanStep) -> list[str]:

@@ -99,6 +99,31 @@ class Field:
 
     _all_options: ClassVar[dict[str, Any]] = dict(_COMMON_OPTIONS)
 
+    # The common options: class attributes set by _install_defaults, instance
+    # attributes where a declaration gives them. Declared for type checkers.
+    verbose_name: str | None
+    primary_key: bool
+    max_length: Any
+    unique: bool
+    blank: bool
+    null: bool
+    db_index: bool
+    default: Any
+    db_default: Any
+    editable: bool
+    serialize: bool
+    unique_for_date: str | None
+    unique_for_month: str | None
+    unique_for_year: str | None
+    choices: Any
+    help_text: str
+    db_column: str | None
+    db_comment: str | None
+    db_tablespace: str | None
+    auto_created: bool
+    validators: Any
+    error_messages: dict[str, str] | None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         options = dict(_COMMON_OPTIONS)
@@ -461,6 +486,8 @@ class FloatField(Field):
 
 class DecimalField(Field):
     extra_options = {"max_digits": None, "decimal_places": None}
+    max_digits: Any
+    decimal_places: Any
     positional = ("verbose_name", "name", "max_digits", "decimal_places")
     empty_strings_allowed = False
 
@@ -543,6 +570,8 @@ class BinaryField(Field):
 
 class DateField(Field):
     extra_options = {"auto_now": False, "auto_now_add": False}
+    auto_now: bool
+    auto_now_add: bool
     empty_strings_allowed = False
 
     def effective_default(self) -> Any:

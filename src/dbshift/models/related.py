@@ -52,6 +52,8 @@ class RelatedField(Field):
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         self.to: Any = to
+        #: The target as the model declares it, for messages (``to`` is lowercased).
+        self.declared_to = to if isinstance(to, str) else None
         super().__init__(*args, **kwargs)
         if isinstance(to, str) and "." in to and to != RECURSIVE_RELATIONSHIP:
             self.to = make_label(*to.split(".", 1))
@@ -98,6 +100,7 @@ class ForeignKey(RelatedField):
     }
     positional = ("on_delete",)
     empty_strings_allowed = False
+    on_delete: Any
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(to, *args, **kwargs)
@@ -157,6 +160,9 @@ class ManyToManyField(RelatedField):
         "db_constraint": True,
         "swappable": True,
     }
+    through: Any
+    db_table: str | None
+    db_constraint: bool
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(to, *args, **kwargs)

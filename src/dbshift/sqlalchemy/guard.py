@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dbshift.actions.check import Level, run_checks
+from dbshift.actions.check import UNREACHABLE, Level, run_checks
 from dbshift.exceptions import DatabaseConnectionError, NotMigratedError
 from dbshift.project import Project
-
-#: The finding that the database could not be reached (see ``dbshift check``).
-UNREACHABLE = "migrations.I001"
 
 
 def check_migrated(project: Project, alias: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from dbshift.actions.check import Finding, Level, run_checks
+from dbshift.actions.check import Finding, Level
+from dbshift.api import check
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 
@@ -25,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--skip-database", action="store_true", help="only compare models and migration files"
     )
     parser.add_argument(
+        "--allow-unreachable",
+        action="store_true",
+        help="report a database that cannot be reached as an info, not an error",
+    )
+    parser.add_argument(
         "--fail-level",
         default="ERROR",
         choices=[level.name for level in Level],
@@ -38,7 +44,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
-    findings = run_checks(context.project(), args.database, database=not args.skip_database)
+    findings = check(
+        database=args.database,
+        skip_database=args.skip_database,
+        allow_unreachable=args.allow_unreachable,
+        settings=context.project(),
+    )
     if args.format == "json":
         context.write(json.dumps([finding.as_dict() for finding in findings], indent=2), level=0)
     else:

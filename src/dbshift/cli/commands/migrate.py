@@ -18,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help=SUMMARIES["migrate"],
         description="Bring the database to the latest migrations, or to a target: "
         "'migrate pages 0001' unapplies what came after 0001, 'migrate pages zero' "
-        "unapplies all of pages. Each migration runs in its own transaction.",
+        "unapplies all of pages. Each migration runs in a transaction with its record; "
+        "consecutive schema-only migrations share one (a failure reruns them one per "
+        "transaction, so those before it stay applied), and atomic = False migrations "
+        "run outside any.",
     )
     parser.add_argument("app_label", nargs="?", help="only this app (default: all apps)")
     parser.add_argument(
@@ -90,6 +93,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             return 0
         if args.check_unapplied:
             return 1 if steps else 0
+        # A broken models.py stops migrate (see MigrationSession.run): find out before
+        # saying what will run, so that the error is the only outcome shown.
+        project.apps.import_models()
         print_intent(context, session, args)
         context.write("Running migrations:")
         if not steps:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 
-from dbshift.actions.migrate import MigrationSession
-from dbshift.actions.show import MigrationListing, list_migrations, plan_listing
+from dbshift.api import MigrationStatus, showmigrations
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
+
+MARKS = {
+    "applied": "[X]",
+    "unapplied": "[ ]",
+    "unrecorded squash": "[-]",
+    "edited": "[!]",
+    "deleted": "[!]",
+}
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -16,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         parents=[common],
         help=SUMMARIES["showmigrations"],
         description="List each app's migrations: [X] applied, [ ] not applied, [-] a "
-        "squash whose replaced migrations are all applied but that is not yet recorded.",
+        "squash whose replaced migrations are all applied but that is not yet recorded, "
+        "[!] applied but edited or deleted since (see 'check').",
     )
     parser.add_argument("app_label", nargs="*", help="only these apps (default: all)")
     parser.add_argument(
@@ -28,26 +37,47 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def handle(args: argparse.Namespace, context: Context) -> int:
     project = context.project()
-    labels = project.check_app_labels(args.app_label)
-    with MigrationSession(project, args.database, read_only=True) as session:
-        if args.plan:
-            for entry in plan_listing(session, labels):
-                dependencies = ""
-                if context.verbosity >= 2 and entry.dependencies:
-                    dependencies = " ... (" + ", ".join(entry.dependencies) + ")"
-                context.write(f"{entry.mark}  {entry.label}{dependencies}", level=0)
-            return 0
-        for app_label, listing in list_migrations(session, labels or None).items():
-            context.write(app_label, level=0)
-            print_app(context, listing)
+    statuses = showmigrations(
+        args.app_label, plan=args.plan, database=args.database, settings=project
+    )
+    if args.plan:
+        for entry in statuses:
+            dependencies = ""
+            if context.verbosity >= 2 and entry.dependencies:
+                dependencies = " ... (" + ", ".join(entry.dependencies) + ")"
+            context.write(f"{MARKS[entry.status]}  {entry.label}{dependencies}", level=0)
+        return 0
+    by_app = {
+        label: list(entries)
+        for label, entries in itertools.groupby(statuses, key=lambda entry: entry.app_label)
+    }
+    for app_label in sorted(project.check_app_labels(args.app_label) or project.app_labels()):
+        context.write(app_label, level=0)
+        print_app(context, by_app.pop(app_label, []))
+    for app_label, entries in by_app.items():
+        context.write(f"{app_label} (not installed)", level=0)
+        print_app(context, entries)
     return 0
 
 
-def print_app(context: Context, listing: list[MigrationListing]) -> None:
+def print_app(context: Context, listing: list[MigrationStatus]) -> None:
     if not listing:
         context.write(" (no migrations)", level=0)
     for entry in listing:
-        line = f" {entry.mark} {entry.title}"
+        line = f" {MARKS[entry.status]} {title(entry)}"
         if context.verbosity >= 2 and entry.applied_at is not None:
             line += f" (applied at {entry.applied_at:%Y-%m-%d %H:%M:%S})"
         context.write(line, level=0)
+
+
+def title(entry: MigrationStatus) -> str:
+    text = entry.name
+    if entry.replaces:
+        text += f" ({len(entry.replaces)} squashed migrations)"
+    if entry.status == "unrecorded squash":
+        text += " Run 'dbshift migrate' to finish recording."
+    elif entry.status == "edited":
+        text += " (edited after it was applied; run 'dbshift check')"
+    elif entry.status == "deleted":
+        text += " (applied, but its file is gone; run 'dbshift check')"
+    return text

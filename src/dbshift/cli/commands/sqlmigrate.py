@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dbshift.actions.sqlmigrate import migration_sql
+from dbshift.api import sqlmigrate
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.cli.formatting import operation_sql_lines
@@ -30,8 +30,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
-    result = migration_sql(
-        context.project(), args.app_label, args.migration_name, args.backwards, args.database
+    result = sqlmigrate(
+        args.app_label,
+        args.migration_name,
+        backwards=args.backwards,
+        database=args.database,
+        settings=context.project(),
     )
     for warning in result.warnings:
         context.write(f"-- {warning}", level=0)

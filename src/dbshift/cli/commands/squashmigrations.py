@@ -69,7 +69,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     context.write(
         "  You should commit this migration but leave the old ones in place; the new "
         "migration will be used\n  for new installs. Once every database has applied the "
-        "migrations you squashed, you can\n  delete them (and run 'dbshift migrate "
-        "--prune' to forget them)."
+        "migrations you squashed, you can\n  delete them, remove 'replaces' from the "
+        f"squash, and run 'dbshift migrate {args.app_label} --prune' to forget them."
     )
     return 0

@@ -1,0 +1,386 @@
+"""The commands as Python functions: same options, result objects instead of output.
+
+Every function takes ``settings``: the path of a settings file, a :class:`Project`
+already loaded (to run several commands without importing the apps again), or
+``None`` to find the settings as the command line does, searching up from the
+working directory. Errors are raised as the classes of :mod:`dbshift.exceptions`;
+nothing is printed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from dbshift.conf import DEFAULT_ALIAS
+from dbshift.project import Project
+
+if TYPE_CHECKING:
+    from dbshift.actions.check import Finding
+    from dbshift.actions.makemigrations import MigrationFile
+    from dbshift.actions.migrate import MigrationSession
+    from dbshift.migrations.planner import PlanStep, Progress
+    from dbshift.migrations.questioner import Questioner
+
+SettingsArg = str | os.PathLike[str] | Project | None
+Status = Literal["applied", "unapplied", "unrecorded squash", "edited", "deleted"]
+
+
+def load_project(settings: SettingsArg = None) -> Project:
+    """Return the project ``settings`` names, finding its settings file if not given."""
+    if isinstance(settings, Project):
+        return settings
+    if settings is None:
+        return Project.load(start=Path.cwd())
+    return Project.load(Path(settings))
+
+
+# -- makemigrations --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrittenMigration:
+    """A migration file written (or, with ``dry_run``/``check``, that would be)."""
+
+    app_label: str
+    name: str
+    path: Path
+    #: What each operation does, in order ("Create model Page").
+    operations: list[str]
+    source: str
+    written: bool
+
+
+def makemigrations(
+    apps: Iterable[str] = (),
+    *,
+    name: str | None = None,
+    empty: bool = False,
+    dry_run: bool = False,
+    check: bool = False,
+    include_header: bool = True,
+    questioner: Questioner | None = None,
+    settings: SettingsArg = None,
+) -> list[WrittenMigration]:
+    """Write the migrations the models of ``apps`` (default: all) need, and return them.
+
+    ``check`` and ``dry_run`` write nothing; ``check`` never asks the questioner
+    either, so a non-empty result means that migrations are missing. The default
+    questioner never asks: it fails where an answer is needed, as ``--noinput`` does.
+    """
+    from dbshift.actions import makemigrations as actions
+    from dbshift.migrations.questioner import DetectOnlyQuestioner, Questioner
+
+    project = load_project(settings)
+    if empty:
+        changes = actions.empty_migrations(project, apps, name)
+    else:
+        asked = DetectOnlyQuestioner() if check else questioner or Questioner()
+        changes = actions.detect_changes(project, apps, questioner=asked, name=name)
+    files = actions.render_files(project, changes, include_header)
+    write = not (dry_run or check)
+    if write:
+        actions.write_files(files)
+    return [_written(item, write) for item in files]
+
+
+def _written(item: MigrationFile, written: bool) -> WrittenMigration:
+    migration = item.migration
+    return WrittenMigration(
+        migration.app_label,
+        migration.name,
+        item.path,
+        [operation.describe() for operation in migration.operations],
+        item.source,
+        written,
+    )
+
+
+# -- migrate ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationStep:
+    """One migration a plan applies or unapplies."""
+
+    app_label: str
+    name: str
+    backwards: bool
+    #: What each operation does, in running order.
+    operations: list[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.app_label}.{self.name}"
+
+
+@dataclass(frozen=True)
+class MigrateResult:
+    """What ``migrate`` did on one database, or would do with ``plan=True``."""
+
+    database: str
+    steps: list[MigrationStep]
+    #: True when nothing ran: ``plan=True``.
+    planned: bool
+    #: Apps whose models have changes no migration covers (checked when nothing ran).
+    model_changes: list[str] = field(default_factory=list)
+    #: How steps were done when not as written (a fast path), for verbose output.
+    notes: list[str] = field(default_factory=list)
+
+
+def migrate(
+    app_label: str | None = None,
+    target: str | None = None,
+    *,
+    database: str = DEFAULT_ALIAS,
+    plan: bool = False,
+    fake: bool = False,
+    fake_initial: bool = False,
+    one_by_one: bool = False,
+    lock_timeout: float | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    settings: SettingsArg = None,
+) -> MigrateResult:
+    """Bring ``database`` to the latest migrations, or to ``target`` of ``app_label``.
+
+    ``target`` is a migration name (a unique prefix will do) or ``"zero"`` to unapply
+    every migration of the app. ``plan`` returns the steps and runs nothing.
+    ``progress`` is called as each migration starts and ends.
+    """
+    from dbshift.actions.migrate import MigrationSession
+    from dbshift.exceptions import PlanError
+
+    if target is not None and app_label is None:
+        raise PlanError(f"The target migration {target!r} needs an app label.")
+    project = load_project(settings)
+    with MigrationSession(project, database, lock_timeout, progress, read_only=plan) as session:
+        session.check_history()
+        steps = session.plan(session.targets(app_label, target))
+        described = [_step(step) for step in steps]
+        if plan:
+            return MigrateResult(database, described, planned=True)
+        notes = session.run(steps, fake=fake, fake_initial=fake_initial, one_by_one=one_by_one)
+        changes = [] if steps else session.pending_model_changes()
+        return MigrateResult(database, described, False, changes, notes)
+
+
+def _step(step: PlanStep) -> MigrationStep:
+    from dbshift.cli.reporting import plan_lines
+
+    app_label, name = step.key
+    return MigrationStep(app_label, name, step.backwards, plan_lines(step))
+
+
+# -- showmigrations --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """One migration and whether the database has it."""
+
+    app_label: str
+    name: str
+    status: Status
+    applied_at: datetime.datetime | None
+    #: Migrations this one replaces (a squash), as ``app.name``.
+    replaces: list[str]
+    dependencies: list[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.app_label}.{self.name}"
+
+    @property
+    def applied(self) -> bool:
+        return self.status in ("applied", "edited", "deleted", "unrecorded squash")
+
+
+def showmigrations(
+    apps: Iterable[str] = (),
+    *,
+    plan: bool = False,
+    database: str = DEFAULT_ALIAS,
+    settings: SettingsArg = None,
+) -> list[MigrationStatus]:
+    """Return the migrations of ``apps`` (default: all), app by app in apply order.
+
+    ``plan`` orders them as they apply across apps. Applied migrations whose file
+    is gone come last, as ``deleted``; those edited since are ``edited``.
+    """
+    from dbshift.actions.migrate import MigrationSession
+    from dbshift.actions.show import list_migrations, plan_listing
+    from dbshift.migrations.history import find_history_problems
+
+    project = load_project(settings)
+    labels = project.check_app_labels(apps)
+    with MigrationSession(project, database, read_only=True) as session:
+        if plan:
+            entries = plan_listing(session, labels)
+        else:
+            listing = list_migrations(session, labels or None)
+            entries = [entry for app_entries in listing.values() for entry in app_entries]
+        problems = {
+            problem.key: problem.kind
+            for problem in find_history_problems(session.loader, session.applied)
+            if not labels or problem.key[0] in labels
+        }
+        found = [
+            _status(session, entry.key, problems.get(entry.key), entry.dependencies)
+            for entry in entries
+        ]
+    deleted = [
+        MigrationStatus(app, name, "deleted", session.applied[app, name].applied, [], [])
+        for (app, name), kind in sorted(problems.items())
+        if kind == "missing"
+    ]
+    if plan:
+        return found + deleted
+    order = {label: index for index, label in enumerate(sorted(labels or project.app_labels()))}
+    return sorted(found + deleted, key=lambda status: order.get(status.app_label, len(order)))
+
+
+def _status(
+    session: MigrationSession,
+    key: tuple[str, str],
+    problem: str | None,
+    dependencies: tuple[str, ...],
+) -> MigrationStatus:
+    migration = session.loader.graph.node(key)
+    row = session.applied.get(key)
+    status: Status = "unapplied"
+    if row is not None:
+        status = "edited" if problem == "edited" else "applied"
+    elif key in session.loader.applied:
+        status = "unrecorded squash"
+    replaces = [f"{app}.{name}" for app, name in migration.replaces]
+    applied_at = row.applied if row is not None else None
+    return MigrationStatus(key[0], key[1], status, applied_at, replaces, list(dependencies))
+
+
+# -- sqlmigrate ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OperationStatements:
+    """One operation and the SQL statements it runs."""
+
+    description: str
+    statements: list[str]
+    #: False for code operations (RunPython), which SQL cannot show.
+    reduces_to_sql: bool = True
+
+
+@dataclass(frozen=True)
+class MigrationSQL:
+    """The SQL of one migration, without running it."""
+
+    app_label: str
+    name: str
+    backwards: bool
+    #: Whether the statements run in one transaction.
+    atomic: bool
+    operations: list[OperationStatements]
+    #: What may stop the SQL from running (a rollback refilling a NOT NULL column).
+    warnings: list[str]
+
+    @property
+    def statements(self) -> list[str]:
+        return [statement for part in self.operations for statement in part.statements]
+
+
+def sqlmigrate(
+    app_label: str,
+    name: str,
+    *,
+    backwards: bool = False,
+    database: str = DEFAULT_ALIAS,
+    settings: SettingsArg = None,
+) -> MigrationSQL:
+    """Return the SQL migration ``app_label.name`` runs on ``database``'s dialect."""
+    from dbshift.actions.sqlmigrate import migration_sql
+
+    result = migration_sql(load_project(settings), app_label, name, backwards, database)
+    operations = [
+        OperationStatements(
+            part.operation.describe(), list(part.statements), part.operation.reduces_to_sql
+        )
+        for part in result.operations
+    ]
+    migration = result.migration
+    return MigrationSQL(
+        migration.app_label,
+        migration.name,
+        backwards,
+        result.atomic,
+        operations,
+        list(result.warnings),
+    )
+
+
+# -- check -----------------------------------------------------------------------------
+
+
+def check(
+    *,
+    database: str = DEFAULT_ALIAS,
+    skip_database: bool = False,
+    allow_unreachable: bool = False,
+    settings: SettingsArg = None,
+) -> list[Finding]:
+    """Return what is out of step between the models, the migrations and ``database``.
+
+    Each message has an id (``migrations.E001``), a level, the object it is about,
+    the problem and a hint. An empty list means that everything agrees. A database
+    that cannot be reached is an error, or an info with ``allow_unreachable``.
+    """
+    from dbshift.actions.check import run_checks
+
+    project = load_project(settings)
+    return run_checks(project, database, not skip_database, allow_unreachable)
+
+
+# -- squashmigrations ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SquashedMigration(WrittenMigration):
+    """A squash written, with the migrations it replaces."""
+
+    replaces: list[str] = field(default_factory=list)
+    #: How many operations the replaced migrations had, before optimizing.
+    original_count: int = 0
+
+
+def squashmigrations(
+    app_label: str,
+    end: str,
+    *,
+    start: str | None = None,
+    name: str | None = None,
+    optimize: bool = True,
+    include_header: bool = True,
+    dry_run: bool = False,
+    settings: SettingsArg = None,
+) -> SquashedMigration:
+    """Write one migration replacing ``start..end`` of ``app_label`` and return it.
+
+    The squash is checked to build the state of the migrations it replaces before
+    it is written. ``start`` defaults to the app's first migration.
+    """
+    from dbshift.actions.makemigrations import write_files
+    from dbshift.actions.squash import plan_squash
+
+    project = load_project(settings)
+    squash, file = plan_squash(project, app_label, start, end, name, optimize, include_header)
+    if not dry_run:
+        write_files([file])
+    written = _written(file, not dry_run)
+    return SquashedMigration(
+        **vars(written),
+        replaces=[f"{app_label}.{migration.name}" for migration in squash.replaced],
+        original_count=squash.original_count,
+    )

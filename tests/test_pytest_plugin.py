@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 import textwrap
 import tomllib
@@ -86,7 +87,13 @@ def sample(pytester: pytest.Pytester, db_url: str, monkeypatch: pytest.MonkeyPat
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "dbshift.pytest_plugin", *args)
+    """Run pytest in a new process with the plugin, by its entry point once installed."""
+    installed = any(
+        entry.value == "dbshift.pytest_plugin"
+        for entry in importlib.metadata.entry_points(group="pytest11")
+    )
+    plugin = () if installed else ("-p", "dbshift.pytest_plugin")
+    return pytester.runpytest_subprocess(*plugin, *args)
 
 
 def test_the_entry_point_is_declared():

@@ -48,6 +48,7 @@ from dbshift.models.indexes import (
     Index,
     UniqueConstraint,
 )
+from dbshift.models.manager import Manager
 from dbshift.models.query import F, Q
 from dbshift.models.related import ForeignKey, ManyToManyField, OneToOneField
 
@@ -84,6 +85,7 @@ __all__ = [
     "IntegerChoices",
     "IntegerField",
     "JSONField",
+    "Manager",
     "ManyToManyField",
     "Model",
     "OneToOneField",

@@ -15,6 +15,7 @@ from dbshift.migrations.operations.indexes import (
     RenameIndex,
 )
 from dbshift.migrations.operations.models import (
+    AlterModelManagers,
     AlterModelOptions,
     AlterModelTable,
     AlterModelTableComment,
@@ -34,6 +35,7 @@ __all__ = [
     "AddField",
     "AddIndex",
     "AlterField",
+    "AlterModelManagers",
     "AlterModelOptions",
     "AlterModelTable",
     "AlterModelTableComment",

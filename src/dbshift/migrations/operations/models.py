@@ -446,6 +446,32 @@ class AlterModelOptions(ModelOptionOperation):
         return f"alter_{self.name_lower}_options"
 
 
+class AlterModelManagers(ModelOptionOperation):
+    """Replace the managers a model's state lists; the schema stays as it is."""
+
+    category = OperationCategory.ALTERATION
+
+    def __init__(self, name: str, managers: Sequence[Any]) -> None:
+        super().__init__(name)
+        self.managers = tuple(managers)
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return ("AlterModelManagers", {"name": self.name, "managers": list(self.managers)})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        model = state.get_model(app_label, self.name)
+        state.replace_model(model.replace(managers=self.managers))
+
+    database_forwards = database_backwards = AlterModelOptions.database_forwards
+
+    def describe(self) -> str:
+        return f"Change managers on {self.name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"alter_{self.name_lower}_managers"
+
+
 class AlterUniqueTogether(ModelOptionOperation):
     """Replace a model's ``unique_together`` sets of fields."""
 

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from tests.backends.support import Harness, open_harness
+from tests.data_migrations.support import add_articles, create_blog, in_migration
 from tests.helpers import ProjectDir, run_sql
 
 CORPUS = Path(__file__).resolve().parent / "django_corpus"
 #: Files that convert completely, by app.
 CLEAN = {
     "accounts": ["0001_initial", "0002_alter_member_managers"],
-    "library": ["0001_initial", "0002_stamp_loans"],
+    "library": ["0001_initial", "0002_stamp_loans", "0003_backfill_shelf_slugs"],
 }
 
 ACCOUNTS_MODELS = """
@@ -131,7 +135,7 @@ def test_convert_rewrites_every_django_name_and_summarizes(make_project):
         "  django.db.models.deletion.CASCADE -> dbshift.models.deletion.CASCADE\n" in result.stdout
     )
     assert "  from django.db.models import Q -> from dbshift.models import Q\n" in result.stdout
-    assert "4 of 4 file(s) converted; 0 line(s) could not be converted." in result.stdout
+    assert "5 of 5 file(s) converted; 0 line(s) could not be converted." in result.stdout
     source = project.migration_source("library", "0001_initial")
     assert "import dbshift.models.deletion\n" in source
     assert "from dbshift.conf import settings\n" in source
@@ -145,7 +149,7 @@ def test_converting_twice_changes_nothing(make_project):
     result = project.run("convert-django", "accounts/migrations", "library")
 
     assert result.code == 0, result.output
-    assert "0 of 4 file(s) converted" in result.stdout
+    assert "0 of 5 file(s) converted" in result.stdout
     assert {path: path.read_text() for path in project.root.rglob("migrations/*.py")} == before
 
 
@@ -279,3 +283,59 @@ def test_validators_check_values():
         except ValidationError:
             continue
         raise AssertionError(f"{validator!r} accepted {value!r}")
+
+
+def migrate_with_rows(project: ProjectDir, db_url: str, *targets: str) -> None:
+    """Migrate to library 0002 on ``db_url``, add a member and shelves, then to ``targets``."""
+    assert project.run("convert-django", "accounts", "library").code == 0
+    result = project.run("migrate", "library", "0002")
+    assert result.code == 0, result.output
+    run_sql(
+        db_url,
+        "INSERT INTO accounts_member (id, password, username, email, karma, date_joined) "
+        "VALUES (1, 'x', 'ann', 'Ann@Example.ORG', 0, CURRENT_TIMESTAMP)",
+    )
+    for code in ("AB12", "CD7"):
+        run_sql(
+            db_url,
+            "INSERT INTO library_shelf (code, slug, homepage, owner_id) "
+            f"VALUES ('{code}', '', '', 1)",
+        )
+    for target in targets:
+        result = project.run("migrate", *target.split())
+        assert result.code == 0, result.output
+
+
+def test_migration_code_gets_the_connection_alias_and_djangos_model_api(make_project, db_url):
+    # schema_editor.connection.alias, apps.get_models(), only(), defer(), save(using=...)
+    project = corpus_project(make_project, db_url)
+
+    migrate_with_rows(project, db_url, "library 0003")
+
+    rows = run_sql(db_url, "SELECT code, slug, homepage FROM library_shelf ORDER BY id")
+    homepage = "https://example.org/accounts.Member,library.Loan,library.Shelf"
+    assert rows == [("AB12", "ab12", homepage), ("CD7", "cd7", homepage)]
+
+
+@pytest.fixture
+def h(db_url: str) -> Iterator[Harness]:
+    yield from open_harness(db_url)
+
+
+def test_historical_models_offer_get_models_only_defer_and_save_using(h):
+    create_blog(h)
+    add_articles(h, ("first", 1, None), ("second", 2, None))
+
+    def code(apps):
+        Article = apps.get_model("pages", "Article")
+        for article in Article.objects.only("title").order_by("id"):
+            article.views = article.views * 10
+            article.save(using="default")
+        titles = [article.title for article in Article.objects.defer("title").order_by("id")]
+        return sorted(model._meta.label for model in apps.get_models()), titles
+
+    labels, titles = in_migration(h, code)
+
+    assert labels == ["pages.Article", "pages.Author"]
+    assert titles == ["first", "second"]
+    assert h.rows("pages_article", "title", "views") == [("first", 10), ("second", 20)]

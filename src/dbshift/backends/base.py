@@ -34,6 +34,7 @@ from dbshift.backends.spec import (
 )
 from dbshift.backends.tables import TableChanges
 from dbshift.backends.values import ValueAdapter
+from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DataLossError, MigrationFailedError, NotSupportedError
 
 if TYPE_CHECKING:
@@ -61,9 +62,15 @@ class SchemaEditor(TableChanges):
     value_adapter_class: ClassVar[type[ValueAdapter]] = ValueAdapter
 
     def __init__(
-        self, connection: sa.Connection | None, dialect: sa.Dialect, collect: bool = False
+        self,
+        connection: sa.Connection | None,
+        dialect: sa.Dialect,
+        collect: bool = False,
+        alias: str = DEFAULT_ALIAS,
     ) -> None:
         self.connection = connection
+        #: The name of the database in the settings, which migration code may read.
+        self.alias = alias
         self.dialect = dialect
         self.collect = collect or connection is None
         #: Statements run (or collected), in order, as SQL text.
@@ -458,7 +465,18 @@ class SchemaEditor(TableChanges):
         from dbshift.historical import HistoricalApps
 
         self.may_have_written_rows = True
+        self._give_django_names(self.connection)
         code(HistoricalApps(state, self), self)
+
+    def _give_django_names(self, connection: Any) -> None:
+        """Give ``connection`` the attributes Django's documentation teaches code to read.
+
+        ``schema_editor.connection.alias`` is the database's name in the settings
+        (for ``using()``) and ``.vendor`` its kind; the connection stays SQLAlchemy's
+        own object, so that code can hand it to anything that takes one.
+        """
+        connection.alias = self.alias
+        connection.vendor = self.vendor
 
 
 def _terminated(sql: str) -> str:

@@ -94,6 +94,31 @@ class QuerySet:
     def none(self) -> QuerySet:
         return self._chain(empty=True)
 
+    def only(self, *names: str) -> QuerySet:
+        """Return this queryset; objects hold every column anyway, ``names`` included."""
+        return self._loading(names)
+
+    def defer(self, *names: str) -> QuerySet:
+        """Return this queryset; objects hold every column anyway, ``names`` included.
+
+        Django reads a deferred column when it is first used; reading it at once
+        gives objects with the same values.
+        """
+        return self._loading(names)
+
+    def select_related(self, *names: str) -> QuerySet:
+        """Return this queryset; related objects are read when first used."""
+        return self._chain()
+
+    def prefetch_related(self, *names: str) -> QuerySet:
+        """Return this queryset; related objects are read when first used."""
+        return self._chain()
+
+    def _loading(self, names: tuple[str, ...]) -> QuerySet:
+        for name in names:
+            self.compiler.meta.resolve(name.split("__")[0])
+        return self._chain()
+
     def using(self, alias: str) -> QuerySet:
         """Return this queryset: historical models always use the migration's connection."""
         return self._chain()

@@ -16,6 +16,7 @@ altering and rebuilding.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,17 +31,19 @@ from dbshift.backends.diff import TableDiff, diff_tables
 from dbshift.backends.features import Features
 from dbshift.backends.spec import (
     ColumnSpec,
+    IndexSpec,
     TableSpec,
 )
 from dbshift.backends.tables import TableChanges
 from dbshift.backends.values import ValueAdapter
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DataLossError, MigrationFailedError, NotSupportedError
+from dbshift.models.indexes import Index
 
 if TYPE_CHECKING:
     from dbshift.migrations.state import ModelState, ProjectState
     from dbshift.models.fields import Field
-    from dbshift.models.indexes import BaseConstraint, Index
+    from dbshift.models.indexes import BaseConstraint
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -214,9 +217,22 @@ class SchemaEditor(TableChanges):
 
     def alter_unique_together(self, old: ModelState, new: ModelState) -> None:
         """Drop and create unique constraints so they match ``new.unique_together``."""
-        table = self.builder.table_name(new)
-        before = {spec.signature: spec for spec in self.builder.unique_together(old)}
-        after = {spec.signature: spec for spec in self.builder.unique_together(new)}
+        self._alter_together(
+            new, self.builder.unique_together(old), self.builder.unique_together(new)
+        )
+
+    def alter_index_together(self, old: ModelState, new: ModelState) -> None:
+        """Drop and create indexes so they match ``new.index_together``."""
+        self._alter_together(
+            new, self.builder.index_together(old), self.builder.index_together(new)
+        )
+
+    def _alter_together(
+        self, model: ModelState, old: list[IndexSpec], new: list[IndexSpec]
+    ) -> None:
+        table = self.builder.table_name(model)
+        before = {spec.signature: spec for spec in old}
+        after = {spec.signature: spec for spec in new}
         for signature, spec in before.items():
             if signature not in after:
                 self.drop_object(table, spec)
@@ -410,6 +426,51 @@ class SchemaEditor(TableChanges):
         self.rename_object(
             table, self.builder.index(model, old_index), self.builder.index(model, new_index)
         )
+
+    def name_index_together(
+        self, before: ModelState, after: ModelState, fields: Sequence[str], new_index: Index
+    ) -> None:
+        """Rename the unnamed index of ``index_together`` group ``fields`` to ``new_index``.
+
+        The index got its name from whichever tool created it, so the name is read
+        from the database, as Django does (``sqlmigrate`` shows the name dbshift gives).
+        """
+        table = self.builder.table_name(before)
+        unnamed = self.builder.index(before, Index(fields=list(fields)))
+        real_name = self.index_on_columns(table, unnamed.columns)
+        old = dataclasses.replace(unnamed, name=real_name or unnamed.name)
+        new = self.builder.index(after, new_index)
+        if old.name != new.name:
+            self.rename_object(table, old, new)
+
+    def unname_index_together(
+        self, before: ModelState, after: ModelState, fields: Sequence[str], index: Index
+    ) -> None:
+        """Give the index ``index`` back the name of its ``index_together`` group."""
+        old = self.builder.index(before, index)
+        new = self.builder.index(after, Index(fields=list(fields)))
+        if old.name != new.name:
+            self.rename_object(self.builder.table_name(after), old, new)
+
+    def index_on_columns(self, table: str, columns: Sequence[str]) -> str | None:
+        """Return the name of the one plain index on exactly ``columns`` of ``table``.
+
+        ``None`` in collect mode, where no database is read.
+        """
+        if self.collect or self.connection is None:
+            return None
+        found = [
+            index["name"]
+            for index in sa.inspect(self.connection).get_indexes(table)
+            if list(index["column_names"]) == list(columns) and not index["unique"]
+        ]
+        if len(found) != 1:
+            raise MigrationFailedError(
+                f"Expected one index on {table}({', '.join(columns)}) to rename, found "
+                f"{len(found)}{': ' + ', '.join(map(str, found)) if found else ''}. Create or "
+                "drop indexes by hand so that exactly one remains, then migrate again."
+            )
+        return str(found[0])
 
     def add_constraint(
         self, state: ProjectState, model: ModelState, constraint: BaseConstraint

@@ -100,6 +100,7 @@ class SpecBuilder:
             foreign_keys.extend(parts.foreign_keys)
             indexes.extend(parts.indexes)
         indexes.extend(self.unique_together(model))
+        indexes.extend(self.index_together(model))
         for index in model.indexes:
             indexes.append(self.index(model, index))
         for constraint in model.constraints:
@@ -318,6 +319,12 @@ class SpecBuilder:
                 table, tuple(self.column_name(model, name) for name in group), group, "uniq"
             )
             for group in sorted(model.unique_together)
+        ]
+
+    def index_together(self, model: ModelState) -> list[IndexSpec]:
+        """Return the indexes of ``model.index_together`` (old Django files), in a stable order."""
+        return [
+            self.index(model, Index(fields=list(group))) for group in sorted(model.index_together)
         ]
 
     def index(self, model: ModelState, index: Index) -> IndexSpec:

@@ -15,6 +15,7 @@ from dbshift.migrations.operations.indexes import (
     RenameIndex,
 )
 from dbshift.migrations.operations.models import (
+    AlterIndexTogether,
     AlterModelManagers,
     AlterModelOptions,
     AlterModelTable,
@@ -35,6 +36,7 @@ __all__ = [
     "AddField",
     "AddIndex",
     "AlterField",
+    "AlterIndexTogether",
     "AlterModelManagers",
     "AlterModelOptions",
     "AlterModelTable",

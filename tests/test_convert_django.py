@@ -24,7 +24,12 @@ CORPUS = Path(__file__).resolve().parent / "django_corpus"
 #: Files that convert completely, by app.
 CLEAN = {
     "accounts": ["0001_initial", "0002_alter_member_managers"],
-    "library": ["0001_initial", "0002_stamp_loans", "0003_backfill_shelf_slugs"],
+    "library": [
+        "0001_initial",
+        "0002_stamp_loans",
+        "0003_backfill_shelf_slugs",
+        "0004_normalize_and_count",
+    ],
 }
 
 ACCOUNTS_MODELS = """
@@ -135,7 +140,7 @@ def test_convert_rewrites_every_django_name_and_summarizes(make_project):
         "  django.db.models.deletion.CASCADE -> dbshift.models.deletion.CASCADE\n" in result.stdout
     )
     assert "  from django.db.models import Q -> from dbshift.models import Q\n" in result.stdout
-    assert "5 of 5 file(s) converted; 0 line(s) could not be converted." in result.stdout
+    assert "6 of 6 file(s) converted; 0 line(s) could not be converted." in result.stdout
     source = project.migration_source("library", "0001_initial")
     assert "import dbshift.models.deletion\n" in source
     assert "from dbshift.conf import settings\n" in source
@@ -149,7 +154,7 @@ def test_converting_twice_changes_nothing(make_project):
     result = project.run("convert-django", "accounts/migrations", "library")
 
     assert result.code == 0, result.output
-    assert "0 of 5 file(s) converted" in result.stdout
+    assert "0 of 6 file(s) converted" in result.stdout
     assert {path: path.read_text() for path in project.root.rglob("migrations/*.py")} == before
 
 
@@ -339,3 +344,17 @@ def test_historical_models_offer_get_models_only_defer_and_save_using(h):
     assert labels == ["pages.Article", "pages.Author"]
     assert titles == ["first", "second"]
     assert h.rows("pages_article", "title", "views") == [("first", 10), ("second", 20)]
+
+
+def test_migration_code_uses_functions_and_aggregates(make_project, db_url):
+    # Lower/Upper/Length in update() and filter(), F() arithmetic, annotate() with
+    # Count/Min over a reverse relation and Count/Max per group, aggregate().
+    project = corpus_project(make_project, db_url)
+
+    migrate_with_rows(project, db_url, "library 0004")
+
+    members = run_sql(db_url, "SELECT username, email, karma, password FROM accounts_member")
+    assert members == [("ann-AB12", "ann@example.org", 22, "2/4")]
+    shelves = run_sql(db_url, "SELECT code, slug, homepage FROM library_shelf ORDER BY id")
+    assert [(code, slug) for code, slug, _homepage in shelves] == [("AB12", "AB12"), ("CD7", "CD7")]
+    assert shelves[1][2] == "https://example.org/last"

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 #: QuerySet methods a manager offers directly, as ``Model.objects.filter(...)``.
 QUERYSET_METHODS = frozenset(
     {
+        "aggregate",
         "all",
+        "annotate",
         "bulk_create",
         "bulk_update",
         "count",

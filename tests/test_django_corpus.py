@@ -7,6 +7,7 @@ compared with the app's models (``makemigrations --check``) and rolled back.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -99,3 +100,95 @@ def test_rename_index_finds_an_unnamed_index_by_its_columns(make_project, db_url
         ("posted", "amount"),
     ]
     migrate(project, "ledger", "zero")
+
+
+SHOP_MODELS = """
+from dbshift.models.functions import Lower, Upper
+
+
+class Customer(models.Model):
+    email = models.EmailField()
+    full_name = models.CharField(max_length=80)
+    rank = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(Upper("email"), name="shop_customer_upper_email"),
+            models.Index(
+                models.F("rank").desc(), Lower("full_name"), name="shop_cust_rank_name_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(Lower("full_name"), name="shop_customer_lower_name_uniq"),
+        ]
+
+
+class Price(models.Model):
+    cost = models.DecimalField(decimal_places=2, max_digits=8)
+    amount = models.DecimalField(decimal_places=2, max_digits=8)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=models.F("cost") * 2), name="shop_price_markup"
+            ),
+        ]
+"""
+
+
+def index_definition(url: str, name: str) -> str:
+    """Return the SQL that defines index ``name`` as words: no quotes, parentheses or casts."""
+    if url.startswith("sqlite"):
+        rows = run_sql(
+            url, f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = '{name}'"
+        )
+    else:
+        rows = run_sql(url, f"SELECT indexdef FROM pg_indexes WHERE indexname = '{name}'")
+    assert rows, f"no index {name}"
+    return " ".join(re.sub(r'[()"]|::\w+', " ", rows[0][0].lower()).split())
+
+
+def fails(url: str, statement: str) -> bool:
+    try:
+        run_sql(url, statement)
+    except sa.exc.IntegrityError:
+        return True
+    return False
+
+
+def test_indexes_and_constraints_over_expressions(make_project, db_url):
+    project = app_project(make_project, db_url, "shop", SHOP_MODELS)
+
+    migrate(project)
+
+    assert index_definition(db_url, "shop_customer_upper_email").endswith("upper email")
+    assert index_definition(db_url, "shop_cust_rank_name_idx").endswith(
+        "rank desc, lower full_name"
+    )
+    assert index_definition(db_url, "shop_customer_lower_name_uniq").startswith("create unique")
+    run_sql(
+        db_url, "INSERT INTO shop_customer (email, full_name, rank) VALUES ('a@x.org', 'Ann', 1)"
+    )
+    assert fails(
+        db_url, "INSERT INTO shop_customer (email, full_name, rank) VALUES ('b@x.org', 'ANN', 2)"
+    )
+    run_sql(db_url, "INSERT INTO shop_price (cost, amount) VALUES (10, 20)")
+    assert fails(db_url, "INSERT INTO shop_price (cost, amount) VALUES (10, 19.99)")
+    check = project.run("makemigrations", "--check")
+    assert (check.code, check.stdout) == (0, "No changes detected\n"), check.output
+    migrate(project, "shop", "zero")
+
+
+def test_makemigrations_writes_expressions_that_load_back(make_project, db_url):
+    project = make_project(("shop",), db_url)
+    project.models("shop", SHOP_MODELS)
+
+    assert project.run("makemigrations").code == 0
+    migrate(project)
+
+    source = project.migration_source("shop", "0001_initial")
+    assert "import dbshift.models.functions\n" in source
+    assert 'dbshift.models.functions.Upper("email")' in source
+    check = project.run("makemigrations", "--check")
+    assert (check.code, check.stdout) == (0, "No changes detected\n"), check.output
+    assert index_definition(db_url, "shop_customer_upper_email").endswith("upper email")

@@ -48,6 +48,7 @@ from dbshift.models.functions import (
     Func,
     Max,
     Min,
+    OrderBy,
     Sum,
     Value,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "Min",
     "Model",
     "OneToOneField",
+    "OrderBy",
     "PositiveBigIntegerField",
     "PositiveIntegerField",
     "PositiveSmallIntegerField",

@@ -31,6 +31,7 @@ __all__ = [
     "Min",
     "Now",
     "NullIf",
+    "OrderBy",
     "Replace",
     "Round",
     "Substr",
@@ -76,7 +77,7 @@ def _as_operand(value: Any) -> Any:
 
 def is_expression(value: Any) -> bool:
     """Return whether ``value`` is an expression the database computes (not a constant)."""
-    return isinstance(value, Func | Value | F | CombinedExpression | Star)
+    return isinstance(value, Func | Value | F | CombinedExpression | Star | OrderBy)
 
 
 def referenced_fields(expression: Any) -> set[str]:
@@ -85,9 +86,46 @@ def referenced_fields(expression: Any) -> set[str]:
         return {expression.name}
     if isinstance(expression, CombinedExpression):
         return referenced_fields(expression.lhs) | referenced_fields(expression.rhs)
+    if isinstance(expression, OrderBy):
+        return referenced_fields(expression.expression)
     if isinstance(expression, Func):
         return set().union(*(referenced_fields(item) for item in expression.source_expressions))
     return set()
+
+
+def with_field_renamed(expression: Any, old: str, new: str) -> Any:
+    """Return ``expression`` rebuilt with field ``old`` called ``new``.
+
+    Every expression records the arguments it was built with; a bare string among
+    them names a field, as it does when the expression is written.
+    """
+    if isinstance(expression, F):
+        return F(new) if expression.name == old else expression
+    if isinstance(expression, str):
+        return new if expression == old else expression
+    if isinstance(expression, Value) or not hasattr(expression, "_constructor_args"):
+        return expression
+    args, kwargs = expression._constructor_args
+    if isinstance(expression, CombinedExpression):
+        lhs, connector, rhs = args
+        return CombinedExpression(
+            with_field_renamed(lhs, old, new), connector, with_field_renamed(rhs, old, new)
+        )
+    return type(expression)(
+        *(with_field_renamed(arg, old, new) for arg in args),
+        **{key: with_field_renamed(value, old, new) for key, value in kwargs.items()},
+    )
+
+
+class OrderBy:
+    """An expression in an index, ascending or descending: ``F("name").desc()``."""
+
+    def __init__(self, expression: Any, descending: bool = False) -> None:
+        self.expression = _as_expression(expression)
+        self.descending = descending
+
+    def __repr__(self) -> str:
+        return f"OrderBy({self.expression!r}, descending={self.descending})"
 
 
 class CombinedExpression(Combinable):
@@ -264,6 +302,7 @@ class Avg(Aggregate):
     function = "AVG"
 
 
+deconstructible(OrderBy, path="dbshift.models.OrderBy")
 for _cls in (
     Value,
     Now,

@@ -358,3 +358,39 @@ def test_migration_code_uses_functions_and_aggregates(make_project, db_url):
     shelves = run_sql(db_url, "SELECT code, slug, homepage FROM library_shelf ORDER BY id")
     assert [(code, slug) for code, slug, _homepage in shelves] == [("AB12", "AB12"), ("CD7", "CD7")]
     assert shelves[1][2] == "https://example.org/last"
+
+
+def test_with_django_installed_the_error_names_the_names_dbshift_lacks(make_project):
+    # Importing a Django app's models needs Django's settings, which a dbshift
+    # project does not configure.
+    pytest.importorskip("django")
+    project = make_project(("sites",))
+    project.write(
+        "sites/migrations/0001_initial.py",
+        """
+        from django.contrib.sites.models import _simple_domain_name_validator
+        from dbshift import migrations, models
+
+
+        class Migration(migrations.Migration):
+            operations = [
+                migrations.CreateModel(
+                    name="Site",
+                    fields=[
+                        ("id", models.AutoField(primary_key=True)),
+                        ("domain", models.CharField(
+                            max_length=100, validators=[_simple_domain_name_validator]
+                        )),
+                    ],
+                ),
+            ]
+        """,
+    )
+
+    result = project.run("migrate")
+
+    assert result.code == 1
+    assert "line 1: django.contrib.sites.models._simple_domain_name_validator" in result.stderr, (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr

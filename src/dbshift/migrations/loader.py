@@ -352,10 +352,12 @@ class MigrationLoader:
 
 
 def _load_hint(error: BaseException, path: Path) -> str:
-    """Return what to do about ``error``; for a file written for Django, name what it lacks."""
-    missing = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
-    from_django = bool(missing) and missing.split(".")[0] == "django"
-    if not (from_django or isinstance(error, ImportError | AttributeError)):
+    """Return what to do about ``error``; for a file written for Django, name what it lacks.
+
+    Whether Django is missing or present (and then, say, unconfigured), a file
+    that still uses Django's names fails for their sake.
+    """
+    if isinstance(error, SyntaxError):
         return "Fix the file, or delete it if it was never applied."
     from dbshift.actions.convert import convert_source
 

@@ -44,6 +44,10 @@ class ForeignKey:
     deferred: bool = True
 
 
+#: What an index over an expression has in place of a column name.
+EXPRESSION = "<expression>"
+
+
 @dataclass(frozen=True, order=True)
 class Index:
     """An index that is not a table's primary key or one of its UNIQUE constraints."""
@@ -56,6 +60,9 @@ class Index:
     pattern_ops: bool = False
 
     def __post_init__(self) -> None:
+        # An expression has no column name; it compares by its place in the index.
+        named = tuple(EXPRESSION if column is None else column for column in self.columns)
+        object.__setattr__(self, "columns", named)
         if not self.descending:
             object.__setattr__(self, "descending", (False,) * len(self.columns))
 

@@ -206,7 +206,7 @@ def test_without_django_a_django_file_gets_a_clear_message(make_project, monkeyp
     assert result.code == 1
     assert "Cannot import migration blog.0001_initial" in result.stderr
     assert "written for Django" in result.stderr
-    assert "as models.CASCADE" in result.stderr
+    assert "run 'dbshift convert-django " in result.stderr
     assert "Traceback" not in result.stderr
 
 

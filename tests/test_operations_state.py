@@ -324,7 +324,7 @@ def test_operation_that_does_not_fit_the_state_says_what_is_wrong(operation, mes
         (lambda: ops.AddField("a", "1x", models.IntegerField()), "field name '1x' is not"),
         (lambda: ops.RenameField("a", "x", "y z"), "new field name 'y z' is not"),
         (lambda: ops.AddIndex("a", models.Index(fields=["x"])), "the index needs a name"),
-        (lambda: ops.RenameIndex("a", new_name="x"), "old_name is required"),
+        (lambda: ops.RenameIndex("a", new_name="x"), "give exactly one of old_name and old_fields"),
     ],
 )
 def test_operation_arguments_are_checked(build, message):

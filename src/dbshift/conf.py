@@ -12,6 +12,9 @@ working directory the way ruff and pytest find theirs::
     default = "postgresql://app@localhost/app"
     reporting = "sqlite:///reports.sqlite3"
 
+    [tool.dbshift.swappable_models]   # settings.AUTH_USER_MODEL in migration files
+    AUTH_USER_MODEL = "accounts.User" # default: "auth.User"
+
 ``DATABASE_URL`` in the environment replaces the default database. A relative SQLite
 path is relative to the directory holding the settings file.
 """
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dbshift.exceptions import ConfigurationError
+from dbshift.exceptions import ConfigurationError, UnknownSettingError
 
 DEFAULT_ALIAS = "default"
 SETTINGS_FILE_NAMES = ("dbshift.toml", "pyproject.toml")
@@ -53,6 +56,9 @@ class Settings:
     databases: Mapping[str, str] = field(default_factory=dict)
     #: The setting each database URL came from, by alias, for messages.
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: Model labels by setting name (``AUTH_USER_MODEL``), which migration files
+    #: read as ``settings.AUTH_USER_MODEL``.
+    swappable_models: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -125,7 +131,50 @@ def load_settings(
     if environ.get("DATABASE_URL"):
         databases[DEFAULT_ALIAS] = environ["DATABASE_URL"]
         sources[DEFAULT_ALIAS] = "DATABASE_URL"
-    return Settings(path=path, apps=apps, databases=databases, sources=sources)
+    loaded = Settings(
+        path=path,
+        apps=apps,
+        databases=databases,
+        sources=sources,
+        swappable_models=_parse_swappable_models(table, path),
+    )
+    settings.use(loaded)
+    return loaded
+
+
+#: Swappable models every project has, and the model each stands for unless set.
+DEFAULT_SWAPPABLE_MODELS = {"AUTH_USER_MODEL": "auth.User"}
+
+
+class ProjectSettings:
+    """``from dbshift.conf import settings``: the settings of the loaded project.
+
+    Django migration files read ``settings.AUTH_USER_MODEL`` to name the user
+    model; the values come from ``swappable_models`` in ``[tool.dbshift]``,
+    defaulting to :data:`DEFAULT_SWAPPABLE_MODELS`.
+    """
+
+    def __init__(self) -> None:
+        self._current: Settings | None = None
+
+    def use(self, loaded: Settings) -> None:
+        """Answer from ``loaded`` from now on (the last project loaded)."""
+        self._current = loaded
+
+    def __getattr__(self, name: str) -> str:
+        current = self.__dict__.get("_current")
+        models = {**DEFAULT_SWAPPABLE_MODELS, **(current.swappable_models if current else {})}
+        if name in models:
+            return models[name]
+        where = f" in {current.path}" if current else ""
+        raise UnknownSettingError(
+            f"Setting {name!r} is not defined{where}; dbshift settings offer swappable "
+            f"models only ({', '.join(sorted(models))}). Add it to [tool.dbshift."
+            f'swappable_models], such as {name} = "app.Model".'
+        )
+
+
+settings = ProjectSettings()
 
 
 #: ``user:password@`` at the start of a URL's body, the password up to the last ``@``.
@@ -258,6 +307,18 @@ def _check_unique_labels(apps: tuple[AppSpec, ...], path: Path) -> None:
         if app.name in seen:
             raise ConfigurationError(f"App {app.name!r} is listed twice in 'apps' of {path}.")
         seen.add(app.name)
+
+
+def _parse_swappable_models(table: dict[str, Any], path: Path) -> dict[str, str]:
+    models = table.get("swappable_models", {})
+    if not isinstance(models, dict) or not all(
+        isinstance(value, str) and value.count(".") == 1 for value in models.values()
+    ):
+        raise ConfigurationError(
+            f"'swappable_models' in {path} must be a table of setting = \"app_label.Model\", "
+            f'such as AUTH_USER_MODEL = "accounts.User"; it is {models!r}.'
+        )
+    return dict(models)
 
 
 def _parse_databases(table: dict[str, Any], path: Path) -> tuple[dict[str, str], dict[str, str]]:

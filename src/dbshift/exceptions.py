@@ -151,3 +151,17 @@ class UserAbort(DbShiftError):
 
 class NotMigratedError(DbShiftError, RuntimeError):
     """The database is behind the migrations, or the models are ahead of them."""
+
+
+class ValidationError(DbShiftError, ValueError):
+    """A value fails one of a field's validators (:mod:`dbshift.validators`)."""
+
+
+class UnknownSettingError(DbShiftError, AttributeError):
+    """A migration file reads a setting that dbshift settings do not define."""
+
+
+class MigrationFilesNotFoundError(DbShiftError, FileNotFoundError):
+    """A path given to a command holds no migration files."""
+
+    exit_code = 2

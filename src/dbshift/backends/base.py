@@ -16,6 +16,7 @@ altering and rebuilding.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,16 +31,19 @@ from dbshift.backends.diff import TableDiff, diff_tables
 from dbshift.backends.features import Features
 from dbshift.backends.spec import (
     ColumnSpec,
+    IndexSpec,
     TableSpec,
 )
 from dbshift.backends.tables import TableChanges
 from dbshift.backends.values import ValueAdapter
+from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DataLossError, MigrationFailedError, NotSupportedError
+from dbshift.models.indexes import Index
 
 if TYPE_CHECKING:
     from dbshift.migrations.state import ModelState, ProjectState
     from dbshift.models.fields import Field
-    from dbshift.models.indexes import BaseConstraint, Index
+    from dbshift.models.indexes import BaseConstraint
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -61,9 +65,15 @@ class SchemaEditor(TableChanges):
     value_adapter_class: ClassVar[type[ValueAdapter]] = ValueAdapter
 
     def __init__(
-        self, connection: sa.Connection | None, dialect: sa.Dialect, collect: bool = False
+        self,
+        connection: sa.Connection | None,
+        dialect: sa.Dialect,
+        collect: bool = False,
+        alias: str = DEFAULT_ALIAS,
     ) -> None:
         self.connection = connection
+        #: The name of the database in the settings, which migration code may read.
+        self.alias = alias
         self.dialect = dialect
         self.collect = collect or connection is None
         #: Statements run (or collected), in order, as SQL text.
@@ -207,9 +217,22 @@ class SchemaEditor(TableChanges):
 
     def alter_unique_together(self, old: ModelState, new: ModelState) -> None:
         """Drop and create unique constraints so they match ``new.unique_together``."""
-        table = self.builder.table_name(new)
-        before = {spec.signature: spec for spec in self.builder.unique_together(old)}
-        after = {spec.signature: spec for spec in self.builder.unique_together(new)}
+        self._alter_together(
+            new, self.builder.unique_together(old), self.builder.unique_together(new)
+        )
+
+    def alter_index_together(self, old: ModelState, new: ModelState) -> None:
+        """Drop and create indexes so they match ``new.index_together``."""
+        self._alter_together(
+            new, self.builder.index_together(old), self.builder.index_together(new)
+        )
+
+    def _alter_together(
+        self, model: ModelState, old: list[IndexSpec], new: list[IndexSpec]
+    ) -> None:
+        table = self.builder.table_name(model)
+        before = {spec.signature: spec for spec in old}
+        after = {spec.signature: spec for spec in new}
         for signature, spec in before.items():
             if signature not in after:
                 self.drop_object(table, spec)
@@ -404,6 +427,51 @@ class SchemaEditor(TableChanges):
             table, self.builder.index(model, old_index), self.builder.index(model, new_index)
         )
 
+    def name_index_together(
+        self, before: ModelState, after: ModelState, fields: Sequence[str], new_index: Index
+    ) -> None:
+        """Rename the unnamed index of ``index_together`` group ``fields`` to ``new_index``.
+
+        The index got its name from whichever tool created it, so the name is read
+        from the database, as Django does (``sqlmigrate`` shows the name dbshift gives).
+        """
+        table = self.builder.table_name(before)
+        unnamed = self.builder.index(before, Index(fields=list(fields)))
+        real_name = self.index_on_columns(table, unnamed.columns)
+        old = dataclasses.replace(unnamed, name=real_name or unnamed.name)
+        new = self.builder.index(after, new_index)
+        if old.name != new.name:
+            self.rename_object(table, old, new)
+
+    def unname_index_together(
+        self, before: ModelState, after: ModelState, fields: Sequence[str], index: Index
+    ) -> None:
+        """Give the index ``index`` back the name of its ``index_together`` group."""
+        old = self.builder.index(before, index)
+        new = self.builder.index(after, Index(fields=list(fields)))
+        if old.name != new.name:
+            self.rename_object(self.builder.table_name(after), old, new)
+
+    def index_on_columns(self, table: str, columns: Sequence[str]) -> str | None:
+        """Return the name of the one plain index on exactly ``columns`` of ``table``.
+
+        ``None`` in collect mode, where no database is read.
+        """
+        if self.collect or self.connection is None:
+            return None
+        found = [
+            index["name"]
+            for index in sa.inspect(self.connection).get_indexes(table)
+            if list(index["column_names"]) == list(columns) and not index["unique"]
+        ]
+        if len(found) != 1:
+            raise MigrationFailedError(
+                f"Expected one index on {table}({', '.join(columns)}) to rename, found "
+                f"{len(found)}{': ' + ', '.join(map(str, found)) if found else ''}. Create or "
+                "drop indexes by hand so that exactly one remains, then migrate again."
+            )
+        return str(found[0])
+
     def add_constraint(
         self, state: ProjectState, model: ModelState, constraint: BaseConstraint
     ) -> None:
@@ -458,7 +526,18 @@ class SchemaEditor(TableChanges):
         from dbshift.historical import HistoricalApps
 
         self.may_have_written_rows = True
+        self._give_django_names(self.connection)
         code(HistoricalApps(state, self), self)
+
+    def _give_django_names(self, connection: Any) -> None:
+        """Give ``connection`` the attributes Django's documentation teaches code to read.
+
+        ``schema_editor.connection.alias`` is the database's name in the settings
+        (for ``using()``) and ``.vendor`` its kind; the connection stays SQLAlchemy's
+        own object, so that code can hand it to anything that takes one.
+        """
+        connection.alias = self.alias
+        connection.vendor = self.vendor
 
 
 def _terminated(sql: str) -> str:

@@ -20,6 +20,7 @@ from dbshift.backends import names
 from dbshift.backends.datatypes import RELATED_TYPES, TypeFactory
 from dbshift.backends.expressions import condition
 from dbshift.backends.features import Features
+from dbshift.backends.functions import expression_sql
 from dbshift.backends.spec import (
     CheckSpec,
     ColumnSpec,
@@ -33,6 +34,7 @@ from dbshift.exceptions import BadMigrationError, NotSupportedError
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.deletion import CASCADE
 from dbshift.models.fields import BigAutoField, Field
+from dbshift.models.functions import OrderBy
 from dbshift.models.indexes import BaseConstraint, CheckConstraint, Index, UniqueConstraint
 from dbshift.models.query import Q
 from dbshift.models.related import ForeignKey, ManyToManyField
@@ -100,6 +102,7 @@ class SpecBuilder:
             foreign_keys.extend(parts.foreign_keys)
             indexes.extend(parts.indexes)
         indexes.extend(self.unique_together(model))
+        indexes.extend(self.index_together(model))
         for index in model.indexes:
             indexes.append(self.index(model, index))
         for constraint in model.constraints:
@@ -320,6 +323,12 @@ class SpecBuilder:
             for group in sorted(model.unique_together)
         ]
 
+    def index_together(self, model: ModelState) -> list[IndexSpec]:
+        """Return the indexes of ``model.index_together`` (old Django files), in a stable order."""
+        return [
+            self.index(model, Index(fields=list(group))) for group in sorted(model.index_together)
+        ]
+
     def index(self, model: ModelState, index: Index) -> IndexSpec:
         """Return the spec of a ``Meta.indexes`` entry."""
         columns = tuple(self.column_name(model, name) for name in index.field_names)
@@ -337,7 +346,35 @@ class SpecBuilder:
             include=include,
             include_keys=tuple(index.include) if covering else (),
             opclasses=tuple(index.opclasses) if covering else (),
+            expressions=self.expressions_sql(model, index.expressions),
         )
+
+    def expressions_sql(self, model: ModelState, expressions: list[Any]) -> tuple[str, ...]:
+        """Return each expression of an index as its SQL, in parentheses, with its order."""
+        parts = []
+        for expression in expressions:
+            descending = isinstance(expression, OrderBy) and expression.descending
+            inner = expression.expression if isinstance(expression, OrderBy) else expression
+            sql = self.adapter.compile(
+                expression_sql(inner, self._literal_constant, self._model_columns(model))
+            )
+            parts.append(f"({sql})" + (" DESC" if descending else ""))
+        return tuple(parts)
+
+    def _literal_constant(self, value: Any) -> sa.ColumnElement[Any]:
+        return sa.literal_column(self.adapter.literal(None, value))
+
+    def _model_columns(self, model: ModelState) -> Callable[[str], sa.ColumnClause[Any]]:
+        def column(name: str) -> sa.ColumnClause[Any]:
+            found = model.find_field_by_attname(name)
+            if found is None:
+                raise BadMigrationError(
+                    f"An expression refers to {name!r}, which is not a field of "
+                    f"{model.app_label}.{model.name}."
+                )
+            return sa.column(names.shorten(found[1].column_name(found[0])))
+
+        return column
 
     def constraint(self, model: ModelState, constraint: BaseConstraint) -> CheckSpec | IndexSpec:
         """Return the spec of a ``Meta.constraints`` entry."""
@@ -355,6 +392,20 @@ class SpecBuilder:
 
     def _unique_constraint(self, model: ModelState, constraint: UniqueConstraint) -> IndexSpec:
         features = self.features
+        if constraint.expressions:
+            # Only a unique index can be over expressions, on both databases.
+            return IndexSpec(
+                name=names.shorten(constraint.name),
+                columns=(),
+                keys=(),
+                unique=True,
+                where=self.condition_sql(model, constraint.condition),
+                where_identity=deep_deconstruct(constraint.condition),
+                nulls_distinct=constraint.nulls_distinct
+                if features.supports_nulls_distinct
+                else None,
+                expressions=self.expressions_sql(model, constraint.expressions),
+            )
         columns = tuple(self.column_name(model, name) for name in constraint.fields)
         covering = features.supports_covering_indexes
         deferrable = constraint.deferrable.value if constraint.deferrable else None
@@ -391,11 +442,7 @@ class SpecBuilder:
                 )
             return found
 
-        def column(name: str) -> sa.ColumnClause[Any]:
-            field_name, field = field_of(name)
-            return sa.column(names.shorten(field.column_name(field_name)))
-
         def value(name: str, raw: Any) -> sa.ColumnElement[Any]:
             return sa.literal_column(self.adapter.literal(field_of(name)[1], raw))
 
-        return self.adapter.compile(condition(q, column, value))
+        return self.adapter.compile(condition(q, self._model_columns(model), value))

@@ -303,7 +303,7 @@ class Database:
         """Return the schema editor for this database; ``collect`` gathers SQL instead."""
         module_name, _, class_name = EDITORS[self.vendor].partition(":")
         editor_class = getattr(importlib.import_module(module_name), class_name)
-        return editor_class(connection, self.engine.dialect, collect=collect)
+        return editor_class(connection, self.engine.dialect, collect=collect, alias=self.alias)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -347,7 +347,7 @@ class CreateIndex(Statement):
 @compiles(CreateIndex)
 def _create_index(element: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str:
     index = element.index
-    parts = []
+    parts = list(index.expressions)
     for position, column in enumerate(index.columns):
         part = _q(compiler, column)
         if index.opclasses:

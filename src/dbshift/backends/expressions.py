@@ -13,7 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dbshift.backends.functions import expression_sql
 from dbshift.exceptions import NotSupportedError
+from dbshift.models.functions import is_expression
 from dbshift.models.query import LOOKUP_SEP, F, Q
 
 #: Return the column of a field name (or attribute name such as ``author_id``).
@@ -56,6 +58,9 @@ def _operand(name: str, raw: Any, column: ColumnResolver, value: ValueRenderer) 
                 f"F({raw.name!r}): references across relations are not supported."
             )
         return column(raw.name)
+    if is_expression(raw):
+        # F("start") + 1, Lower("name"): its constants are typed like the compared field.
+        return expression_sql(raw, lambda constant: value(name, constant), column)
     return value(name, raw)
 
 

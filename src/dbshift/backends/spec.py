@@ -106,12 +106,15 @@ class IndexSpec:
     include: tuple[str, ...] = ()
     include_keys: tuple[str, ...] = ()
     opclasses: tuple[str, ...] = ()
+    #: SQL of each indexed expression, in place of ``columns``: ``(UPPER(email)) DESC``.
+    expressions: tuple[str, ...] = ()
 
     @property
     def signature(self) -> tuple[Any, ...]:
         return (
             "index",
             self.keys,
+            self.expressions,
             self.descending,
             self.unique,
             self.constraint,

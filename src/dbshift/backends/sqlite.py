@@ -41,6 +41,7 @@ from dbshift.backends.features import Features
 from dbshift.backends.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
 from dbshift.backends.sqlite_objects import SCHEMA_QUERY, CarriedObjects, carried_objects
 from dbshift.backends.values import SQLiteValueAdapter
+from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import MigrationFailedError, NotSupportedError
 
 if TYPE_CHECKING:
@@ -113,9 +114,13 @@ class SQLiteSchemaEditor(SchemaEditor):
     value_adapter_class = SQLiteValueAdapter
 
     def __init__(
-        self, connection: sa.Connection | None, dialect: sa.Dialect, collect: bool = False
+        self,
+        connection: sa.Connection | None,
+        dialect: sa.Dialect,
+        collect: bool = False,
+        alias: str = DEFAULT_ALIAS,
     ) -> None:
-        super().__init__(connection, dialect, collect)
+        super().__init__(connection, dialect, collect, alias)
         #: What this migration learnt of tables' rows, by table name (see :meth:`rows_of`).
         self.known_rows: dict[str, TableRows] = {}
 

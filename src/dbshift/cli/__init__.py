@@ -53,7 +53,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     if command in SUMMARIES:
         # Each sub-parser costs a millisecond to build, and only the help and the
         # error for an unknown command list them all.
-        importlib.import_module(f"dbshift.cli.commands.{command}").register(subparsers, common)
+        module = importlib.import_module(f"dbshift.cli.commands.{command.replace('-', '_')}")
+        module.register(subparsers, common)
         return parser
     for name, summary in SUMMARIES.items():
         subparsers.add_parser(name, help=summary)

@@ -58,6 +58,16 @@ class HistoricalApps:
             self._models[key] = self._render(self._state_of(app_label, model_name))
         return self._models[key]
 
+    def get_models(
+        self, include_auto_created: bool = False, include_swapped: bool = False
+    ) -> list[type[HistoricalModel]]:
+        """Return every model at this point of the history but proxies, which hold no rows."""
+        return [
+            self.get_model(model.app_label, model.name)
+            for model in self.state.models.values()
+            if not model.options.get("proxy")
+        ]
+
     def _state_of(self, app_label: str, model_name: str) -> ModelState:
         if not self.state.has_model(app_label, model_name):
             names = sorted(state.name for state in self.state.app_models(app_label))

@@ -12,11 +12,14 @@ if TYPE_CHECKING:
 #: QuerySet methods a manager offers directly, as ``Model.objects.filter(...)``.
 QUERYSET_METHODS = frozenset(
     {
+        "aggregate",
         "all",
+        "annotate",
         "bulk_create",
         "bulk_update",
         "count",
         "create",
+        "defer",
         "exclude",
         "exists",
         "filter",
@@ -26,7 +29,10 @@ QUERYSET_METHODS = frozenset(
         "iterator",
         "last",
         "none",
+        "only",
         "order_by",
+        "prefetch_related",
+        "select_related",
         "update",
         "update_or_create",
         "using",
@@ -44,6 +50,10 @@ class Manager:
 
     def get_queryset(self) -> QuerySet:
         return QuerySet(self.model)
+
+    def db_manager(self, using: str | None = None, hints: Any = None) -> Manager:
+        """Return this manager: historical models always use the migration's connection."""
+        return self
 
     def __getattr__(self, name: str) -> Any:
         if name in QUERYSET_METHODS:

@@ -71,12 +71,17 @@ class HistoricalModel:
         self,
         force_insert: bool = False,
         force_update: bool = False,
+        using: str | None = None,
         update_fields: Any = None,
     ) -> None:
-        """Write this object's row: UPDATE it when its key exists, else INSERT it."""
+        """Write this object's row: UPDATE it when its key exists, else INSERT it.
+
+        ``using`` names a database as in Django; a historical model always writes on
+        the connection of the running migration.
+        """
         persistence.save(self, force_insert, force_update, update_fields)
 
-    def delete(self) -> tuple[int, dict[str, int]]:
+    def delete(self, using: str | None = None) -> tuple[int, dict[str, int]]:
         """Delete this object's row; the object keeps its values but loses its key."""
         if self.pk is None:
             raise BadMigrationError(

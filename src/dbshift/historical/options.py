@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -87,17 +88,20 @@ class HistoricalOptions:
         """Return the table column of field ``name`` (see :meth:`resolve`)."""
         return self.table.c[self.resolve(name)[0]]
 
-    def normalize(self, q: Q) -> Q:
+    def normalize(self, q: Q, annotations: Collection[str] = ()) -> Q:
         """Return ``q`` with lookups through a foreign key to its key made local.
 
         ``author__pk=3`` and ``author__id=3`` are ``author_id=3``: the key is in this
         table. Any other step through a relation would need a join, which historical
-        querysets do not make.
+        querysets do not make. Lookups on ``annotations`` (names ``annotate()`` gave)
+        stay as they are.
         """
         normal = Q(_connector=q.connector, _negated=q.negated)
         for child in q.children:
             if isinstance(child, Q):
-                normal.children.append(self.normalize(child))
+                normal.children.append(self.normalize(child, annotations))
+            elif child[0].split(LOOKUP_SEP)[0] in annotations:
+                normal.children.append(child)
             else:
                 normal.children.append((self._local_path(child[0]), child[1]))
         return normal

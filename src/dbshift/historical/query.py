@@ -80,19 +80,83 @@ class QuerySet:
         self._refuse_if_sliced("filter")
         if not q.children:
             return self._chain()
-        self.compiler.meta.normalize(q)  # a mistaken name fails here, where it was written
+        # A mistaken name fails here, where it was written.
+        self.compiler.meta.normalize(q, self._annotation_names())
         return self._chain(where=(*self.query.where, q))
 
     def order_by(self, *names: str) -> QuerySet:
         """Return the rows ordered by ``names`` (``"-title"`` descending, ``"?"`` random)."""
         self._refuse_if_sliced("order_by")
         for name in names:
-            if name != "?":
+            if name != "?" and name.lstrip("-") not in self._annotation_names():
                 self.compiler.meta.resolve(name.lstrip("-"))
         return self._chain(ordering=names)
 
+    def annotate(self, *args: Any, **kwargs: Any) -> QuerySet:
+        """Return the rows each with the value of more expressions, as attributes or keys.
+
+        An aggregate over a reverse relation (``Count("books")``) counts each row's
+        related rows; one over the model's own fields after ``values("a")`` is
+        computed for each group of rows with the same ``a``.
+        """
+        self._refuse_if_sliced("annotate")
+        named = {**{expression.default_alias: expression for expression in args}, **kwargs}
+        clashes = sorted(set(named) & set(self.compiler.meta.concrete))
+        if clashes:
+            raise BadMigrationError(
+                f"annotate(): {', '.join(clashes)} is a field of {self.model._meta.label}; "
+                "give the annotation another name."
+            )
+        query = dataclasses.replace(
+            self.query,
+            annotations=(*self.query.annotations, *named.items()),
+            group_by=self._grouping_names() if self.shape != "objects" else None,
+        )
+        names = (*self.names, *named) if self.shape != "objects" else self.names
+        return type(self)(self.model, query, self.shape, names)
+
+    def _grouping_names(self) -> tuple[str, ...]:
+        annotations = self._annotation_names()
+        return tuple(name for name in self.names if name not in annotations)
+
+    def _annotation_names(self) -> set[str]:
+        return {alias for alias, _expression in self.query.annotations}
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Return the values of aggregates over all the rows (``{"price__max": 9}``)."""
+        named = {**{expression.default_alias: expression for expression in args}, **kwargs}
+        if self.query.empty:
+            return dict.fromkeys(named)
+        row = self.connection.execute(self.compiler.aggregate(self.query, named)).one()
+        return dict(zip(named, row, strict=True))
+
     def none(self) -> QuerySet:
         return self._chain(empty=True)
+
+    def only(self, *names: str) -> QuerySet:
+        """Return this queryset; objects hold every column anyway, ``names`` included."""
+        return self._loading(names)
+
+    def defer(self, *names: str) -> QuerySet:
+        """Return this queryset; objects hold every column anyway, ``names`` included.
+
+        Django reads a deferred column when it is first used; reading it at once
+        gives objects with the same values.
+        """
+        return self._loading(names)
+
+    def select_related(self, *names: str) -> QuerySet:
+        """Return this queryset; related objects are read when first used."""
+        return self._chain()
+
+    def prefetch_related(self, *names: str) -> QuerySet:
+        """Return this queryset; related objects are read when first used."""
+        return self._chain()
+
+    def _loading(self, names: tuple[str, ...]) -> QuerySet:
+        for name in names:
+            self.compiler.meta.resolve(name.split("__")[0])
+        return self._chain()
 
     def using(self, alias: str) -> QuerySet:
         """Return this queryset: historical models always use the migration's connection."""
@@ -110,9 +174,11 @@ class QuerySet:
 
     def _checked_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
         meta = self.compiler.meta
+        annotations = tuple(alias for alias, _expression in self.query.annotations)
         for name in names:
-            meta.resolve(name)
-        return names or tuple(meta.attnames.values())
+            if name not in annotations:
+                meta.resolve(name)
+        return names or (*meta.attnames.values(), *annotations)
 
     def __getitem__(self, key: int | slice) -> Any:
         if isinstance(key, slice):
@@ -170,9 +236,10 @@ class QuerySet:
         if self.query.empty or (self.query.high is not None and self.query.high <= self.query.low):
             return
         meta = self.compiler.meta
-        names = self.names or tuple(meta.concrete)
-        columns = [meta.column(name) for name in names]
-        statement = self.compiler.select(self.query, columns)
+        annotations = tuple(alias for alias, _expression in self.query.annotations)
+        names = self.names or (*meta.concrete, *annotations)
+        column = self.compiler.resolver(self.query)
+        statement = self.compiler.select(self.query, [column(name) for name in names])
         if chunk_size is not None:
             statement = statement.execution_options(yield_per=chunk_size)
         result = self.connection.execute(statement)
@@ -192,7 +259,7 @@ class QuerySet:
             for row in result:
                 yield dict(zip(names, row, strict=True))
         else:
-            attnames = [self.compiler.meta.attnames[name] for name in names]
+            attnames = [self.compiler.meta.attnames.get(name, name) for name in names]
             make = self.model.from_db
             for row in result:
                 yield make(dict(zip(attnames, row, strict=True)))

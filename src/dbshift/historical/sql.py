@@ -9,21 +9,24 @@ their stored form on the way in.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from dbshift.backends.expressions import condition
 from dbshift.exceptions import BadMigrationError
-from dbshift.historical.model import HistoricalModel
-from dbshift.models.query import F, Q
+from dbshift.historical.annotations import ExpressionCompiler, is_own_aggregate, typed_binder
+from dbshift.models.functions import is_expression
+from dbshift.models.query import Q
 
 if TYPE_CHECKING:
     from dbshift.historical.options import HistoricalOptions
 
 #: The ``order_by()`` name that asks for a random order.
 RANDOM = "?"
+#: The name of the primary key in queries.
+PK_NAME = "pk"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Query:
     high: int | None = None
     #: ``none()``: no row at all, without asking the database.
     empty: bool = False
+    #: ``annotate()``: ``(name, expression)`` pairs, computed for each row.
+    annotations: tuple[tuple[str, Any], ...] = ()
+    #: Names whose values make a group when an annotation aggregates the model's own
+    #: rows (``values("a").annotate(...)``); None: one group per row.
+    group_by: tuple[str, ...] | None = None
 
     @property
     def sliced(self) -> bool:
@@ -64,37 +72,73 @@ class QueryCompiler:
     def __init__(self, meta: HistoricalOptions) -> None:
         self.meta = meta
         self.table = meta.table
+        self.expressions = ExpressionCompiler(meta)
+        self._bind = typed_binder(meta)
 
     # -- Parts ----------------------------------------------------------------------------
 
     def bind(self, name: str, raw: Any) -> sa.ColumnElement[Any]:
         """Return ``raw``, compared with field ``name``, as a parameter of its column type."""
-        field_name, field = self.meta.resolve(name)
-        if isinstance(raw, HistoricalModel):
-            target = raw._meta
-            key = getattr(field, "to_field", None) if field.is_relation else None
-            raw = getattr(raw, target.attnames[key or target.pk_name])
-        return sa.bindparam(None, raw, type_=self.table.c[field_name].type)
+        return self._bind(name, raw)
 
-    def condition(self, query: Query) -> sa.ColumnElement[bool] | None:
-        """Return the WHERE condition of ``query``, or None when it has none."""
+    def resolver(self, query: Query) -> Callable[[str], sa.ColumnElement[Any]]:
+        """Return ``column(name)`` for ``query``: an annotation's SQL, or a field's column."""
+        annotations = dict(query.annotations)
+
+        def column(name: str) -> sa.ColumnElement[Any]:
+            if name in annotations:
+                return self.expressions.sql(annotations[name])
+            return self.meta.column(name)
+
+        return column
+
+    def _binder(self, query: Query) -> Callable[[str, Any], sa.ColumnElement[Any]]:
+        annotations = dict(query.annotations)
+
+        def bind(name: str, raw: Any) -> sa.ColumnElement[Any]:
+            return sa.bindparam(None, raw) if name in annotations else self._bind(name, raw)
+
+        return bind
+
+    def condition(self, query: Query, having: bool = False) -> sa.ColumnElement[bool] | None:
+        """Return the WHERE condition of ``query`` (or its HAVING), or None when it has none.
+
+        A condition on an aggregate of the model's own rows goes in HAVING.
+        """
         if query.empty:
-            return sa.false()
+            return None if having else sa.false()
+        grouped = {
+            alias
+            for alias, expression in query.annotations
+            if is_own_aggregate(self.meta, expression)
+        }
+        names = {alias for alias, _expression in query.annotations}
+        column, bind = self.resolver(query), self._binder(query)
         parts = [
-            condition(self.meta.normalize(q), self.meta.column, self.bind) for q in query.where
+            condition(self.meta.normalize(q, names), column, bind)
+            for q in query.where
+            if bool(q.referenced_fields() & grouped) == having
         ]
         return sa.and_(*parts) if parts else None
 
     def order_by(self, query: Query) -> list[sa.ColumnElement[Any]]:
         names = self.meta.ordering if query.ordering is None else query.ordering
+        column = self.resolver(query)
         clauses = []
         for name in names:
             if name == RANDOM:
                 clauses.append(sa.func.random())
                 continue
-            column = self.meta.column(name.lstrip("-"))
-            clauses.append(column.desc() if name.startswith("-") else column.asc())
+            expression = column(name.lstrip("-"))
+            clauses.append(expression.desc() if name.startswith("-") else expression.asc())
         return clauses
+
+    def group_by(self, query: Query) -> list[sa.ColumnElement[Any]]:
+        """Return the GROUP BY of ``query``: needed once it aggregates its own rows."""
+        if not any(is_own_aggregate(self.meta, item) for _alias, item in query.annotations):
+            return []
+        column = self.resolver(query)
+        return [column(name) for name in query.group_by or (PK_NAME,)]
 
     # -- Statements ------------------------------------------------------------------------
 
@@ -104,6 +148,12 @@ class QueryCompiler:
         where = self.condition(query)
         if where is not None:
             statement = statement.where(where)
+        group_by = self.group_by(query)
+        if group_by:
+            statement = statement.group_by(*group_by)
+            having = self.condition(query, having=True)
+            if having is not None:
+                statement = statement.having(having)
         statement = statement.order_by(*self.order_by(query))
         if query.high is not None:
             statement = statement.limit(query.high - query.low)
@@ -112,7 +162,7 @@ class QueryCompiler:
         return statement
 
     def count(self, query: Query) -> sa.Select[Any]:
-        if query.sliced:
+        if query.sliced or query.annotations:
             inner = self.select(query, [self.meta.column("pk")]).subquery()
             return sa.select(sa.func.count()).select_from(inner)
         statement = sa.select(sa.func.count()).select_from(self.table)
@@ -122,14 +172,28 @@ class QueryCompiler:
     def exists(self, query: Query) -> sa.Select[Any]:
         return self.select(dataclasses.replace(query, ordering=()), [sa.literal(1)]).limit(1)
 
+    def aggregate(self, query: Query, aggregates: Mapping[str, Any]) -> sa.Select[Any]:
+        """Return the SELECT of ``aggregates`` over the rows of ``query``."""
+        columns = [
+            self.expressions.sql(expression).label(alias)
+            for alias, expression in aggregates.items()
+        ]
+        if query.sliced or query.annotations:
+            inner = self.select(query, [self.table]).subquery()
+            return sa.select(*columns).select_from(inner)
+        statement = sa.select(*columns).select_from(self.table)
+        where = self.condition(query)
+        return statement if where is None else statement.where(where)
+
     def update(self, query: Query, values: Mapping[str, Any]) -> sa.Update:
-        """Return the UPDATE of the rows of ``query``; ``F("name")`` copies a column."""
+        """Return the UPDATE of the rows of ``query``; an expression (``F("name")``,
+        ``Lower("name")``) is computed from each row's own values."""
         assignments: dict[Any, Any] = {}
         for name, raw in values.items():
             field_name, _field = self.meta.resolve(name)
             column = self.table.c[field_name]
             assignments[column] = (
-                self.meta.column(raw.name) if isinstance(raw, F) else self.bind(name, raw)
+                self.expressions.sql(raw) if is_expression(raw) else self.bind(name, raw)
             )
         statement = sa.update(self.table).values(assignments)
         where = self.condition(query)

@@ -186,7 +186,7 @@ class MigrationLoader:
         except UserCodeError as err:
             raise MigrationLoadError(
                 f"Cannot import migration {config.label}.{name} ({err.location}): "
-                f"{_describe(err.error)}. {_load_hint(err.error)}"
+                f"{_describe(err.error)}. {_load_hint(err.error, path)}"
             ) from err.error
         migration_class = getattr(module, "Migration", None)
         if not (isinstance(migration_class, type) and issubclass(migration_class, Migration)):
@@ -351,14 +351,33 @@ class MigrationLoader:
             self.project_state()
 
 
-def _load_hint(error: BaseException) -> str:
-    missing = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
-    if missing and missing.split(".")[0] == "django":
-        return (
-            "The file was written for Django, which dbshift does not need: import "
-            "'from dbshift import migrations, models' and write Django's "
-            "django.db.models.deletion.CASCADE (or PROTECT, SET_NULL, ...) as models.CASCADE."
+def _load_hint(error: BaseException, path: Path) -> str:
+    """Return what to do about ``error``; for a file written for Django, name what it lacks.
+
+    Whether Django is missing or present (and then, say, unconfigured), a file
+    that still uses Django's names fails for their sake.
+    """
+    if isinstance(error, SyntaxError):
+        return "Fix the file, or delete it if it was never applied."
+    from dbshift.actions.convert import convert_source
+
+    try:
+        conversion = convert_source(path.read_text(encoding="utf-8"), path)
+    except OSError:
+        return "Fix the file, or delete it if it was never applied."
+    convert = f"'dbshift convert-django {path}'"
+    if conversion.problems:
+        names = "; ".join(
+            f"line {problem.line}: {problem.reason.split(' ', 1)[0]}"
+            for problem in conversion.problems
         )
+        rest = f", then run {convert} to convert the rest" if conversion.changed else ""
+        return (
+            f"It uses names that dbshift has no equivalent for ({names}): rewrite the code "
+            f"that uses them by hand{rest}."
+        )
+    if conversion.changed:
+        return f"The file was written for Django; run {convert} to rewrite its imports."
     return "Fix the file, or delete it if it was never applied."
 
 

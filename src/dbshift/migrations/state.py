@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dbshift.exceptions import BadMigrationError
@@ -21,6 +21,8 @@ from dbshift.models.related import RelatedField, make_label
 from dbshift.utils.deconstruct import deep_deconstruct
 
 ModelKey = tuple[str, str]
+#: Options that list groups of fields: unique together, and (in old Django files) indexed.
+TOGETHER_OPTIONS = ("unique_together", "index_together")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -81,6 +83,11 @@ class ModelState:
     @property
     def unique_together(self) -> set[tuple[str, ...]]:
         return normalize_together(self.options.get("unique_together"))
+
+    @property
+    def index_together(self) -> set[tuple[str, ...]]:
+        """Return the groups of fields indexed together, which only old Django files declare."""
+        return normalize_together(self.options.get("index_together"))
 
     @property
     def pk_name(self) -> str:
@@ -229,7 +236,7 @@ class ModelState:
 def _canonical_options(options: Mapping[str, Any]) -> dict[str, Any]:
     result = {}
     for key, value in sorted(options.items()):
-        if key == "unique_together":
+        if key in TOGETHER_OPTIONS:
             value = sorted(normalize_together(value))
         elif key in ("indexes", "constraints"):
             value = sorted(value, key=lambda item: item.name)
@@ -432,13 +439,10 @@ class ProjectState:
         fields = dict(state.fields)
         del fields[name]
         options = dict(state.options)
-        if "unique_together" in options:
-            kept = {
-                group
-                for group in normalize_together(options["unique_together"])
-                if name not in group
-            }
-            options["unique_together"] = kept
+        for key in TOGETHER_OPTIONS:
+            if key in options:
+                groups = normalize_together(options[key])
+                options[key] = {group for group in groups if name not in group}
         for key in ("indexes", "constraints"):
             if key in options:
                 options[key] = [
@@ -464,11 +468,12 @@ class ProjectState:
             (new_name if name == old_name else name): field for name, field in state.fields.items()
         }
         options = dict(state.options)
-        if "unique_together" in options:
-            options["unique_together"] = {
-                tuple(new_name if part == old_name else part for part in group)
-                for group in normalize_together(options["unique_together"])
-            }
+        for key in TOGETHER_OPTIONS:
+            if key in options:
+                options[key] = {
+                    tuple(new_name if part == old_name else part for part in group)
+                    for group in normalize_together(options[key])
+                }
         for key in ("indexes", "constraints"):
             if key in options:
                 options[key] = [
@@ -517,6 +522,21 @@ class ProjectState:
             for index in state.indexes
         ]
         self.replace_model(state.with_option("indexes", renamed))
+
+    def name_index_together(
+        self, app_label: str, model_name: str, fields: Sequence[str], new_name: str
+    ) -> None:
+        """Turn the ``index_together`` group ``fields`` into an index named ``new_name``."""
+        state = self.get_model(app_label, model_name)
+        group = tuple(fields)
+        if group not in state.index_together:
+            raise BadMigrationError(
+                f"RenameIndex: {app_label}.{state.name} has no index_together entry "
+                f"{group!r} (index_together: {sorted(state.index_together) or 'none'})."
+            )
+        state = state.with_option("index_together", (state.index_together - {group}) or None)
+        self.replace_model(state)
+        self.add_index(app_label, model_name, Index(fields=list(group), name=new_name))
 
     def add_constraint(self, app_label: str, model_name: str, constraint: BaseConstraint) -> None:
         state = self.get_model(app_label, model_name)

@@ -41,6 +41,17 @@ from dbshift.models.fields import (
     URLField,
     UUIDField,
 )
+from dbshift.models.functions import (
+    Avg,
+    CombinedExpression,
+    Count,
+    Func,
+    Max,
+    Min,
+    OrderBy,
+    Sum,
+    Value,
+)
 from dbshift.models.indexes import (
     BaseConstraint,
     CheckConstraint,
@@ -48,6 +59,7 @@ from dbshift.models.indexes import (
     Index,
     UniqueConstraint,
 )
+from dbshift.models.manager import Manager
 from dbshift.models.query import F, Q
 from dbshift.models.related import ForeignKey, ManyToManyField, OneToOneField
 
@@ -61,6 +73,7 @@ __all__ = [
     "SET_DEFAULT",
     "SET_NULL",
     "AutoField",
+    "Avg",
     "BaseConstraint",
     "BigAutoField",
     "BigIntegerField",
@@ -69,6 +82,8 @@ __all__ = [
     "CharField",
     "CheckConstraint",
     "Choices",
+    "CombinedExpression",
+    "Count",
     "DateField",
     "DateTimeField",
     "DecimalField",
@@ -79,14 +94,19 @@ __all__ = [
     "Field",
     "FloatField",
     "ForeignKey",
+    "Func",
     "GenericIPAddressField",
     "Index",
     "IntegerChoices",
     "IntegerField",
     "JSONField",
+    "Manager",
     "ManyToManyField",
+    "Max",
+    "Min",
     "Model",
     "OneToOneField",
+    "OrderBy",
     "PositiveBigIntegerField",
     "PositiveIntegerField",
     "PositiveSmallIntegerField",
@@ -94,11 +114,13 @@ __all__ = [
     "SlugField",
     "SmallAutoField",
     "SmallIntegerField",
+    "Sum",
     "TextChoices",
     "TextField",
     "TimeField",
     "URLField",
     "UUIDField",
     "UniqueConstraint",
+    "Value",
     "functions",
 ]

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from dbshift.exceptions import ModelDefinitionError
-from dbshift.models.query import Q
+from dbshift.models.functions import referenced_fields, with_field_renamed
+from dbshift.models.query import F, Q
 from dbshift.utils.deconstruct import deep_deconstruct
 
 
@@ -76,6 +77,21 @@ def _check_fields(kind: str, fields: Any) -> list[str]:
     return list(fields)
 
 
+def _expressions(kind: str, name: Any, expressions: Sequence[Any], fields: Any) -> list[Any]:
+    """Return the expressions of an index or unique constraint, a string being a field."""
+    if not expressions:
+        return []
+    if fields:
+        raise ModelDefinitionError(f"{kind} {name!r}: give fields=[...] or expressions, not both.")
+    if not name:
+        raise ModelDefinitionError(f"{kind} over expressions needs a name.")
+    return [F(item) if isinstance(item, str) else item for item in expressions]
+
+
+def _expressions_fields(expressions: Sequence[Any]) -> set[str]:
+    return set().union(*(referenced_fields(item) for item in expressions))
+
+
 def _check_condition(kind: str, condition: Any) -> None:
     if condition is not None and not isinstance(condition, Q):
         raise ModelDefinitionError(f"{kind}.condition must be a Q object, not {condition!r}.")
@@ -94,12 +110,10 @@ class Index(_Declaration):
         condition: Q | None = None,
         include: Sequence[str] | None = None,
     ) -> None:
-        if expressions:
-            raise ModelDefinitionError(
-                "Index expressions are not supported; index fields with fields=[...]."
-            )
+        #: Expressions indexed instead of fields: ``Index(Upper("email"), name=...)``.
+        self.expressions = _expressions("Index", name, expressions, fields)
         self.fields = _check_fields("Index", fields)
-        if not self.fields:
+        if not (self.fields or self.expressions):
             raise ModelDefinitionError("An Index needs at least one field in fields=[...].")
         _check_condition("Index", condition)
         if condition is not None and not name:
@@ -123,7 +137,8 @@ class Index(_Declaration):
         return ["DESC" if entry.startswith("-") else "ASC" for entry in self.fields]
 
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
-        kwargs: dict[str, Any] = {"fields": list(self.fields), "name": self.name}
+        kwargs: dict[str, Any] = {"fields": list(self.fields)} if self.fields else {}
+        kwargs["name"] = self.name
         if self.db_tablespace is not None:
             kwargs["db_tablespace"] = self.db_tablespace
         if self.opclasses:
@@ -132,22 +147,23 @@ class Index(_Declaration):
             kwargs["condition"] = self.condition
         if self.include:
             kwargs["include"] = list(self.include)
-        return ("dbshift.models.Index", (), kwargs)
+        return ("dbshift.models.Index", tuple(self.expressions), kwargs)
 
     def referenced_fields(self) -> set[str]:
-        names = set(self.field_names) | set(self.include)
+        names = set(self.field_names) | set(self.include) | _expressions_fields(self.expressions)
         if self.condition is not None:
             names |= self.condition.referenced_fields()
         return names
 
     def with_field_renamed(self, old: str, new: str) -> Index:
-        _path, _args, kwargs = self.deconstruct()
-        kwargs["fields"] = _rename_in(self.fields, old, new)
+        _path, args, kwargs = self.deconstruct()
+        if self.fields:
+            kwargs["fields"] = _rename_in(self.fields, old, new)
         if self.include:
             kwargs["include"] = _rename_in(self.include, old, new)
         if self.condition is not None:
             kwargs["condition"] = self.condition.with_field_renamed(old, new)
-        return Index(**kwargs)
+        return Index(*(with_field_renamed(item, old, new) for item in args), **kwargs)
 
     def set_name_with_model(self, table: str, columns: Sequence[str]) -> None:
         """Give an unnamed index the name Django gives it.
@@ -252,18 +268,21 @@ class UniqueConstraint(BaseConstraint):
         violation_error_code: str | None = None,
         violation_error_message: str | None = None,
     ) -> None:
-        if expressions:
-            raise ModelDefinitionError(
-                f"UniqueConstraint {name!r}: expressions are not supported; use fields=[...]."
-            )
         super().__init__(
             name=name,
             violation_error_code=violation_error_code,
             violation_error_message=violation_error_message,
         )
+        #: Expressions unique together instead of fields: ``UniqueConstraint(Lower("name"))``.
+        self.expressions = _expressions("UniqueConstraint", name, expressions, fields)
         self.fields = _check_fields("UniqueConstraint", fields)
-        if not self.fields:
+        if not (self.fields or self.expressions):
             raise ModelDefinitionError(f"UniqueConstraint {name!r} needs fields=[...].")
+        if self.expressions and (deferrable or include or opclasses):
+            raise ModelDefinitionError(
+                f"UniqueConstraint {name!r} over expressions cannot be deferrable or have "
+                "include or opclasses."
+            )
         _check_condition("UniqueConstraint", condition)
         if deferrable is not None and not isinstance(deferrable, Deferrable):
             raise ModelDefinitionError(
@@ -280,7 +299,8 @@ class UniqueConstraint(BaseConstraint):
         self.nulls_distinct = nulls_distinct
 
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
-        kwargs: dict[str, Any] = {"fields": list(self.fields), **self._base_kwargs()}
+        kwargs: dict[str, Any] = {"fields": list(self.fields)} if self.fields else {}
+        kwargs.update(self._base_kwargs())
         if self.condition is not None:
             kwargs["condition"] = self.condition
         if self.deferrable is not None:
@@ -291,19 +311,20 @@ class UniqueConstraint(BaseConstraint):
             kwargs["opclasses"] = list(self.opclasses)
         if self.nulls_distinct is not None:
             kwargs["nulls_distinct"] = self.nulls_distinct
-        return ("dbshift.models.UniqueConstraint", (), kwargs)
+        return ("dbshift.models.UniqueConstraint", tuple(self.expressions), kwargs)
 
     def referenced_fields(self) -> set[str]:
-        names = set(self.fields) | set(self.include)
+        names = set(self.fields) | set(self.include) | _expressions_fields(self.expressions)
         if self.condition is not None:
             names |= self.condition.referenced_fields()
         return names
 
     def with_field_renamed(self, old: str, new: str) -> UniqueConstraint:
-        _path, _args, kwargs = self.deconstruct()
-        kwargs["fields"] = _rename_in(self.fields, old, new)
+        _path, args, kwargs = self.deconstruct()
+        if self.fields:
+            kwargs["fields"] = _rename_in(self.fields, old, new)
         if self.include:
             kwargs["include"] = _rename_in(self.include, old, new)
         if self.condition is not None:
             kwargs["condition"] = self.condition.with_field_renamed(old, new)
-        return UniqueConstraint(**kwargs)
+        return UniqueConstraint(*(with_field_renamed(item, old, new) for item in args), **kwargs)

@@ -8,14 +8,66 @@ them into SQL.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbshift.utils.deconstruct import deep_deconstruct
+
+if TYPE_CHECKING:
+    from dbshift.models.functions import CombinedExpression, OrderBy
 
 LOOKUP_SEP = "__"
 
 
-class F:
+class Combinable:
+    """Arithmetic on expressions, which builds a :class:`CombinedExpression`."""
+
+    def _combine(self, operator: str, other: Any, reversed_: bool = False) -> CombinedExpression:
+        from dbshift.models.functions import CombinedExpression, Value, is_expression
+
+        # A constant is written Value(2), as Django writes it into migration files.
+        other = other if is_expression(other) else Value(other)
+        if reversed_:
+            return CombinedExpression(other, operator, self)
+        return CombinedExpression(self, operator, other)
+
+    def __add__(self, other: Any) -> CombinedExpression:
+        return self._combine("+", other)
+
+    def __sub__(self, other: Any) -> CombinedExpression:
+        return self._combine("-", other)
+
+    def __mul__(self, other: Any) -> CombinedExpression:
+        return self._combine("*", other)
+
+    def __truediv__(self, other: Any) -> CombinedExpression:
+        return self._combine("/", other)
+
+    def __radd__(self, other: Any) -> CombinedExpression:
+        return self._combine("+", other, reversed_=True)
+
+    def __rsub__(self, other: Any) -> CombinedExpression:
+        return self._combine("-", other, reversed_=True)
+
+    def __rmul__(self, other: Any) -> CombinedExpression:
+        return self._combine("*", other, reversed_=True)
+
+    def __rtruediv__(self, other: Any) -> CombinedExpression:
+        return self._combine("/", other, reversed_=True)
+
+    def asc(self) -> OrderBy:
+        """Return this expression in ascending order, for an index."""
+        from dbshift.models.functions import OrderBy
+
+        return OrderBy(self)
+
+    def desc(self) -> OrderBy:
+        """Return this expression in descending order, for an index."""
+        from dbshift.models.functions import OrderBy
+
+        return OrderBy(self, descending=True)
+
+
+class F(Combinable):
     """A reference to another column of the same row, e.g. ``Q(end__gt=F("start"))``."""
 
     def __init__(self, name: str) -> None:

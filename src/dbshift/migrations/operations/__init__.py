@@ -15,6 +15,8 @@ from dbshift.migrations.operations.indexes import (
     RenameIndex,
 )
 from dbshift.migrations.operations.models import (
+    AlterIndexTogether,
+    AlterModelManagers,
     AlterModelOptions,
     AlterModelTable,
     AlterModelTableComment,
@@ -34,6 +36,8 @@ __all__ = [
     "AddField",
     "AddIndex",
     "AlterField",
+    "AlterIndexTogether",
+    "AlterModelManagers",
     "AlterModelOptions",
     "AlterModelTable",
     "AlterModelTableComment",

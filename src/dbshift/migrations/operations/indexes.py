@@ -149,7 +149,11 @@ class RemoveIndex(IndexOperation):
 
 
 class RenameIndex(IndexOperation):
-    """Give an index a new name."""
+    """Give an index a new name, or a name to the unnamed index of ``old_fields``.
+
+    ``old_fields`` is Django's way to turn an ``index_together`` group into a
+    ``Meta.indexes`` entry; the index keeps its columns.
+    """
 
     category = OperationCategory.ALTERATION
 
@@ -161,27 +165,27 @@ class RenameIndex(IndexOperation):
         old_fields: Sequence[str] | None = None,
     ) -> None:
         super().__init__(model_name)
-        if old_name is None:
-            # Django can also rename an unnamed index_together index; dbshift has none.
+        if (old_name is None) == (not old_fields):
             raise BadMigrationError(
-                f"RenameIndex on {model_name}: old_name is required (old_fields is not supported)."
+                f"RenameIndex on {model_name}: give exactly one of old_name and old_fields."
             )
         self.new_name = new_name
         self.old_name = old_name
-        self.old_fields = old_fields
+        self.old_fields = tuple(old_fields) if old_fields else None
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
-        return (
-            "RenameIndex",
-            {
-                "model_name": self.model_name,
-                "new_name": self.new_name,
-                "old_name": self.old_name,
-            },
-        )
+        kwargs: dict[str, Any] = {"model_name": self.model_name, "new_name": self.new_name}
+        if self.old_name is not None:
+            kwargs["old_name"] = self.old_name
+        else:
+            kwargs["old_fields"] = self.old_fields
+        return ("RenameIndex", kwargs)
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        state.rename_index(app_label, self.model_name, self.old_name, self.new_name)
+        if self.old_fields:
+            state.name_index_together(app_label, self.model_name, self.old_fields, self.new_name)
+        else:
+            state.rename_index(app_label, self.model_name, self.old_name, self.new_name)
 
     def database_forwards(
         self,
@@ -191,9 +195,16 @@ class RenameIndex(IndexOperation):
         to_state: ProjectState,
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
-        if allow_migrate_model(model):
-            old = from_state.get_model(app_label, self.model_name).get_index(self.old_name)
-            editor.rename_index(model, old, model.get_index(self.new_name))
+        if not allow_migrate_model(model):
+            return
+        before = from_state.get_model(app_label, self.model_name)
+        if self.old_fields:
+            new = model.get_index(self.new_name)
+            editor.name_index_together(before, model, self.old_fields, new)
+        else:
+            editor.rename_index(
+                model, before.get_index(self.old_name), model.get_index(self.new_name)
+            )
 
     def database_backwards(
         self,
@@ -203,16 +214,31 @@ class RenameIndex(IndexOperation):
         to_state: ProjectState,
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
-        if allow_migrate_model(model):
-            old = from_state.get_model(app_label, self.model_name).get_index(self.new_name)
-            editor.rename_index(model, old, model.get_index(self.old_name))
+        if not allow_migrate_model(model):
+            return
+        after = from_state.get_model(app_label, self.model_name)
+        if self.old_fields:
+            index = after.get_index(self.new_name)
+            editor.unname_index_together(after, model, self.old_fields, index)
+        else:
+            editor.rename_index(
+                model, after.get_index(self.new_name), model.get_index(self.old_name)
+            )
 
     def describe(self) -> str:
+        if self.old_fields:
+            return (
+                f"Rename unnamed index for {self.old_fields} on {self.model_name} to "
+                f"{self.new_name}"
+            )
         return f"Rename index {self.old_name} on {self.model_name} to {self.new_name}"
 
     @property
     def migration_name_fragment(self) -> str:
-        return f"rename_{self.old_name.lower()}_{self.new_name.lower()}"
+        if self.old_fields:
+            fields = "_".join(self.old_fields)
+            return f"rename_{self.model_name_lower}_{fields}_{self.new_name.lower()}"
+        return f"rename_{(self.old_name or '').lower()}_{self.new_name.lower()}"
 
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
         if (
@@ -221,7 +247,12 @@ class RenameIndex(IndexOperation):
             and operation.old_name == self.new_name
         ):
             return [
-                RenameIndex(self.model_name, new_name=operation.new_name, old_name=self.old_name)
+                RenameIndex(
+                    self.model_name,
+                    new_name=operation.new_name,
+                    old_name=self.old_name,
+                    old_fields=self.old_fields,
+                )
             ]
         return super().reduce(operation, app_label)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import functools
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.exceptions import BadMigrationError
 from dbshift.migrations.operations.base import (
@@ -446,26 +446,47 @@ class AlterModelOptions(ModelOptionOperation):
         return f"alter_{self.name_lower}_options"
 
 
-class AlterUniqueTogether(ModelOptionOperation):
-    """Replace a model's ``unique_together`` sets of fields."""
+class AlterModelManagers(ModelOptionOperation):
+    """Replace the managers a model's state lists; the schema stays as it is."""
 
     category = OperationCategory.ALTERATION
-    option_name = "unique_together"
 
-    def __init__(self, name: str, unique_together: Iterable[Iterable[str]] | None) -> None:
+    def __init__(self, name: str, managers: Sequence[Any]) -> None:
         super().__init__(name)
-        self.unique_together = normalize_together(unique_together)
+        self.managers = tuple(managers)
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
-        return (
-            "AlterUniqueTogether",
-            {"name": self.name, "unique_together": self.unique_together},
-        )
+        return ("AlterModelManagers", {"name": self.name, "managers": list(self.managers)})
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        state.set_model_option(
-            app_label, self.name, "unique_together", self.unique_together or None
-        )
+        model = state.get_model(app_label, self.name)
+        state.replace_model(model.replace(managers=self.managers))
+
+    database_forwards = database_backwards = AlterModelOptions.database_forwards
+
+    def describe(self) -> str:
+        return f"Change managers on {self.name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"alter_{self.name_lower}_managers"
+
+
+class AlterTogetherOptionOperation(ModelOptionOperation):
+    """Replace one of a model's options that list groups of fields (``option_name``)."""
+
+    category = OperationCategory.ALTERATION
+    option_name: ClassVar[str] = ""
+
+    def __init__(self, name: str, groups: Iterable[Iterable[str]] | None) -> None:
+        super().__init__(name)
+        self.groups = normalize_together(groups)
+
+    def deconstruct(self) -> tuple[str, dict[str, Any]]:
+        return (type(self).__name__, {"name": self.name, self.option_name: self.groups})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        state.set_model_option(app_label, self.name, self.option_name, self.groups or None)
 
     def database_forwards(
         self,
@@ -477,21 +498,51 @@ class AlterUniqueTogether(ModelOptionOperation):
         old = from_state.get_model(app_label, self.name)
         new = to_state.get_model(app_label, self.name)
         if allow_migrate_model(new):
-            editor.alter_unique_together(old, new)
+            getattr(editor, f"alter_{self.option_name}")(old, new)
 
     database_backwards = database_forwards
 
     def describe(self) -> str:
-        return f"Alter unique_together for {self.name} ({len(self.unique_together)} constraint(s))"
+        return f"Alter {self.option_name} for {self.name} ({len(self.groups)} constraint(s))"
 
     @property
     def migration_name_fragment(self) -> str:
-        return f"alter_{self.name_lower}_unique_together"
+        return f"alter_{self.name_lower}_{self.option_name}"
 
     def references_field(self, model_name: str, name: str, app_label: str) -> bool:
         return self.references_model(model_name, app_label) and (
-            not self.unique_together or any(name in group for group in self.unique_together)
+            not self.groups or any(name in group for group in self.groups)
         )
+
+
+class AlterUniqueTogether(AlterTogetherOptionOperation):
+    """Replace a model's ``unique_together`` sets of fields."""
+
+    option_name = "unique_together"
+
+    def __init__(self, name: str, unique_together: Iterable[Iterable[str]] | None) -> None:
+        super().__init__(name, unique_together)
+
+    @property
+    def unique_together(self) -> set[tuple[str, ...]]:
+        return self.groups
+
+
+class AlterIndexTogether(AlterTogetherOptionOperation):
+    """Replace a model's ``index_together`` groups, which files of older Django versions set.
+
+    Django 5.1 dropped the Meta option but still runs migrations that use it; a
+    later ``RenameIndex(old_fields=...)`` turns each group into a named index.
+    """
+
+    option_name = "index_together"
+
+    def __init__(self, name: str, index_together: Iterable[Iterable[str]] | None) -> None:
+        super().__init__(name, index_together)
+
+    @property
+    def index_together(self) -> set[tuple[str, ...]]:
+        return self.groups
 
 
 @functools.cache
@@ -508,6 +559,7 @@ def _absorbable() -> tuple[type, ...]:
         AlterModelTable,
         AlterModelTableComment,
         AlterUniqueTogether,
+        AlterIndexTogether,
         indexes.AddIndex,
         indexes.RemoveIndex,
         indexes.RenameIndex,

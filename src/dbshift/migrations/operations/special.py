@@ -169,7 +169,8 @@ class RunPython(Operation):
 
     ``apps.get_model()`` returns the models as the history has them at this point
     (:mod:`dbshift.historical`), and ``schema_editor.connection`` is the SQLAlchemy
-    connection of the running migration. The code runs inside the migration's
+    connection of the running migration, with Django's ``alias`` (the database's
+    name in the settings) and ``vendor``. The code runs inside the migration's
     transaction, so an error in it undoes the whole migration.
 
     ``atomic`` is accepted, as Django files set it, and changes nothing: SQLite and

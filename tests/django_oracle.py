@@ -92,7 +92,7 @@ def django_structure(
     """
     with _empty_database(like, server, workdir) as url:
         write_django_project(source, apps, workdir, url)
-        _run_django_migrate(workdir)
+        run_django_migrate(workdir)
         return read_structure(url)
 
 
@@ -106,7 +106,7 @@ def _empty_database(like: str, server: str | None, workdir: Path) -> Iterator[st
         yield url
 
 
-def _run_django_migrate(workdir: Path) -> None:
+def run_django_migrate(workdir: Path) -> None:
     env = {
         **{key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
         "PYTHONPATH": str(workdir),

@@ -337,6 +337,7 @@ class SpecBuilder:
             include=include,
             include_keys=tuple(index.include) if covering else (),
             opclasses=tuple(index.opclasses) if covering else (),
+            given_name=bool(index.name),
         )
 
     def constraint(self, model: ModelState, constraint: BaseConstraint) -> CheckSpec | IndexSpec:
@@ -346,6 +347,7 @@ class SpecBuilder:
                 name=names.shorten(constraint.name),
                 sql=self.condition_sql(model, constraint.condition) or "",
                 identity=("meta", deep_deconstruct(constraint.condition)),
+                given_name=True,
             )
         if isinstance(constraint, UniqueConstraint):
             return self._unique_constraint(model, constraint)
@@ -375,6 +377,7 @@ class SpecBuilder:
             else (),
             include_keys=tuple(constraint.include) if covering else (),
             opclasses=tuple(constraint.opclasses) if covering else (),
+            given_name=True,
         )
 
     def condition_sql(self, model: ModelState, q: Q | None) -> str | None:

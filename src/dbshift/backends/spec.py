@@ -82,6 +82,9 @@ class CheckSpec:
     column: str | None = None
     #: What the check tests, independent of column names.
     identity: Any = None
+    #: The migration gave the name (``Meta.constraints``); otherwise dbshift derived it,
+    #: and a database built by another tool may hold the check under another name.
+    given_name: bool = dataclasses.field(default=False, compare=False)
 
     @property
     def signature(self) -> tuple[Any, ...]:
@@ -106,6 +109,8 @@ class IndexSpec:
     include: tuple[str, ...] = ()
     include_keys: tuple[str, ...] = ()
     opclasses: tuple[str, ...] = ()
+    #: The migration gave the name (``Meta.indexes``, ``Meta.constraints``).
+    given_name: bool = dataclasses.field(default=False, compare=False)
 
     @property
     def signature(self) -> tuple[Any, ...]:

@@ -1,0 +1,143 @@
+"""A database that Django 5.2 built is continued by dbshift as if dbshift had built it.
+
+Django's ``migrate`` runs the history first (in a subprocess, as in
+:mod:`tests.django_oracle`), so indexes and constraints carry Django's names;
+dbshift then takes the database over and applies later migrations that drop a
+unique rule, an index and change a foreign key, which it can only do by finding
+the names Django gave. The result must equal what dbshift builds from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.django_oracle import (
+    DJANGO_INSTALLED,
+    comparable,
+    run_django_migrate,
+    write_django_project,
+)
+from tests.helpers import ProjectDir, run_sql
+from tests.structure import describe_differences, read_structure, vendor_of
+
+pytestmark = pytest.mark.skipif(not DJANGO_INSTALLED, reason="needs Django (bench extras)")
+
+INITIAL = """
+from dbshift import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Tag",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=50, unique=True)),
+                ("slug", models.SlugField()),
+                ("rank", models.PositiveIntegerField(default=0)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Page",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=100, db_index=True)),
+                ("number", models.IntegerField()),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=models.CASCADE, to="pages.tag"
+                    ),
+                ),
+                ("tags", models.ManyToManyField(related_name="tagged", to="pages.tag")),
+            ],
+            options={"unique_together": {("title", "number")}},
+        ),
+    ]
+"""
+
+CONTINUED = """
+from dbshift import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("pages", "0001_initial")]
+    operations = [
+        migrations.AlterField(
+            model_name="tag", name="name", field=models.CharField(max_length=50)
+        ),
+        migrations.AlterField(
+            model_name="tag", name="slug", field=models.SlugField(db_index=False)
+        ),
+        migrations.AlterField(
+            model_name="page", name="title", field=models.CharField(max_length=100)
+        ),
+        migrations.AlterField(
+            model_name="page",
+            name="tag",
+            field=models.ForeignKey(
+                null=True, on_delete=models.SET_NULL, to="pages.tag"
+            ),
+        ),
+        migrations.AlterUniqueTogether(name="page", unique_together=set()),
+        migrations.AlterField(
+            model_name="tag", name="rank", field=models.IntegerField(default=0)
+        ),
+        migrations.RenameModel(old_name="Tag", new_name="Label"),
+    ]
+"""
+
+
+def _history(project: ProjectDir, *sources: str) -> None:
+    names = ["0001_initial", "0002_continued"]
+    for name, source in zip(names, sources, strict=False):
+        project.write(f"pages/migrations/{name}.py", source)
+
+
+def django_builds(project: ProjectDir, url: str, workdir: Path) -> None:
+    """Run Django's ``migrate`` on ``url`` with ``project``'s migrations of pages."""
+    write_django_project(project.root, ["pages"], workdir, url)
+    run_django_migrate(workdir)
+
+
+def add_rows(url: str) -> None:
+    """Give the tables rows, so that no table is simply dropped and created again."""
+    run_sql(url, "INSERT INTO pages_tag (name, slug, rank) VALUES ('news', 'news', 1)")
+    run_sql(url, "INSERT INTO pages_page (title, number, tag_id) VALUES ('Hello', 1, 1)")
+    run_sql(url, "INSERT INTO pages_page_tags (page_id, tag_id) VALUES (1, 1)")
+
+
+def assert_same_structure(taken_over: str, fresh: str) -> None:
+    vendor = vendor_of(taken_over)
+    ours = comparable(read_structure(taken_over), vendor, built_by_django=True)
+    theirs = comparable(read_structure(fresh), vendor, built_by_django=True)
+    assert ours == theirs, "\n".join(describe_differences(ours, theirs))
+
+
+def test_faked_django_history_continues(
+    make_project: Callable[..., ProjectDir], db_url: str, twin_url: str, tmp_path: Path
+) -> None:
+    project = make_project(database=db_url)
+    _history(project, INITIAL)
+    django_builds(project, db_url, tmp_path / "django")
+    add_rows(db_url)
+    assert project.run("migrate", "--fake").code == 0
+    _history(project, INITIAL, CONTINUED)
+    result = project.run("migrate")
+    assert result.code == 0, result.output
+    fresh = make_project(database=twin_url)
+    _history(fresh, INITIAL, CONTINUED)
+    assert fresh.run("migrate").code == 0
+    assert_same_structure(db_url, twin_url)
+    # Undone and done again on the taken-over database, it still ends alike.
+    assert project.run("migrate", "pages", "0001").code == 0
+    result = project.run("migrate")
+    assert result.code == 0, result.output
+    assert_same_structure(db_url, twin_url)
+    assert run_sql(db_url, "SELECT name FROM pages_label") == [("news",)]
+    assert run_sql(db_url, "SELECT title FROM pages_page") == [("Hello",)]

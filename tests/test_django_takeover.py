@@ -93,6 +93,38 @@ class Migration(migrations.Migration):
 """
 
 
+INITIAL_MODELS = """
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    slug = models.SlugField()
+    rank = models.PositiveIntegerField(default=0)
+
+
+class Page(models.Model):
+    title = models.CharField(max_length=100, db_index=True)
+    number = models.IntegerField()
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    tags = models.ManyToManyField(Tag, related_name="tagged")
+
+    class Meta:
+        unique_together = [("title", "number")]
+"""
+
+CONTINUED_MODELS = """
+class Label(models.Model):
+    name = models.CharField(max_length=50)
+    slug = models.SlugField(db_index=False)
+    rank = models.IntegerField(default=0)
+
+
+class Page(models.Model):
+    title = models.CharField(max_length=100)
+    number = models.IntegerField()
+    tag = models.ForeignKey(Label, null=True, on_delete=models.SET_NULL)
+    tags = models.ManyToManyField(Label, related_name="tagged")
+"""
+
+
 def _history(project: ProjectDir, *sources: str) -> None:
     names = ["0001_initial", "0002_continued"]
     for name, source in zip(names, sources, strict=False):
@@ -126,6 +158,8 @@ def test_faked_django_history_continues(
     _history(project, INITIAL)
     django_builds(project, db_url, tmp_path / "django")
     add_rows(db_url)
+    # Without Django's records, the history is faked as applied instead of imported.
+    run_sql(db_url, "DROP TABLE django_migrations")
     assert project.run("migrate", "--fake").code == 0
     _history(project, INITIAL, CONTINUED)
     result = project.run("migrate")
@@ -141,3 +175,76 @@ def test_faked_django_history_continues(
     assert_same_structure(db_url, twin_url)
     assert run_sql(db_url, "SELECT name FROM pages_label") == [("news",)]
     assert run_sql(db_url, "SELECT title FROM pages_page") == [("Hello",)]
+
+
+def test_migrate_offers_to_import_djangos_history(
+    make_project: Callable[..., ProjectDir], db_url: str, twin_url: str, tmp_path: Path
+) -> None:
+    project = make_project(database=db_url)
+    _history(project, INITIAL)
+    django_builds(project, db_url, tmp_path / "django")
+    add_rows(db_url)
+    _history(project, INITIAL, CONTINUED)
+    project.models("pages", CONTINUED_MODELS)
+
+    refused = project.run("migrate", "--noinput")
+    assert refused.code == 3, refused.output
+    assert "dbshift migrate --import-django-history" in refused.output
+    assert "Traceback" not in refused.output
+    declined = project.run("migrate", stdin="n\n")
+    assert declined.code == 3, declined.output
+    assert project.run("migrate", "--plan").code == 3
+    tables = run_sql_tables(db_url)
+    assert "dbshift_migrations" not in tables and "pages_label" not in tables
+
+    result = project.run("migrate", stdin="y\n")
+    assert result.code == 0, result.output
+    assert "Imported 1 applied migration(s) from django_migrations" in result.output
+    assert "Applying pages.0002_continued... OK" in result.output
+    recorded = run_sql(db_url, "SELECT app, name FROM dbshift_migrations ORDER BY id")
+    assert recorded == [("pages", "0001_initial"), ("pages", "0002_continued")]
+    # Django's own rows are left as they were.
+    assert run_sql(db_url, "SELECT app, name FROM django_migrations WHERE app = 'pages'") == [
+        ("pages", "0001_initial")
+    ]
+    fresh = make_project(database=twin_url)
+    _history(fresh, INITIAL, CONTINUED)
+    assert fresh.run("migrate").code == 0
+    assert_same_structure(db_url, twin_url)
+    # From then on dbshift continues it as its own: nothing is offered again.
+    again = project.run("migrate", "--noinput")
+    assert again.code == 0, again.output
+    assert "No migrations to apply" in again.output
+    assert project.run("check").code == 0
+
+
+def test_import_flag_takes_over_without_asking(
+    make_project: Callable[..., ProjectDir], db_url: str, tmp_path: Path
+) -> None:
+    project = make_project(database=db_url)
+    _history(project, INITIAL)
+    django_builds(project, db_url, tmp_path / "django")
+    project.models("pages", INITIAL_MODELS)
+    result = project.run("migrate", "--noinput", "--import-django-history")
+    assert result.code == 0, result.output
+    assert "No migrations to apply" in result.output
+    assert run_sql(db_url, "SELECT app, name FROM dbshift_migrations") == [
+        ("pages", "0001_initial")
+    ]
+
+
+def run_sql_tables(url: str) -> set[str]:
+    return set(read_structure(url)) | {
+        name for name in ("dbshift_migrations",) if _has_table(url, name)
+    }
+
+
+def _has_table(url: str, name: str) -> bool:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return sa.inspect(connection).has_table(name)
+    finally:
+        engine.dispose()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.django_oracle import (
     DJANGO_INSTALLED,
@@ -144,6 +145,27 @@ def add_rows(url: str) -> None:
     run_sql(url, "INSERT INTO pages_page_tags (page_id, tag_id) VALUES (1, 1)")
 
 
+def django_built_project(
+    make_project: Callable[..., ProjectDir], url: str, tmp_path: Path
+) -> ProjectDir:
+    """Return a project whose database Django built from INITIAL, with rows in it."""
+    project = make_project(database=url)
+    _history(project, INITIAL)
+    django_builds(project, url, tmp_path / "django")
+    add_rows(url)
+    return project
+
+
+def assert_same_as_built_by_dbshift(
+    make_project: Callable[..., ProjectDir], taken_over: str, twin_url: str
+) -> None:
+    """Assert that ``taken_over`` has the schema dbshift builds from scratch on ``twin_url``."""
+    fresh = make_project(database=twin_url)
+    _history(fresh, INITIAL, CONTINUED)
+    assert fresh.run("migrate").code == 0
+    assert_same_structure(taken_over, twin_url)
+
+
 def assert_same_structure(taken_over: str, fresh: str) -> None:
     vendor = vendor_of(taken_over)
     ours = comparable(read_structure(taken_over), vendor, built_by_django=True)
@@ -154,20 +176,14 @@ def assert_same_structure(taken_over: str, fresh: str) -> None:
 def test_faked_django_history_continues(
     make_project: Callable[..., ProjectDir], db_url: str, twin_url: str, tmp_path: Path
 ) -> None:
-    project = make_project(database=db_url)
-    _history(project, INITIAL)
-    django_builds(project, db_url, tmp_path / "django")
-    add_rows(db_url)
+    project = django_built_project(make_project, db_url, tmp_path)
     # Without Django's records, the history is faked as applied instead of imported.
     run_sql(db_url, "DROP TABLE django_migrations")
     assert project.run("migrate", "--fake").code == 0
     _history(project, INITIAL, CONTINUED)
     result = project.run("migrate")
     assert result.code == 0, result.output
-    fresh = make_project(database=twin_url)
-    _history(fresh, INITIAL, CONTINUED)
-    assert fresh.run("migrate").code == 0
-    assert_same_structure(db_url, twin_url)
+    assert_same_as_built_by_dbshift(make_project, db_url, twin_url)
     # Undone and done again on the taken-over database, it still ends alike.
     assert project.run("migrate", "pages", "0001").code == 0
     result = project.run("migrate")
@@ -180,10 +196,7 @@ def test_faked_django_history_continues(
 def test_migrate_offers_to_import_djangos_history(
     make_project: Callable[..., ProjectDir], db_url: str, twin_url: str, tmp_path: Path
 ) -> None:
-    project = make_project(database=db_url)
-    _history(project, INITIAL)
-    django_builds(project, db_url, tmp_path / "django")
-    add_rows(db_url)
+    project = django_built_project(make_project, db_url, tmp_path)
     _history(project, INITIAL, CONTINUED)
     project.models("pages", CONTINUED_MODELS)
 
@@ -194,8 +207,8 @@ def test_migrate_offers_to_import_djangos_history(
     declined = project.run("migrate", stdin="n\n")
     assert declined.code == 3, declined.output
     assert project.run("migrate", "--plan").code == 3
-    tables = run_sql_tables(db_url)
-    assert "dbshift_migrations" not in tables and "pages_label" not in tables
+    assert not _has_table(db_url, "dbshift_migrations")
+    assert not _has_table(db_url, "pages_label")
 
     result = project.run("migrate", stdin="y\n")
     assert result.code == 0, result.output
@@ -207,10 +220,7 @@ def test_migrate_offers_to_import_djangos_history(
     assert run_sql(db_url, "SELECT app, name FROM django_migrations WHERE app = 'pages'") == [
         ("pages", "0001_initial")
     ]
-    fresh = make_project(database=twin_url)
-    _history(fresh, INITIAL, CONTINUED)
-    assert fresh.run("migrate").code == 0
-    assert_same_structure(db_url, twin_url)
+    assert_same_as_built_by_dbshift(make_project, db_url, twin_url)
     # From then on dbshift continues it as its own: nothing is offered again.
     again = project.run("migrate", "--noinput")
     assert again.code == 0, again.output
@@ -233,15 +243,7 @@ def test_import_flag_takes_over_without_asking(
     ]
 
 
-def run_sql_tables(url: str) -> set[str]:
-    return set(read_structure(url)) | {
-        name for name in ("dbshift_migrations",) if _has_table(url, name)
-    }
-
-
 def _has_table(url: str, name: str) -> bool:
-    import sqlalchemy as sa
-
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from dbshift.conf import AppSpec, Settings
+from dbshift.conf import DEFAULT_AUTO_FIELD, AppSpec, Settings
 from dbshift.exceptions import (
     AppNotFoundError,
     ConfigurationError,
@@ -33,6 +33,8 @@ from dbshift.utils.imports import (
 )
 
 _loading: list[Apps] = []
+#: The class of automatic ids by app label, of the apps last populated.
+_auto_fields: dict[str, type] = {}
 #: The registry that last populated each app, by package name.
 _owners: weakref.WeakValueDictionary[str, Apps] = weakref.WeakValueDictionary()
 
@@ -45,6 +47,8 @@ class AppConfig:
     label: str
     module: ModuleType
     models: dict[str, type] = field(default_factory=dict)
+    #: The field class of the app's automatic ids (see :func:`auto_field_class`).
+    default_auto_field: type | None = None
 
     @property
     def path(self) -> Path:
@@ -65,8 +69,11 @@ class AppConfig:
 class Apps:
     """The apps of one project and the models they define."""
 
-    def __init__(self, specs: Iterable[AppSpec]) -> None:
+    def __init__(
+        self, specs: Iterable[AppSpec], default_auto_field: str = DEFAULT_AUTO_FIELD
+    ) -> None:
         self.specs = tuple(specs)
+        self.default_auto_field = default_auto_field
         self.app_configs: dict[str, AppConfig] = {}
         self.models_ready = False
 
@@ -101,8 +108,12 @@ class Apps:
                 f"Apps {self.app_configs[label].name!r} and {spec.name!r} both have label "
                 f'{label!r}; give one a label: {{ name = "{spec.name}", label = "..." }}.'
             )
-        self.app_configs[label] = AppConfig(name=spec.name, label=label, module=module)
+        auto_field = _auto_field(spec.default_auto_field or self.default_auto_field, spec.name)
+        self.app_configs[label] = AppConfig(
+            name=spec.name, label=label, module=module, default_auto_field=auto_field
+        )
         _owners[spec.name] = self
+        _auto_fields[label] = auto_field
 
     def _import_models(self, spec: AppSpec) -> None:
         models_name = f"{spec.name}.models"
@@ -197,6 +208,40 @@ class Apps:
                         )
 
 
+def auto_field_class(app_label: str) -> type:
+    """Return the field class of automatic ids in app ``app_label``.
+
+    That is the app's ``default_auto_field``, else the project's, of the project
+    whose apps were last loaded; ``BigAutoField`` for an app no project declares.
+    Automatic ids of models and of automatic many-to-many tables follow it, as
+    they follow ``DEFAULT_AUTO_FIELD`` in Django.
+    """
+    found = _auto_fields.get(app_label)
+    return found if found is not None else _auto_field(DEFAULT_AUTO_FIELD, app_label)
+
+
+def _auto_field(path: str, app: str) -> type:
+    """Import the auto field class at ``path``; Django's module means dbshift's."""
+    from dbshift.models.fields import AutoFieldMixin
+
+    module_name, _, class_name = path.replace("django.db.models.", "dbshift.models.").rpartition(
+        "."
+    )
+    try:
+        found = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as err:
+        raise ConfigurationError(
+            f"Cannot import default_auto_field {path!r} of app {app!r}: {err}. Name a "
+            'field class such as "dbshift.models.AutoField".'
+        ) from err
+    if not (isinstance(found, type) and issubclass(found, AutoFieldMixin)):
+        raise ConfigurationError(
+            f"default_auto_field {path!r} of app {app!r} is not an automatic id field; use "
+            "dbshift.models.AutoField, BigAutoField or SmallAutoField."
+        )
+    return found
+
+
 def _declared_label(module: ModuleType) -> str | None:
     label = getattr(module, "label", None)
     return label if isinstance(label, str) and label.isidentifier() else None
@@ -259,4 +304,4 @@ def load_apps(settings: Settings) -> Apps:
         sys.path.remove(root)
     sys.path.insert(0, root)
     importlib.invalidate_caches()
-    return Apps(settings.apps).populate()
+    return Apps(settings.apps, settings.default_auto_field).populate()

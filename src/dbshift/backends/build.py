@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dbshift.apps import auto_field_class
 from dbshift.backends import names
 from dbshift.backends.datatypes import RELATED_TYPES, TypeFactory
 from dbshift.backends.expressions import condition
@@ -32,7 +33,7 @@ from dbshift.backends.values import ValueAdapter
 from dbshift.exceptions import BadMigrationError, NotSupportedError
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.deletion import CASCADE
-from dbshift.models.fields import BigAutoField, Field
+from dbshift.models.fields import Field
 from dbshift.models.indexes import BaseConstraint, CheckConstraint, Index, UniqueConstraint
 from dbshift.models.query import Q
 from dbshift.models.related import ForeignKey, ManyToManyField
@@ -152,7 +153,7 @@ class SpecBuilder:
             app_label=model.app_label,
             name=f"{model.name}_{name}",
             fields={
-                "id": BigAutoField(primary_key=True, auto_created=True),
+                "id": auto_field_class(model.app_label)(primary_key=True, auto_created=True),
                 "from": link(model.label_lower, source_column),
                 "to": link(target.label_lower, target_column),
             },

@@ -114,8 +114,11 @@ class MigrationSession:
     # -- A database Django built ---------------------------------------------------------
 
     def django_history(self) -> DjangoHistory | None:
-        """Return the history Django's ``migrate`` recorded here, if dbshift has none yet."""
-        if self.applied:
+        """Return the history Django's ``migrate`` recorded here, if dbshift has none yet.
+
+        A SQLite file that does not exist has none, and is not created by looking.
+        """
+        if self.applied or self.database.missing_file():
             return None
         from dbshift.migrations.django_history import django_history
 

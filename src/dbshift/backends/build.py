@@ -289,6 +289,9 @@ class SpecBuilder:
         ]
 
     def _field_indexes(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
+        return [*self._field_rule(table, column, field), *self._pattern_index(table, column, field)]
+
+    def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
         if field.primary_key:
             return []
         if field.unique:
@@ -297,6 +300,32 @@ class SpecBuilder:
             name = names.derived_name(table, [column.name], "idx")
             return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
         return []
+
+    def _pattern_index(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
+        """Return the index that serves ``LIKE 'abc%'`` on an indexed text column.
+
+        Where the database wants one (:attr:`Features.pattern_ops_indexes`), an
+        indexed, unique or primary key ``varchar``/``text`` column gets a second
+        index with the pattern operator class, named as Django names it: outside
+        the C locale the column's own index cannot serve prefix searches.
+        A column with its own collation gets none, as it may not be deterministic,
+        which these operator classes need.
+        """
+        if not self.features.pattern_ops_indexes:
+            return []
+        if not (field.db_index or field.unique or field.primary_key):
+            return []
+        opclass = _pattern_opclass(column.type_sql)
+        if opclass is None or getattr(column.value_field, "db_collation", None):
+            return []
+        return [
+            IndexSpec(
+                name=names.django_index_name(table, [column.name], "_like"),
+                columns=(column.name,),
+                keys=(column.key,),
+                opclasses=(opclass,),
+            )
+        ]
 
     def _unique(
         self, table: str, columns: tuple[str, ...], keys: tuple[str, ...], suffix: str
@@ -403,3 +432,15 @@ class SpecBuilder:
             return sa.literal_column(self.adapter.literal(field_of(name)[1], raw))
 
         return self.adapter.compile(condition(q, column, value))
+
+
+def _pattern_opclass(type_sql: str) -> str | None:
+    """Return the pattern operator class of a ``varchar`` or ``text`` column type."""
+    kind = type_sql.lower()
+    if "[" in kind:
+        return None
+    if kind.startswith(("varchar", "character varying")):
+        return "varchar_pattern_ops"
+    if kind.startswith("text"):
+        return "text_pattern_ops"
+    return None

@@ -62,3 +62,27 @@ def primary_key_name(table: str) -> str:
 def join_table_name(model_table: str, field_name: str) -> str:
     """Return the name of the automatic join table of a many-to-many field."""
     return shorten(f"{model_table}_{field_name}")
+
+
+def django_index_name(table: str, columns: Sequence[str], suffix: str) -> str:
+    """Return the name Django's schema editor gives an index it derives, such as ``_like``.
+
+    The pattern is ``<table>_<columns>_<8 hex digits of MD5><suffix>``; a name
+    over the limit keeps a third of the limit for the hash part and shares the
+    rest between the table and the columns, so that a database Django built and
+    one dbshift built hold these indexes under the same names.
+    """
+    digest = hashlib.md5(usedforsecurity=False)
+    for part in (table, *columns):
+        digest.update(part.encode())
+    hashed = digest.hexdigest()[:HASH_LENGTH] + suffix
+    joined = "_".join(columns)
+    name = f"{table}_{joined}_{hashed}"
+    if len(name) <= MAX_NAME_BYTES:
+        return name
+    hashed = hashed[: MAX_NAME_BYTES // 3] if len(hashed) > MAX_NAME_BYTES / 3 else hashed
+    share = (MAX_NAME_BYTES - len(hashed)) // 2 - 1
+    name = f"{table[:share]}_{joined[:share]}_{hashed}"
+    if name[0] == "_" or name[0].isdigit():
+        name = f"D{name[:-1]}"
+    return name

@@ -339,14 +339,17 @@ class SQLiteSchemaEditor(SchemaEditor):
         """
         if self.collect:
             return CarriedObjects(table)
-        managed = [index.name for index in (*diff.old.indexes, *diff.new.indexes)]
-        # The indexes of the old spec under the names another tool gave them.
+        managed = {index.name.lower() for index in (*diff.old.indexes, *diff.new.indexes)}
+        rows = self.query(SCHEMA_QUERY, (table,))
+        if any(row[0] == "index" and row[1].lower() not in managed for row in rows):
+            managed.update(self.foreign_index_names(table, diff))
+        return carried_objects(rows, table, managed)
+
+    def foreign_index_names(self, table: str, diff: TableDiff) -> list[str]:
+        """Return the names another tool (Django) gave the indexes of the old spec."""
         existing = self.existing_objects(table)
-        for index in diff.old.indexes:
-            found = find_existing(index, existing)
-            if found is not None and found.name is not None:
-                managed.append(found.name)
-        return carried_objects(self.query(SCHEMA_QUERY, (table,)), table, managed)
+        found = (find_existing(index, existing) for index in diff.old.indexes)
+        return [item.name.lower() for item in found if item is not None and item.name]
 
     def refuse_lost_columns(self, diff: TableDiff, carried: CarriedObjects) -> None:
         """Raise if an object made by hand uses a column that ``diff`` drops."""

@@ -250,3 +250,53 @@ def _has_table(url: str, name: str) -> bool:
             return sa.inspect(connection).has_table(name)
     finally:
         engine.dispose()
+
+
+NAMED = """
+from dbshift import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Tag",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("slug", models.SlugField()),
+                ("rank", models.IntegerField(db_index=True)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Page",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=100, db_index=True)),
+                ("tag", models.ForeignKey(on_delete=models.CASCADE, to="pages.tag")),
+                ("tags", models.ManyToManyField(related_name="tagged", to="pages.tag")),
+            ],
+            options={"unique_together": {("title", "tag")}},
+        ),
+    ]
+"""
+
+_INDEX_NAMES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index' "
+    "AND name NOT LIKE 'sqlite_autoindex%%' AND tbl_name LIKE 'pages%%'",
+    "postgresql": "SELECT indexname FROM pg_indexes "
+    "WHERE schemaname = 'public' AND tablename LIKE 'pages%%'",
+}
+
+
+def test_indexes_and_unique_rules_have_djangos_names(
+    make_project: Callable[..., ProjectDir], db_url: str, twin_url: str, tmp_path: Path
+) -> None:
+    project = make_project(database=db_url)
+    project.write("pages/migrations/0001_initial.py", NAMED)
+    assert project.run("migrate").code == 0
+    django_builds(project, twin_url, tmp_path / "django")
+    query = _INDEX_NAMES[vendor_of(db_url)]
+    ours, theirs = sorted(run_sql(db_url, query)), sorted(run_sql(twin_url, query))
+    assert ours == theirs
+    assert any(name.endswith("_uniq") for (name,) in theirs)

@@ -295,9 +295,9 @@ class SpecBuilder:
         if field.primary_key:
             return []
         if field.unique:
-            return [self._unique(table, (column.name,), (column.key,), "key")]
+            return [self._unique(table, (column.name,), (column.key,))]
         if field.db_index:
-            name = names.derived_name(table, [column.name], "idx")
+            name = names.django_index_name(table, [column.name], "")
             return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
         return []
 
@@ -327,11 +327,9 @@ class SpecBuilder:
             )
         ]
 
-    def _unique(
-        self, table: str, columns: tuple[str, ...], keys: tuple[str, ...], suffix: str
-    ) -> IndexSpec:
+    def _unique(self, table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> IndexSpec:
         return IndexSpec(
-            name=names.derived_name(table, columns, suffix),
+            name=names.django_index_name(table, columns, "_uniq"),
             columns=columns,
             keys=keys,
             unique=True,
@@ -344,9 +342,7 @@ class SpecBuilder:
         """Return the unique rules of ``model.unique_together``, in a stable order."""
         table = self.table_name(model)
         return [
-            self._unique(
-                table, tuple(self.column_name(model, name) for name in group), group, "uniq"
-            )
+            self._unique(table, tuple(self.column_name(model, name) for name in group), group)
             for group in sorted(model.unique_together)
         ]
 

@@ -7,10 +7,12 @@ of the whole uncut name, so that distinct inputs keep distinct names. The same
 limit applies on every database: a migration names things alike everywhere, and
 ``sqlmigrate`` shows the names the database will really hold.
 
-Names of indexes and constraints are derived from the current table and column
-names; the editors rename them when a table or column is renamed, so a name can
-always be computed from the state alone (which ``sqlmigrate`` without a
-connection depends on).
+Names of indexes and unique rules follow Django's pattern
+(:func:`django_index_name`), so that a database either tool built holds them
+under one name. Names of indexes and constraints are derived from the current
+table and column names; the editors rename them when a table or column is
+renamed, so a name can always be computed from the state alone (which
+``sqlmigrate`` without a connection depends on).
 """
 
 from __future__ import annotations
@@ -70,8 +72,15 @@ def django_index_name(table: str, columns: Sequence[str], suffix: str) -> str:
     The pattern is ``<table>_<columns>_<8 hex digits of MD5><suffix>``; a name
     over the limit keeps a third of the limit for the hash part and shares the
     rest between the table and the columns, so that a database Django built and
-    one dbshift built hold these indexes under the same names.
+    one dbshift built hold these indexes under the same names. Django counts
+    characters where PostgreSQL counts bytes: a name that is still too long (not
+    ASCII) is cut as every other dbshift name is, so it stays whole and distinct.
     """
+    name = _django_pattern(table, columns, suffix)
+    return name if len(name.encode()) <= MAX_NAME_BYTES else shorten(name)
+
+
+def _django_pattern(table: str, columns: Sequence[str], suffix: str) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     for part in (table, *columns):
         digest.update(part.encode())

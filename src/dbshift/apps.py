@@ -33,8 +33,6 @@ from dbshift.utils.imports import (
 )
 
 _loading: list[Apps] = []
-#: The class of automatic ids by app label, of the apps last populated.
-_auto_fields: dict[str, type] = {}
 #: The registry that last populated each app, by package name.
 _owners: weakref.WeakValueDictionary[str, Apps] = weakref.WeakValueDictionary()
 
@@ -113,7 +111,6 @@ class Apps:
             name=spec.name, label=label, module=module, default_auto_field=auto_field
         )
         _owners[spec.name] = self
-        _auto_fields[label] = auto_field
 
     def _import_models(self, spec: AppSpec) -> None:
         models_name = f"{spec.name}.models"
@@ -211,13 +208,31 @@ class Apps:
 def auto_field_class(app_label: str) -> type:
     """Return the field class of automatic ids in app ``app_label``.
 
-    That is the app's ``default_auto_field``, else the project's, of the project
-    whose apps were last loaded; ``BigAutoField`` for an app no project declares.
-    Automatic ids of models and of automatic many-to-many tables follow it, as
-    they follow ``DEFAULT_AUTO_FIELD`` in Django.
+    That is the app's ``default_auto_field``, else the project's, in the registry
+    that is loading, or else in the live registry that holds the app;
+    ``BigAutoField`` for an app no loaded project declares. Automatic ids of
+    models and of automatic many-to-many tables follow it, as they follow
+    ``DEFAULT_AUTO_FIELD`` in Django.
     """
-    found = _auto_fields.get(app_label)
-    return found if found is not None else _auto_field(DEFAULT_AUTO_FIELD, app_label)
+    config = _config_with_label(app_label)
+    if config is not None and config.default_auto_field is not None:
+        return config.default_auto_field
+    return _auto_field(DEFAULT_AUTO_FIELD, app_label)
+
+
+def _config_with_label(label: str) -> AppConfig | None:
+    if _loading:
+        return _loading[-1].app_configs.get(label)
+    for package, owner in list(_owners.items()):
+        config = owner.app_configs.get(label)
+        # A registry whose app package was since imported afresh (or forgotten) is stale.
+        if config is not None and config.name == package and _is_current(config):
+            return config
+    return None
+
+
+def _is_current(config: AppConfig) -> bool:
+    return sys.modules.get(config.name) is config.module
 
 
 def _auto_field(path: str, app: str) -> type:
@@ -266,8 +281,7 @@ def _registry_for(module: str) -> Apps | None:
         owner = _owners.get(package)
         # A registry whose app package was since imported afresh (or forgotten) is stale.
         if owner is not None and any(
-            config.name == package and sys.modules.get(package) is config.module
-            for config in owner.app_configs.values()
+            config.name == package and _is_current(config) for config in owner.app_configs.values()
         ):
             return owner
     return None

@@ -92,7 +92,7 @@ def django_structure(
     """
     with _empty_database(like, server, workdir) as url:
         write_django_project(source, apps, workdir, url)
-        _run_django_migrate(workdir)
+        run_django_migrate(workdir)
         return read_structure(url)
 
 
@@ -106,7 +106,7 @@ def _empty_database(like: str, server: str | None, workdir: Path) -> Iterator[st
         yield url
 
 
-def _run_django_migrate(workdir: Path) -> None:
+def run_django_migrate(workdir: Path) -> None:
     env = {
         **{key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
         "PYTHONPATH": str(workdir),
@@ -144,21 +144,17 @@ def _comparable_table(table: Table, vendor: str, built_by_django: bool) -> Table
     indexes = list(table.indexes)
     uniques = list(table.unique_constraints)
     columns = dict(table.columns)
-    if built_by_django:
-        # Django adds a second, LIKE-friendly index (varchar_pattern_ops) beside the index
-        # of an indexed or unique CharField/TextField on PostgreSQL; dbshift does not.
-        indexes = [index for index in indexes if not index.pattern_ops]
-        if vendor == "sqlite":
-            # Django writes a unique field or unique_together as UNIQUE in the CREATE TABLE;
-            # dbshift makes it a unique index, so that changing it needs no table rebuild.
-            indexes += [Index(columns, unique=True) for columns in uniques]
-            uniques = []
-            # Django declares positive integers "integer unsigned" (bigint, smallint) on
-            # SQLite; dbshift the plain type. The affinity (INTEGER) and the CHECK are alike.
-            columns = {
-                name: dataclasses.replace(column, type=column.type.removesuffix(" unsigned"))
-                for name, column in columns.items()
-            }
+    if built_by_django and vendor == "sqlite":
+        # Django writes a unique field or unique_together as UNIQUE in the CREATE TABLE;
+        # dbshift makes it a unique index, so that changing it needs no table rebuild.
+        indexes += [Index(columns, unique=True) for columns in uniques]
+        uniques = []
+        # Django declares positive integers "integer unsigned" (bigint, smallint) on
+        # SQLite; dbshift the plain type. The affinity (INTEGER) and the CHECK are alike.
+        columns = {
+            name: dataclasses.replace(column, type=column.type.removesuffix(" unsigned"))
+            for name, column in columns.items()
+        }
     return dataclasses.replace(
         table,
         columns=columns,

@@ -194,6 +194,9 @@ class _TableBuilder:
             comment=model_field.db_comment if self.postgresql else None,
             collation=getattr(model_field, "db_collation", None) if self.postgresql else None,
         )
+        indexed = model_field.primary_key or model_field.unique or model_field.db_index
+        if indexed and not getattr(model_field, "db_collation", None):
+            self.add_pattern_index(column)
         if model_field.primary_key:
             self.primary_key = (column,)
             return
@@ -207,6 +210,15 @@ class _TableBuilder:
             self.uniques.append((column,))
         elif model_field.db_index:
             self.indexes.append(Index((column,)))
+
+    def add_pattern_index(self, column: str) -> None:
+        """Add the index for LIKE of an indexed varchar/text column, on PostgreSQL.
+
+        Django 5.2 adds it (varchar_pattern_ops, text_pattern_ops) beside the index,
+        unique rule or primary key of such a column, a foreign key's included.
+        """
+        if self.postgresql and self.columns[column].type.startswith(("character varying", "text")):
+            self.indexes.append(Index((column,), pattern_ops=True))
 
     def column_type(self, model_field: Any) -> str:
         if model_field.is_relation:
@@ -306,5 +318,6 @@ def _join_table(
             ForeignKey((column,), table_name(side), (column_name(*_pk(side)),), "CASCADE")
         )
         builder.indexes.append(Index((column,)))
+        builder.add_pattern_index(column)
     builder.uniques.append((source, other))
     return {builder.name: builder.table()}

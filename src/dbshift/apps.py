@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from dbshift.conf import AppSpec, Settings
+from dbshift.conf import DEFAULT_AUTO_FIELD, AppSpec, Settings
 from dbshift.exceptions import (
     AppNotFoundError,
     ConfigurationError,
@@ -45,6 +45,8 @@ class AppConfig:
     label: str
     module: ModuleType
     models: dict[str, type] = field(default_factory=dict)
+    #: The field class of the app's automatic ids (see :func:`auto_field_class`).
+    default_auto_field: type | None = None
 
     @property
     def path(self) -> Path:
@@ -65,8 +67,11 @@ class AppConfig:
 class Apps:
     """The apps of one project and the models they define."""
 
-    def __init__(self, specs: Iterable[AppSpec]) -> None:
+    def __init__(
+        self, specs: Iterable[AppSpec], default_auto_field: str = DEFAULT_AUTO_FIELD
+    ) -> None:
         self.specs = tuple(specs)
+        self.default_auto_field = default_auto_field
         self.app_configs: dict[str, AppConfig] = {}
         self.models_ready = False
         self.fresh = True
@@ -109,7 +114,10 @@ class Apps:
                 f"Apps {self.app_configs[label].name!r} and {spec.name!r} both have label "
                 f'{label!r}; give one a label: {{ name = "{spec.name}", label = "..." }}.'
             )
-        self.app_configs[label] = AppConfig(name=spec.name, label=label, module=module)
+        auto_field = _auto_field(spec.default_auto_field or self.default_auto_field, spec.name)
+        self.app_configs[label] = AppConfig(
+            name=spec.name, label=label, module=module, default_auto_field=auto_field
+        )
         _owners[spec.name] = self
 
     def _import_models(self, spec: AppSpec) -> None:
@@ -243,6 +251,58 @@ def _as_declared(label: str, declared: str | None) -> str:
     return f"{declared!r} ({label})"
 
 
+def auto_field_class(app_label: str) -> type:
+    """Return the field class of automatic ids in app ``app_label``.
+
+    That is the app's ``default_auto_field``, else the project's, in the registry
+    that is loading, or else in the live registry that holds the app;
+    ``BigAutoField`` for an app no loaded project declares. Automatic ids of
+    models and of automatic many-to-many tables follow it, as they follow
+    ``DEFAULT_AUTO_FIELD`` in Django.
+    """
+    config = _config_with_label(app_label)
+    if config is not None and config.default_auto_field is not None:
+        return config.default_auto_field
+    return _auto_field(DEFAULT_AUTO_FIELD, app_label)
+
+
+def _config_with_label(label: str) -> AppConfig | None:
+    if _loading:
+        return _loading[-1].app_configs.get(label)
+    for package, owner in list(_owners.items()):
+        config = owner.app_configs.get(label)
+        # A registry whose app package was since imported afresh (or forgotten) is stale.
+        if config is not None and config.name == package and _is_current(config):
+            return config
+    return None
+
+
+def _is_current(config: AppConfig) -> bool:
+    return sys.modules.get(config.name) is config.module
+
+
+def _auto_field(path: str, app: str) -> type:
+    """Import the auto field class at ``path``; Django's module means dbshift's."""
+    from dbshift.models.fields import AutoFieldMixin
+
+    module_name, _, class_name = path.replace("django.db.models.", "dbshift.models.").rpartition(
+        "."
+    )
+    try:
+        found = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as err:
+        raise ConfigurationError(
+            f"Cannot import default_auto_field {path!r} of app {app!r}: {err}. Name a "
+            'field class such as "dbshift.models.AutoField".'
+        ) from err
+    if not (isinstance(found, type) and issubclass(found, AutoFieldMixin)):
+        raise ConfigurationError(
+            f"default_auto_field {path!r} of app {app!r} is not an automatic id field; use "
+            "dbshift.models.AutoField, BigAutoField or SmallAutoField."
+        )
+    return found
+
+
 def _declared_label(module: ModuleType) -> str | None:
     label = getattr(module, "label", None)
     return label if isinstance(label, str) and label.isidentifier() else None
@@ -267,8 +327,7 @@ def _registry_for(module: str) -> Apps | None:
         owner = _owners.get(package)
         # A registry whose app package was since imported afresh (or forgotten) is stale.
         if owner is not None and any(
-            config.name == package and sys.modules.get(package) is config.module
-            for config in owner.app_configs.values()
+            config.name == package and _is_current(config) for config in owner.app_configs.values()
         ):
             return owner
     return None
@@ -305,4 +364,4 @@ def load_apps(settings: Settings, fresh: bool = True) -> Apps:
         sys.path.remove(root)
     sys.path.insert(0, root)
     importlib.invalidate_caches()
-    return Apps(settings.apps).populate(fresh)
+    return Apps(settings.apps, settings.default_auto_field).populate(fresh)

@@ -7,6 +7,7 @@ working directory the way ruff and pytest find theirs::
     [tool.dbshift]
     apps = ["pages", { name = "shop.orders", label = "orders" }]
     database = "sqlite:///db.sqlite3"
+    default_auto_field = "dbshift.models.AutoField"   # BigAutoField when not set
 
     [tool.dbshift.databases]          # instead of `database`, to name several
     default = "postgresql://app@localhost/app"
@@ -36,7 +37,8 @@ from dbshift.exceptions import ConfigurationError, UnknownSettingError
 DEFAULT_ALIAS = "default"
 SETTINGS_FILE_NAMES = ("dbshift.toml", "pyproject.toml")
 #: Every key the settings table may hold.
-SETTINGS_KEYS = ("apps", "database", "databases")
+SETTINGS_KEYS = ("apps", "database", "databases", "default_auto_field", "swappable_models")
+DEFAULT_AUTO_FIELD = "dbshift.models.BigAutoField"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class AppSpec:
 
     name: str
     label: str | None = None
+    #: The field class of automatic ids in this app, when it differs from the project's.
+    default_auto_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Settings:
     #: Model labels by setting name (``AUTH_USER_MODEL``), which migration files
     #: read as ``settings.AUTH_USER_MODEL``.
     swappable_models: Mapping[str, str] = field(default_factory=dict)
+    #: The field class (an import path) of the automatic ids of models and of
+    #: automatic many-to-many tables, as Django's ``DEFAULT_AUTO_FIELD``.
+    default_auto_field: str = DEFAULT_AUTO_FIELD
 
     @property
     def root(self) -> Path:
@@ -131,12 +138,14 @@ def load_settings(
     if environ.get("DATABASE_URL"):
         databases[DEFAULT_ALIAS] = environ["DATABASE_URL"]
         sources[DEFAULT_ALIAS] = "DATABASE_URL"
+    auto_field = _auto_field_setting(table.get("default_auto_field"), "default_auto_field", path)
     loaded = Settings(
         path=path,
         apps=apps,
         databases=databases,
         sources=sources,
         swappable_models=_parse_swappable_models(table, path),
+        default_auto_field=auto_field or DEFAULT_AUTO_FIELD,
     )
     settings.use(loaded)
     return loaded
@@ -175,6 +184,18 @@ class ProjectSettings:
 
 
 settings = ProjectSettings()
+
+
+def _auto_field_setting(value: Any, where: str, path: Path) -> str | None:
+    """Return a ``default_auto_field`` value, checked to be an import path."""
+    if value is None:
+        return None
+    if not (isinstance(value, str) and re.fullmatch(r"\w+(\.\w+)+", value)):
+        raise ConfigurationError(
+            f"'{where}' in {path} must name a field class by its import path, such as "
+            f'"dbshift.models.AutoField"; it is {value!r}.'
+        )
+    return value
 
 
 #: ``user:password@`` at the start of a URL's body, the password up to the last ``@``.
@@ -294,7 +315,9 @@ def _parse_app(entry: Any, path: Path) -> AppSpec:
                 f"App {entry['name']!r} in {path} has label {label!r}; a label must "
                 "be a Python identifier."
             )
-        return AppSpec(name=entry["name"], label=label)
+        where = f"default_auto_field of app {entry['name']!r}"
+        auto_field = _auto_field_setting(entry.get("default_auto_field"), where, path)
+        return AppSpec(name=entry["name"], label=label, default_auto_field=auto_field)
     raise ConfigurationError(
         f"Entry {entry!r} of 'apps' in {path} is not an app; write an import path "
         'such as "pages" or a table such as { name = "shop.pages", label = "pages" }.'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
@@ -100,7 +102,13 @@ def test_add_unique_indexed_and_foreign_key_fields(h: Harness) -> None:
         i.columns for i in table.indexes if i.unique
     }
     assert uniques == {("code",)}
-    assert {i.columns for i in table.indexes if not i.unique} == {("size",), ("group_id",)}
+    assert {i.columns for i in table.indexes if not (i.unique or _like(i))} == {
+        ("size",),
+        ("group_id",),
+    }
+    # PostgreSQL also gets the LIKE-friendly index of the unique text column, as in Django.
+    expected_like = [("code",)] if h.vendor == "postgresql" else []
+    assert [i.columns for i in table.indexes if _like(i)] == expected_like
     assert [fk.target_table for fk in table.foreign_keys] == ["pages_group"]
     h.execute("UPDATE pages_item SET code = 'a' WHERE id = 1")
     assert h.fails("UPDATE pages_item SET code = 'a' WHERE id = 2")
@@ -205,6 +213,11 @@ def test_alter_db_default_and_column_name(h: Harness) -> None:
     assert h.rows("pages_item", "rank") == [(1,), (1,), (5,)]
 
 
+def _like(index: Any) -> bool:
+    """Return whether ``index`` is a LIKE-friendly index (Django names them ``*_like``)."""
+    return index.name.endswith("_like")
+
+
 def test_toggle_unique_and_index(h: Harness) -> None:
     with_items(h, ("code", models.CharField(max_length=5, null=True)))
     h.migrate(
@@ -221,7 +234,11 @@ def test_toggle_unique_and_index(h: Harness) -> None:
         )
     )
     table = h.assert_schema_matches()["pages_item"]
-    assert [(i.columns, i.unique) for i in table.indexes] == [(("code",), False)]
+    like = h.vendor == "postgresql"
+    assert sorted((i.columns, i.unique, _like(i)) for i in table.indexes) == [
+        (("code",), False, False),
+        *([(("code",), False, True)] if like else []),
+    ]
     h.unmigrate()
     h.unmigrate()
     assert h.assert_schema_matches()["pages_item"].indexes == frozenset()

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from dbshift.actions.sqlmigrate import OperationSQL
     from dbshift.backends.database import Database
+    from dbshift.migrations.django_history import DjangoHistory
     from dbshift.migrations.executor import MigrationExecutor
     from dbshift.migrations.rollback import RefillHazard
 
@@ -109,6 +110,35 @@ class MigrationSession:
         with self.connection.begin():
             recorder = MigrationRecorder(self.connection)
             return RecordedHistory(recorder.applied(), recorder.interrupted())
+
+    # -- A database Django built ---------------------------------------------------------
+
+    def django_history(self) -> DjangoHistory | None:
+        """Return the history Django's ``migrate`` recorded here, if dbshift has none yet.
+
+        A SQLite file that does not exist has none, and is not created by looking.
+        """
+        if self.applied or self.database.missing_file():
+            return None
+        from dbshift.migrations.django_history import django_history
+
+        with self.connection.begin():
+            return django_history(self.connection, self.loader)
+
+    def import_django_history(self) -> DjangoHistory | None:
+        """Record what ``django_migrations`` lists, and the project has files for, as applied.
+
+        The history is read again under the migration lock, so that two processes
+        taking the database over at once import it once. Return what was imported.
+        """
+        from dbshift.migrations.django_history import django_history, import_django_history
+
+        with self.database.locked_transaction(self.connection, self.lock_timeout):
+            history = django_history(self.connection, self.loader)
+            if history is not None:
+                import_django_history(self.connection, self.loader, history)
+        self.refresh()
+        return history
 
     # -- Targets and plans ---------------------------------------------------------------
 

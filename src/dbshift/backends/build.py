@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dbshift.apps import auto_field_class
 from dbshift.backends import names
 from dbshift.backends.datatypes import RELATED_TYPES, TypeFactory
 from dbshift.backends.expressions import condition
@@ -33,7 +34,7 @@ from dbshift.backends.values import ValueAdapter
 from dbshift.exceptions import BadMigrationError, NotSupportedError
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.deletion import CASCADE
-from dbshift.models.fields import BigAutoField, Field
+from dbshift.models.fields import Field
 from dbshift.models.functions import OrderBy
 from dbshift.models.indexes import BaseConstraint, CheckConstraint, Index, UniqueConstraint
 from dbshift.models.query import Q
@@ -155,7 +156,7 @@ class SpecBuilder:
             app_label=model.app_label,
             name=f"{model.name}_{name}",
             fields={
-                "id": BigAutoField(primary_key=True, auto_created=True),
+                "id": auto_field_class(model.app_label)(primary_key=True, auto_created=True),
                 "from": link(model.label_lower, source_column),
                 "to": link(target.label_lower, target_column),
             },
@@ -291,20 +292,47 @@ class SpecBuilder:
         ]
 
     def _field_indexes(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
+        return [*self._field_rule(table, column, field), *self._pattern_index(table, column, field)]
+
+    def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
         if field.primary_key:
             return []
         if field.unique:
-            return [self._unique(table, (column.name,), (column.key,), "key")]
+            return [self._unique(table, (column.name,), (column.key,))]
         if field.db_index:
-            name = names.derived_name(table, [column.name], "idx")
+            name = names.django_index_name(table, [column.name], "")
             return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
         return []
 
-    def _unique(
-        self, table: str, columns: tuple[str, ...], keys: tuple[str, ...], suffix: str
-    ) -> IndexSpec:
+    def _pattern_index(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
+        """Return the index that serves ``LIKE 'abc%'`` on an indexed text column.
+
+        Where the database wants one (:attr:`Features.pattern_ops_indexes`), an
+        indexed, unique or primary key ``varchar``/``text`` column gets a second
+        index with the pattern operator class, named as Django names it: outside
+        the C locale the column's own index cannot serve prefix searches.
+        A column with its own collation gets none, as it may not be deterministic,
+        which these operator classes need.
+        """
+        if not self.features.pattern_ops_indexes:
+            return []
+        if not (field.db_index or field.unique or field.primary_key):
+            return []
+        opclass = _pattern_opclass(column.type_sql)
+        if opclass is None or getattr(column.value_field, "db_collation", None):
+            return []
+        return [
+            IndexSpec(
+                name=names.django_index_name(table, [column.name], "_like"),
+                columns=(column.name,),
+                keys=(column.key,),
+                opclasses=(opclass,),
+            )
+        ]
+
+    def _unique(self, table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> IndexSpec:
         return IndexSpec(
-            name=names.derived_name(table, columns, suffix),
+            name=names.django_index_name(table, columns, "_uniq"),
             columns=columns,
             keys=keys,
             unique=True,
@@ -317,9 +345,7 @@ class SpecBuilder:
         """Return the unique rules of ``model.unique_together``, in a stable order."""
         table = self.table_name(model)
         return [
-            self._unique(
-                table, tuple(self.column_name(model, name) for name in group), group, "uniq"
-            )
+            self._unique(table, tuple(self.column_name(model, name) for name in group), group)
             for group in sorted(model.unique_together)
         ]
 
@@ -347,6 +373,7 @@ class SpecBuilder:
             include_keys=tuple(index.include) if covering else (),
             opclasses=tuple(index.opclasses) if covering else (),
             expressions=self.expressions_sql(model, index.expressions),
+            given_name=bool(index.name),
         )
 
     def expressions_sql(self, model: ModelState, expressions: list[Any]) -> tuple[str, ...]:
@@ -383,6 +410,7 @@ class SpecBuilder:
                 name=names.shorten(constraint.name),
                 sql=self.condition_sql(model, constraint.condition) or "",
                 identity=("meta", deep_deconstruct(constraint.condition)),
+                given_name=True,
             )
         if isinstance(constraint, UniqueConstraint):
             return self._unique_constraint(model, constraint)
@@ -426,6 +454,7 @@ class SpecBuilder:
             else (),
             include_keys=tuple(constraint.include) if covering else (),
             opclasses=tuple(constraint.opclasses) if covering else (),
+            given_name=True,
         )
 
     def condition_sql(self, model: ModelState, q: Q | None) -> str | None:
@@ -446,3 +475,15 @@ class SpecBuilder:
             return sa.literal_column(self.adapter.literal(field_of(name)[1], raw))
 
         return self.adapter.compile(condition(q, self._model_columns(model), value))
+
+
+def _pattern_opclass(type_sql: str) -> str | None:
+    """Return the pattern operator class of a ``varchar`` or ``text`` column type."""
+    kind = type_sql.lower()
+    if "[" in kind:
+        return None
+    if kind.startswith(("varchar", "character varying")):
+        return "varchar_pattern_ops"
+    if kind.startswith("text"):
+        return "text_pattern_ops"
+    return None

@@ -52,3 +52,7 @@ class Features:
     #: rebuilt; ``PRAGMA foreign_key_check`` runs before the commit instead), so
     #: data migrations apply the rules of the rows they delete themselves there.
     enforces_foreign_keys: bool = True
+    #: Indexed text columns get a second index with a pattern operator class
+    #: (``varchar_pattern_ops``), which ``LIKE 'abc%'`` needs outside the C locale
+    #: (PostgreSQL; Django creates the same ``*_like`` indexes).
+    pattern_ops_indexes: bool = False

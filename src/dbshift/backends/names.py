@@ -7,10 +7,12 @@ of the whole uncut name, so that distinct inputs keep distinct names. The same
 limit applies on every database: a migration names things alike everywhere, and
 ``sqlmigrate`` shows the names the database will really hold.
 
-Names of indexes and constraints are derived from the current table and column
-names; the editors rename them when a table or column is renamed, so a name can
-always be computed from the state alone (which ``sqlmigrate`` without a
-connection depends on).
+Names of indexes and unique rules follow Django's pattern
+(:func:`django_index_name`), so that a database either tool built holds them
+under one name. Names of indexes and constraints are derived from the current
+table and column names; the editors rename them when a table or column is
+renamed, so a name can always be computed from the state alone (which
+``sqlmigrate`` without a connection depends on).
 """
 
 from __future__ import annotations
@@ -62,3 +64,34 @@ def primary_key_name(table: str) -> str:
 def join_table_name(model_table: str, field_name: str) -> str:
     """Return the name of the automatic join table of a many-to-many field."""
     return shorten(f"{model_table}_{field_name}")
+
+
+def django_index_name(table: str, columns: Sequence[str], suffix: str) -> str:
+    """Return the name Django's schema editor gives an index it derives, such as ``_like``.
+
+    The pattern is ``<table>_<columns>_<8 hex digits of MD5><suffix>``; a name
+    over the limit keeps a third of the limit for the hash part and shares the
+    rest between the table and the columns, so that a database Django built and
+    one dbshift built hold these indexes under the same names. Django counts
+    characters where PostgreSQL counts bytes: a name that is still too long (not
+    ASCII) is cut as every other dbshift name is, so it stays whole and distinct.
+    """
+    name = _django_pattern(table, columns, suffix)
+    return name if len(name.encode()) <= MAX_NAME_BYTES else shorten(name)
+
+
+def _django_pattern(table: str, columns: Sequence[str], suffix: str) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    for part in (table, *columns):
+        digest.update(part.encode())
+    hashed = digest.hexdigest()[:HASH_LENGTH] + suffix
+    joined = "_".join(columns)
+    name = f"{table}_{joined}_{hashed}"
+    if len(name) <= MAX_NAME_BYTES:
+        return name
+    hashed = hashed[: MAX_NAME_BYTES // 3] if len(hashed) > MAX_NAME_BYTES / 3 else hashed
+    share = (MAX_NAME_BYTES - len(hashed)) // 2 - 1
+    name = f"{table[:share]}_{joined[:share]}_{hashed}"
+    if name[0] == "_" or name[0].isdigit():
+        name = f"D{name[:-1]}"
+    return name

@@ -53,7 +53,7 @@ class PostgreSQLSchemaEditor(SchemaEditor):
     """Change a PostgreSQL schema in place."""
 
     vendor: ClassVar[str] = "postgresql"
-    features: ClassVar[Features] = Features(defer_new_indexes=False)
+    features: ClassVar[Features] = Features(defer_new_indexes=False, pattern_ops_indexes=True)
     data_types = DATA_TYPES
     field_checks = datatypes.POSITIVE_CHECKS
 

@@ -82,6 +82,9 @@ class CheckSpec:
     column: str | None = None
     #: What the check tests, independent of column names.
     identity: Any = None
+    #: The migration gave the name (``Meta.constraints``); otherwise dbshift derived it,
+    #: and a database built by another tool may hold the check under another name.
+    given_name: bool = dataclasses.field(default=False, compare=False)
 
     @property
     def signature(self) -> tuple[Any, ...]:
@@ -108,6 +111,8 @@ class IndexSpec:
     opclasses: tuple[str, ...] = ()
     #: SQL of each indexed expression, in place of ``columns``: ``(UPPER(email)) DESC``.
     expressions: tuple[str, ...] = ()
+    #: The migration gave the name (``Meta.indexes``, ``Meta.constraints``).
+    given_name: bool = dataclasses.field(default=False, compare=False)
 
     @property
     def signature(self) -> tuple[Any, ...]:

@@ -37,6 +37,7 @@ from dbshift.backends.datatypes import (
     fixed,
 )
 from dbshift.backends.diff import TableDiff
+from dbshift.backends.existing import find_existing
 from dbshift.backends.features import Features
 from dbshift.backends.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
 from dbshift.backends.sqlite_objects import SCHEMA_QUERY, CarriedObjects, carried_objects
@@ -112,6 +113,7 @@ class SQLiteSchemaEditor(SchemaEditor):
     data_types = DATA_TYPES
     field_checks = FIELD_CHECKS
     value_adapter_class = SQLiteValueAdapter
+    index_reflection_options: ClassVar[dict[str, Any]] = {"include_auto_indexes": True}
 
     def __init__(
         self,
@@ -140,14 +142,32 @@ class SQLiteSchemaEditor(SchemaEditor):
         indexes (and the table's name, which other tables' keys must follow) is
         made in place regardless.
         """
-        if not _changes_definition(diff):
+        inline = self.drops_inline_rule(diff)
+        if not inline and not _changes_definition(diff):
             self.alter_in_place(diff)
         elif not self.collect and self.rows_of(diff.old).empty:
             self.recreate_table(diff)
-        elif self.can_alter_in_place(diff):
+        elif not inline and self.can_alter_in_place(diff):
             self.alter_in_place(diff)
         else:
             self.rebuild_table(diff)
+
+    def drops_inline_rule(self, diff: TableDiff) -> bool:
+        """Return whether ``diff`` drops a unique rule written inside ``CREATE TABLE``.
+
+        dbshift makes unique rules indexes, but a table built by another tool
+        (Django writes ``UNIQUE`` in the column definition) may hold one inline,
+        which goes only with the table: then the table is rebuilt.
+        """
+        if not any(isinstance(obj, IndexSpec) for obj in diff.dropped_objects):
+            return False
+        existing = self.existing_objects(diff.old.name)
+        for obj in diff.dropped_objects:
+            if isinstance(obj, IndexSpec) and not obj.given_name:
+                found = find_existing(obj, existing)
+                if found is not None and found.name is None:
+                    return True
+        return False
 
     def can_alter_in_place(self, diff: TableDiff) -> bool:
         """Return whether ``ALTER TABLE`` and index statements give exactly the new table."""
@@ -324,8 +344,17 @@ class SQLiteSchemaEditor(SchemaEditor):
         """
         if self.collect:
             return CarriedObjects(table)
-        managed = [index.name for index in (*diff.old.indexes, *diff.new.indexes)]
-        return carried_objects(self.query(SCHEMA_QUERY, (table,)), table, managed)
+        managed = {index.name.lower() for index in (*diff.old.indexes, *diff.new.indexes)}
+        rows = self.query(SCHEMA_QUERY, (table,))
+        if any(row[0] == "index" and row[1].lower() not in managed for row in rows):
+            managed.update(self.foreign_index_names(table, diff))
+        return carried_objects(rows, table, managed)
+
+    def foreign_index_names(self, table: str, diff: TableDiff) -> list[str]:
+        """Return the names another tool (Django) gave the indexes of the old spec."""
+        existing = self.existing_objects(table)
+        found = (find_existing(index, existing) for index in diff.old.indexes)
+        return [item.name.lower() for item in found if item is not None and item.name]
 
     def refuse_lost_columns(self, diff: TableDiff, carried: CarriedObjects) -> None:
         """Raise if an object made by hand uses a column that ``diff`` drops."""

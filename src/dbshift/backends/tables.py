@@ -10,12 +10,14 @@ overrides the hooks it does differently (SQLite: :meth:`alter_tables`).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
 from dbshift.backends import ddl
 from dbshift.backends.diff import ColumnChange, TableDiff, diff_renamed
+from dbshift.backends.existing import ExistingObject, find_existing, read_existing
 from dbshift.backends.features import Features
 from dbshift.backends.spec import (
     ColumnSpec,
@@ -43,6 +45,11 @@ class TableChanges:
     deferred: dict[str, list[tuple[sa.Executable, object]]]
     #: The operation whose statements run now, when the caller says.
     operation: object | None
+    connection: sa.Connection | None
+    #: Statements are collected, not run: nothing is read from the database.
+    collect: bool
+    #: Options of the dialect's index reflection that :meth:`existing_objects` needs.
+    index_reflection_options: ClassVar[dict[str, Any]] = {}
 
     def execute(self, statement: str | sa.Executable, params: Any = None) -> None:
         raise NotImplementedError
@@ -193,12 +200,48 @@ class TableChanges:
     def add_identity(self, table: str, column: ColumnSpec) -> None:
         self.execute(ddl.AlterColumnIdentity(table, column.name, True))
 
+    def existing_objects(self, table: str) -> list[ExistingObject]:
+        """Return the indexes and constraints ``table`` holds; none when collecting SQL."""
+        if self.collect or self.connection is None:
+            return []
+        return read_existing(self.connection, table, self.index_reflection_options)
+
+    def existing(self, table: str, obj: SchemaObject) -> ExistingObject | None:
+        """Return the database's own record of ``obj``, when dbshift did not name it.
+
+        A name the migration gave is the object's name wherever it was built; a
+        derived name is only dbshift's, so the object is looked up by what it is.
+        """
+        if getattr(obj, "given_name", False):
+            return None
+        return find_existing(obj, self.existing_objects(table))
+
+    def locate(
+        self, table: str, obj: SchemaObject, current: SchemaObject | None = None
+    ) -> tuple[str, bool]:
+        """Return the name ``obj`` has in ``table`` and whether it is an index (not a constraint).
+
+        ``current`` describes the object as it is now: a rename runs after the
+        table's columns are renamed, so the object is then found by its new
+        description. Who built the table decides between a unique constraint and
+        a unique index.
+        """
+        found = self.existing(table, current or obj)
+        name = found.name if found is not None and found.name is not None else obj.name
+        assert name is not None
+        if found is not None and found.kind in ("unique", "index"):
+            return name, found.kind == "index"
+        return name, isinstance(obj, IndexSpec) and not obj.constraint
+
     def drop_object(self, table: str, obj: SchemaObject) -> None:
         self.flush_deferred(table)
-        if isinstance(obj, IndexSpec) and not obj.constraint:
-            self.execute(ddl.DropIndex(obj.name))
+        self.drop_located(table, *self.locate(table, obj))
+
+    def drop_located(self, table: str, name: str, is_index: bool) -> None:
+        if is_index:
+            self.execute(ddl.DropIndex(name))
         else:
-            self.execute(ddl.DropConstraint(table, obj.name))
+            self.execute(ddl.DropConstraint(table, name))
 
     def create_object(self, table: str, obj: SchemaObject) -> None:
         if isinstance(obj, IndexSpec) and not obj.constraint:
@@ -208,10 +251,18 @@ class TableChanges:
 
     def rename_object(self, table: str, old: SchemaObject, new: SchemaObject) -> None:
         self.flush_deferred(table)
-        if not isinstance(old, IndexSpec) or old.constraint:
-            self.execute(ddl.RenameConstraint(table, old.name, new.name))
+        name, is_index = self.locate(table, old, _renamed_like(old, new))
+        if name == new.name:
+            return
+        if not is_index:
+            self.execute(ddl.RenameConstraint(table, name, new.name))
         elif self.features.supports_index_rename:
-            self.execute(ddl.RenameIndex(old.name, new.name))
+            self.execute(ddl.RenameIndex(name, new.name))
         else:
-            self.drop_object(table, old)
+            self.drop_located(table, name, is_index)
             self.create_object(table, new)
+
+
+def _renamed_like(old: SchemaObject, new: SchemaObject) -> SchemaObject:
+    """Return ``new`` under ``old``'s name: the object once its table and columns are renamed."""
+    return dataclasses.replace(new, name=old.name)  # type: ignore[arg-type]

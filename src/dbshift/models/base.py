@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from dbshift.exceptions import ModelDefinitionError
-from dbshift.models.fields import BigAutoField, Field
+from dbshift.models.fields import Field
 from dbshift.models.indexes import BaseConstraint, Index
 from dbshift.models.related import RelatedField, make_label
 
@@ -136,7 +136,7 @@ class ModelBase(type):
         fields = _inherited_fields(model_parents, cls)
         fields.update(own_fields)
         if not meta.abstract:
-            fields = _with_primary_key(fields)
+            fields = _with_primary_key(fields, app_label)
         for field_name, field in fields.items():
             field.bind(cls, field_name)
             if isinstance(field, RelatedField) and not meta.abstract:
@@ -222,7 +222,7 @@ def _inherited_fields(parents: Iterable[type], cls: type) -> dict[str, Field]:
     return fields
 
 
-def _with_primary_key(fields: dict[str, Field]) -> dict[str, Field]:
+def _with_primary_key(fields: dict[str, Field], app_label: str) -> dict[str, Field]:
     if any(field.primary_key for field in fields.values()):
         return fields
     if "id" in fields:
@@ -230,7 +230,9 @@ def _with_primary_key(fields: dict[str, Field]) -> dict[str, Field]:
             "A field named 'id' that is not the primary key needs primary_key=True "
             "somewhere else; the automatic primary key is called 'id'."
         )
-    return {"id": BigAutoField(auto_created=True, primary_key=True), **fields}
+    from dbshift.apps import auto_field_class
+
+    return {"id": auto_field_class(app_label)(auto_created=True, primary_key=True), **fields}
 
 
 def _ordered_fields(fields: dict[str, Field]) -> dict[str, Field]:

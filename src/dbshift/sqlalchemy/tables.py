@@ -205,8 +205,10 @@ def _add_index(table: sa.Table, index: IndexSpec, by_name: dict[str, sa.Column[A
         column.desc() if index.descending and index.descending[position] else column
         for position, column in enumerate(columns)
     ]
-    where = {}
+    options: dict[str, Any] = {}
     if index.where:
-        where = {"sqlite_where": sa.text(index.where), "postgresql_where": sa.text(index.where)}
+        options = {"sqlite_where": sa.text(index.where), "postgresql_where": sa.text(index.where)}
+    if index.opclasses:
+        options["postgresql_ops"] = dict(zip(index.columns, index.opclasses, strict=False))
     # An index over a table's columns joins that table.
-    sa.Index(index.name, *expressions, unique=index.unique, **where)
+    sa.Index(index.name, *expressions, unique=index.unique, **options)

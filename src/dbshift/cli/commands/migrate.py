@@ -7,8 +7,9 @@ import argparse
 from dbshift.actions.migrate import MigrationSession
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
+from dbshift.cli.prompt import confirm
 from dbshift.cli.reporting import ProgressReporter, print_plan, warn_about_model_changes
-from dbshift.exceptions import PlanError
+from dbshift.exceptions import PlanError, UserAbort
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -61,6 +62,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="delete the records of applied migrations whose files are gone (needs app_label)",
     )
     parser.add_argument(
+        "--import-django-history",
+        action="store_true",
+        help="on a database Django's migrate built, record what django_migrations lists "
+        "as applied without asking, and continue",
+    )
+    parser.add_argument(
         "--noinput",
         "--no-input",
         dest="interactive",
@@ -85,6 +92,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     ) as session:
         if args.prune:
             return prune(context, session, args.app_label)
+        take_over(context, session, args)
         session.check_history()
         targets = session.targets(args.app_label, args.migration_name)
         steps = session.plan(targets)
@@ -109,6 +117,32 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             # As Django does: with nothing to apply, say if migrations are missing.
             warn_about_model_changes(context, session.pending_model_changes())
     return 0
+
+
+def take_over(context: Context, session: MigrationSession, args: argparse.Namespace) -> None:
+    """Import the history of a database Django built, if there is one and the user agrees."""
+    history = session.django_history()
+    if history is None:
+        return
+    question = (
+        f"This database was built by Django's migrate: django_migrations lists "
+        f"{len(history.known) + len(history.unknown)} migration(s), and dbshift has no "
+        f"history here. Record the {len(history.known)} of them this project has files "
+        "for as applied, and continue?"
+    )
+    agreed = not session.read_only and (
+        args.import_django_history or (args.interactive and confirm(context, question))
+    )
+    if not agreed:
+        raise UserAbort(
+            "This database was built by Django's migrate (it has django_migrations and no "
+            "dbshift_migrations); nothing was changed. Run 'dbshift migrate "
+            "--import-django-history' to record its applied migrations and continue."
+        )
+    session.import_django_history()
+    context.write(f"Imported {len(history.known)} applied migration(s) from django_migrations.")
+    for app, name in history.unknown:
+        context.write(f"  Not imported (no such migration in this project): {app}.{name}", 2)
 
 
 def prune(context: Context, session: MigrationSession, app_label: str) -> int:

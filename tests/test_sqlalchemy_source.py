@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 
-import sqlalchemy as sa
+import pytest
 
-from tests.helpers import ProjectDir
+from tests.helpers import ProjectDir, process_env, run_sql
 from tests.structure import Column, Structure, Table, describe_differences, read_structure
 
 MODELS = """
@@ -100,18 +102,15 @@ def sa_project(root, database: str, models: str = MODELS, extra: str = "") -> Pr
     return project
 
 
-def create_all(project: ProjectDir, url: str, source: str = "shop.db") -> None:
-    import importlib
-    import sys
-
-    sys.path.insert(0, str(project.root))
-    try:
-        module = importlib.import_module(source)
-        engine = sa.create_engine(url)
-        module.Base.metadata.create_all(engine)
-        engine.dispose()
-    finally:
-        sys.path.remove(str(project.root))
+def create_all(project: ProjectDir, url: str) -> None:
+    """Build the tables of shop/db.py:Base with SQLAlchemy alone, in a process of its own."""
+    script = (
+        "import sys, sqlalchemy as sa, shop.db as db; "
+        "db.Base.metadata.create_all(sa.create_engine(sys.argv[1]))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, url], cwd=project.root, check=True, env=process_env()
+    )
 
 
 def normalized(structure: Structure, sqlite: bool) -> Structure:
@@ -173,3 +172,135 @@ def test_migrated_schema_equals_create_all(tmp_path, db_url, twin_url):
     )
     assert differences == expected
     assert project.run("makemigrations", "--check").code == 0
+
+
+def test_renamed_mapped_column_is_asked_about_and_keeps_rows(tmp_path, db_url):
+    project = sa_project(tmp_path / "p", db_url)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    run_sql(db_url, "INSERT INTO author (name, bio) VALUES ('Ann', 'writes')")
+    renamed = MODELS.replace(
+        'bio: Mapped[str | None] = mapped_column(sa.Text, comment="about")',
+        'about: Mapped[str | None] = mapped_column(sa.Text, comment="about")',
+    )
+    project.write("shop/db.py", renamed)
+
+    asked = project.run("makemigrations", stdin="y\n")
+    assert asked.code == 0, asked.output
+    assert "Was author.bio renamed to author.about (a TextField)?" in asked.output
+    assert "Rename field bio on author to about" in asked.output
+    assert project.run("migrate").code == 0
+    assert run_sql(db_url, "SELECT name, about FROM author") == [("Ann", "writes")]
+
+
+def test_added_and_removed_columns_indexes_and_constraints(tmp_path, db_url):
+    project = sa_project(tmp_path / "p", db_url)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    changed = MODELS.replace(
+        "    email: Mapped[str | None] = mapped_column(sa.String(200), index=True)\n",
+        "    email: Mapped[str | None] = mapped_column(sa.String(200))\n"
+        '    age: Mapped[int] = mapped_column(server_default="0", index=True)\n',
+    ).replace("unique=True)\n    email", ")\n    email")
+    project.write("shop/db.py", changed)
+    made = project.run("makemigrations")
+    assert made.code == 0, made.output
+    assert project.run("migrate").code == 0
+    author = read_structure(db_url)["author"]
+    assert author.columns["age"].nullable is False
+    assert [index.columns for index in author.indexes if not index.unique] == [("age",)]
+    assert author.uniques() == []
+    assert project.run("makemigrations", "--check").code == 0
+
+
+SQLMODEL = """
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+Base = SQLModel
+
+
+class Hero(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    secret_name: str = Field(max_length=50)
+    age: int | None = None
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    headquarters: str
+"""
+
+
+def test_sqlmodel_models_migrate_to_the_create_all_schema(tmp_path, db_url, twin_url):
+    project = sa_project(tmp_path / "p", db_url, models=SQLMODEL)
+    # SQLModel keeps every table in one process-wide MetaData: each run needs a process.
+    made = project.run_process("makemigrations")
+    assert made.code == 0, made.output
+    assert "Create model Hero" in made.output and "Create model Team" in made.output
+    assert project.run_process("migrate").code == 0
+    create_all(project, twin_url)
+    sqlite = db_url.startswith("sqlite")
+    expected = normalized(read_structure(twin_url), sqlite)
+    if not sqlite:
+        # SQLModel's str is an unbounded VARCHAR; dbshift makes it a TextField (text).
+        for table, column in (("hero", "name"), ("team", "headquarters")):
+            expected[table].columns[column] = dataclasses.replace(
+                expected[table].columns[column], type="text"
+            )
+    actual = normalized(read_structure(db_url), sqlite)
+    assert describe_differences(actual, expected) == []
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (
+            'sa.Column("tags", sa.ARRAY(sa.Integer))',
+            "Column gadget.tags has type ARRAY, which dbshift cannot migrate from "
+            "SQLAlchemy models",
+        ),
+        (
+            'sa.Column("kind", sa.Enum("a", "b", name="kind"))',
+            "Column gadget.kind has type Enum as a native enum type (set native_enum=False)",
+        ),
+        (
+            'sa.Column("n", sa.Integer), sa.CheckConstraint("n > 0", name="positive")',
+            "CheckConstraint positive on table gadget is SQL text",
+        ),
+    ],
+)
+def test_unsupported_column_gives_one_line_error(tmp_path, sqlite_url, column, message):
+    source = (
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\nBase = metadata\n"
+        f'sa.Table("gadget", metadata, sa.Column("id", sa.Integer, primary_key=True), {column})\n'
+    )
+    project = sa_project(tmp_path / "p", sqlite_url, models=source)
+    result = project.run("makemigrations")
+    assert result.code != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert project.migration_names("shop") == []
+
+
+def test_apps_share_one_metadata_by_listing_their_tables(tmp_path, sqlite_url):
+    project = sa_project(tmp_path / "p", sqlite_url)
+    project.ensure_app("library")
+    project.write(
+        "pyproject.toml",
+        "[tool.dbshift]\napps = [\n"
+        '  { name = "shop", models = "shop.db:Base", tables = ["tag"] },\n'
+        '  { name = "library", models = "shop.db:Base" },\n]\n'
+        f'database = "{sqlite_url}"\n',
+    )
+    made = project.run("makemigrations")
+    assert made.code == 0, made.output
+    assert 'name="Tag"' in project.migration_source("shop", "0001_initial")
+    library = project.migration_source("library", "0001_initial")
+    assert 'name="Author"' in library and 'name="Book"' in library
+    assert 'name="Tag"' not in library
+    assert project.run("migrate").code == 0
+    assert set(read_structure(sqlite_url)) == {"author", "book", "tag"}

@@ -7,6 +7,7 @@ builds, both read by :mod:`tests.structure` (plain SQL, no dbshift code).
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -304,3 +305,59 @@ def test_apps_share_one_metadata_by_listing_their_tables(tmp_path, sqlite_url):
     assert 'name="Tag"' not in library
     assert project.run("migrate").code == 0
     assert set(read_structure(sqlite_url)) == {"author", "book", "tag"}
+
+
+def drift(project: ProjectDir, *options: str) -> list[tuple[str, str, str]]:
+    """Return (id, object, message) of each drift finding of ``check``."""
+    result = project.run("check", "--format", "json", *options)
+    return [
+        (finding["id"], finding["obj"], finding["message"])
+        for finding in json.loads(result.stdout)
+        if finding["id"] >= "migrations.W010"
+    ]
+
+
+def test_create_all_database_is_taken_over_and_drift_is_reported(tmp_path, db_url):
+    project = sa_project(tmp_path / "p", db_url)
+    create_all(project, db_url)
+    run_sql(db_url, "INSERT INTO author (name) VALUES ('Ann')")
+    assert project.run("makemigrations").code == 0
+    faked = project.run("migrate", "--fake-initial")
+    assert faked.code == 0, faked.output
+    assert "Applying shop.0001_initial... FAKED" in faked.stdout
+    sqlite = db_url.startswith("sqlite")
+    # create_all declares SQLite's JSON column without dbshift's json_valid check.
+    json_drift = [
+        ("migrations.W014", "book.data", "Type is json, the migrations build text."),
+        (
+            "migrations.W020",
+            "book",
+            "The database lacks check constraint data_3efa8e10_json.",
+        ),
+    ]
+    assert drift(project) == (json_drift if sqlite else [])
+    assert drift(project, "--database-only") == (json_drift if sqlite else [])
+
+    run_sql(db_url, "CREATE INDEX extra_ix ON author (bio)")
+    run_sql(db_url, "ALTER TABLE tag ADD COLUMN note TEXT")
+    expected = [
+        ("migrations.W013", "tag.note", "Column is in the database but no model."),
+        (
+            "migrations.W017",
+            "author",
+            "The database has index extra_ix on (bio) no migration builds.",
+        ),
+    ]
+    if not sqlite:
+        run_sql(db_url, "ALTER TABLE book ALTER COLUMN book_title DROP NOT NULL")
+        expected.append(
+            (
+                "migrations.W015",
+                "book.book_title",
+                "Column allows NULL in the database, not in the migrations.",
+            )
+        )
+    assert sorted(drift(project, "--database-only")) == sorted(
+        expected + (json_drift if sqlite else [])
+    )
+    assert run_sql(db_url, "SELECT name FROM author") == [("Ann",)]

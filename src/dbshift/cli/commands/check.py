@@ -17,12 +17,24 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help=SUMMARIES["check"],
         description="Check that the models, the migration files and the database agree: "
         "model changes no migration covers, unapplied migrations, applied migrations "
-        "edited or deleted since, conflicting leaves and inconsistent history. Changes "
+        "edited or deleted since, conflicting leaves, inconsistent history, and "
+        "drift: how the live schema differs from what the applied migrations build. Changes "
         "nothing. Exits 1 when a finding reaches --fail-level.",
     )
     parser.add_argument("--database", default="default", help="database alias (default: default)")
     parser.add_argument(
         "--skip-database", action="store_true", help="only compare models and migration files"
+    )
+    parser.add_argument(
+        "--skip-schema",
+        action="store_true",
+        help="check the recorded history but not the live schema (no drift check)",
+    )
+    parser.add_argument(
+        "--database-only",
+        action="store_true",
+        help="leave the models out: check the history and the live schema against the "
+        "migrations (for CI and cron jobs)",
     )
     parser.add_argument(
         "--fail-level",
@@ -38,7 +50,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
-    findings = run_checks(context.project(), args.database, database=not args.skip_database)
+    findings = run_checks(
+        context.project(),
+        args.database,
+        database=not args.skip_database,
+        schema=not args.skip_schema,
+        models=not args.database_only,
+    )
     if args.format == "json":
         context.write(json.dumps([finding.as_dict() for finding in findings], indent=2), level=0)
     else:

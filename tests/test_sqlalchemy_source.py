@@ -361,3 +361,78 @@ def test_create_all_database_is_taken_over_and_drift_is_reported(tmp_path, db_ur
         expected + (json_drift if sqlite else [])
     )
     assert run_sql(db_url, "SELECT name FROM author") == [("Ann",)]
+
+
+ALEMBIC_ENV = """
+import sqlalchemy as sa
+from alembic import context
+
+import shop.db
+
+engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=shop.db.Base.metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+ALEMBIC_TEMPLATE = """
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = None
+depends_on = None
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy import Text
+${imports if imports else ""}
+
+
+def upgrade():
+    ${upgrades if upgrades else "pass"}
+
+
+def downgrade():
+    ${downgrades if downgrades else "pass"}
+"""
+
+ALEMBIC_RUN = """
+import sys
+from alembic import command
+from alembic.config import Config
+
+config = Config()
+config.set_main_option("script_location", "alembic")
+config.set_main_option("sqlalchemy.url", sys.argv[1])
+command.revision(config, "initial", autogenerate=True)
+config.set_main_option("sqlalchemy.url", sys.argv[2])
+command.upgrade(config, "head")
+"""
+
+
+def test_alembic_database_is_taken_over_without_drift(tmp_path, db_url, twin_url):
+    project = sa_project(tmp_path / "p", db_url)
+    project.write("alembic/env.py", ALEMBIC_ENV)
+    project.write("alembic/script.py.mako", ALEMBIC_TEMPLATE)
+    (project.root / "alembic" / "versions").mkdir()
+    # Autogenerate against an empty database, then upgrade the one to take over.
+    subprocess.run(
+        [sys.executable, "-c", ALEMBIC_RUN, twin_url, db_url],
+        cwd=project.root,
+        check=True,
+        env=process_env(),
+        capture_output=True,
+    )
+    assert run_sql(db_url, "SELECT count(*) FROM alembic_version") == [(1,)]
+
+    assert project.run("makemigrations").code == 0
+    assert "FAKED" in project.run("migrate", "--fake-initial").stdout
+    found = drift(project, "--database-only")
+    if db_url.startswith("sqlite"):
+        assert [obj for _id, obj, _message in found] == ["book.data", "book"]
+    else:
+        assert found == []
+    run_sql(db_url, "CREATE UNIQUE INDEX extra_uq ON tag (label)")
+    assert ("migrations.W018", "tag", "The database has unique (label) no migration builds.") in (
+        drift(project, "--database-only")
+    )

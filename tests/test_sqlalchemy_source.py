@@ -271,6 +271,19 @@ def test_sqlmodel_models_migrate_to_the_create_all_schema(tmp_path, db_url, twin
             'sa.Column("n", sa.Integer), sa.CheckConstraint("n > 0", name="positive")',
             "CheckConstraint positive on table gadget is SQL text",
         ),
+        (
+            'sa.Column("n", sa.String(9)), sa.Index("ix_n", sa.func.lower(sa.column("n")), '
+            "unique=True)",
+            "Index ix_n on table gadget indexes expressions",
+        ),
+        (
+            'sa.Column("owner_id", sa.ForeignKey("gadget.id")), sa.Column("owner", sa.Integer)',
+            "Columns gadget.owner and owner_id both become field shop.Gadget.owner",
+        ),
+        (
+            'sa.Column("n", sa.Integer, server_default=sa.text("random()"))',
+            "Column gadget.n has server_default <sqlalchemy.sql.elements.TextClause",
+        ),
     ],
 )
 def test_unsupported_column_gives_one_line_error(tmp_path, sqlite_url, column, message):

@@ -161,6 +161,12 @@ class TableReader:
         fields = {}
         for column in self.table.columns:
             name, fld = self.field(column)
+            if name in fields:
+                raise ModelDefinitionError(
+                    f"Columns {self.where(column)} and {fields[name].column_name(name)} "
+                    f"both become field {self.mapped.label}.{name}; map one of them to an "
+                    "attribute of another name."
+                )
             fld.check(self.mapped.label, name)
             fields[name] = fld
             self.field_names[column.name] = name
@@ -353,14 +359,18 @@ class TableReader:
     # -- Indexes and constraints ----------------------------------------------------------
 
     def index(self, index: sa.Index) -> models.Index:
+        fields = [self.field_names[name] for name in self.index_columns(index)]
+        return models.Index(fields=fields, name=str(index.name))
+
+    def index_columns(self, index: sa.Index) -> list[str]:
+        """Return the indexed column names; refuse what a model's index cannot hold."""
         columns = list(index.expressions)
         if not all(isinstance(c, sa.Column) for c in columns) or index.dialect_kwargs:
             raise ModelDefinitionError(
                 f"Index {index.name} on table {self.table.name} indexes expressions or has "
                 "dialect options, which dbshift cannot migrate yet; index plain columns."
             )
-        fields = [self.field_names[c.name] for c in columns]
-        return models.Index(fields=fields, name=str(index.name))
+        return [column.name for column in columns]
 
     def constraints(self) -> list[Any]:
         found = []
@@ -378,7 +388,10 @@ class TableReader:
         return found
 
     def unique(self, constraint: sa.UniqueConstraint | sa.Index) -> models.UniqueConstraint:
-        columns = [c.name for c in constraint.columns]
+        if isinstance(constraint, sa.Index):
+            columns = self.index_columns(constraint)
+        else:
+            columns = [column.name for column in constraint.columns]
         # PostgreSQL's own name for an unnamed UNIQUE, so a create_all database matches.
         name = constraint.name or f"{self.table.name}_{'_'.join(columns)}_key"
         return models.UniqueConstraint(

@@ -449,3 +449,23 @@ def test_alembic_database_is_taken_over_without_drift(tmp_path, db_url, twin_url
     assert ("migrations.W018", "tag", "The database has unique (label) no migration builds.") in (
         drift(project, "--database-only")
     )
+
+
+def test_migrated_defaults_show_no_drift(tmp_path, db_url):
+    source = (
+        "import sqlalchemy as sa\nBase = sa.MetaData()\n"
+        'sa.Table("event", Base, sa.Column("id", sa.Integer, primary_key=True),\n'
+        '    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now()),\n'
+        '    sa.Column("kind", sa.String(9), server_default="plain"),\n'
+        '    sa.Column("n", sa.Numeric(5, 2), server_default=sa.text("1.5")))\n'
+    )
+    project = sa_project(tmp_path / "p", db_url, models=source)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    assert drift(project) == []
+    if db_url.startswith("sqlite"):
+        return  # SQLite cannot change a default in place
+    run_sql(db_url, "ALTER TABLE event ALTER COLUMN kind SET DEFAULT 'fancy'")
+    assert drift(project) == [
+        ("migrations.W016", "event.kind", "Default is fancy, the migrations build plain.")
+    ]

@@ -18,6 +18,7 @@ Index and constraint names are compared otherwise: later migrations drop them by
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
@@ -33,6 +34,9 @@ from dbshift.migrations.state import ProjectState
 
 #: Tables other tools keep their bookkeeping in; never drift.
 FOREIGN_BOOKKEEPING = frozenset({"alembic_version", "django_migrations"})
+
+#: A default that is a literal value, not an expression.
+_CONSTANT = re.compile(r"'(?:[^']|'')*'|-?[\d.]+|true|false", re.IGNORECASE)
 
 #: SQLite's rules for the affinity of a declared type, in the order it applies
 #: them (https://www.sqlite.org/datatype3.html#determination_of_column_affinity).
@@ -80,9 +84,33 @@ def find_drift(
     """Return every difference between the database and the tables ``state`` declares."""
     skipped = set(ignore) | FOREIGN_BOOKKEEPING
     actual = introspect(connection, ignore=skipped)
-    expected = expected_schema(state, connection.dialect, connection)
+    expected = expected_schema(state, connection.dialect)
     sqlite = connection.dialect.name == "sqlite"
+    if not sqlite:
+        expected = {name: _canonical_defaults(connection, info) for name, info in expected.items()}
     return list(_schema_drift(actual, expected, sqlite))
+
+
+def _canonical_defaults(connection: sa.Connection, table: TableInfo) -> TableInfo:
+    """Return ``table`` with constant defaults in PostgreSQL's text of their value.
+
+    Introspection reports a constant default that way ('paper'::character varying
+    as paper); an expression such as statement_timestamp() is compared as text
+    rather than evaluated.
+    """
+    columns = []
+    for column in table.columns:
+        if column.default is not None and _CONSTANT.fullmatch(column.default):
+            value = connection.exec_driver_sql(
+                f"SELECT (CAST({column.default} AS {column.type}))::text",
+                execution_options={"no_parameters": True},
+            ).scalar()
+            column = dataclasses.replace(column, default="NULL" if value is None else str(value))
+        elif column.default is not None:
+            # PostgreSQL keeps an expression with lowercase names and no outer parentheses.
+            column = dataclasses.replace(column, default=_default(column).lower())
+        columns.append(column)
+    return dataclasses.replace(table, columns=tuple(columns))
 
 
 def _schema_drift(actual: Schema, expected: Schema, sqlite: bool) -> Iterator[Drift]:

@@ -469,3 +469,40 @@ def test_migrated_defaults_show_no_drift(tmp_path, db_url):
     assert drift(project) == [
         ("migrations.W016", "event.kind", "Default is fancy, the migrations build plain.")
     ]
+
+
+DATA_MIGRATION = """
+from dbshift import migrations
+
+
+def load(apps, schema_editor):
+    Author = apps.get_model("shop", "Author")
+    Tag = apps.get_model("shop", "Tag")
+    Author.objects.create(name="Ann", bio="writes")
+    Tag.objects.create(label="news")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(load)]
+"""
+
+
+def test_run_python_sqlmigrate_and_squash_work_on_sqlalchemy_apps(tmp_path, db_url):
+    project = sa_project(tmp_path / "p", db_url)
+    assert project.run("makemigrations").code == 0
+    project.write("shop/migrations/0002_load.py", DATA_MIGRATION)
+    migrated = project.run("migrate")
+    assert migrated.code == 0, migrated.output
+    assert run_sql(db_url, "SELECT name, bio FROM author") == [("Ann", "writes")]
+    # The tag's weight came from its server_default, which the historical model left out.
+    assert run_sql(db_url, "SELECT label, weight FROM tag") == [("news", 1)]
+
+    shown = project.run("sqlmigrate", "shop", "0001")
+    assert shown.code == 0, shown.output
+    assert "CREATE TABLE" in shown.stdout and "ix_book_pages_price" in shown.stdout
+
+    squashed = project.run("squashmigrations", "shop", "0002", "--noinput")
+    assert squashed.code == 0, squashed.output
+    assert project.run("migrate").code == 0
+    assert project.run("makemigrations", "--check").code == 0

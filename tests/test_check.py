@@ -105,7 +105,10 @@ def test_an_edited_applied_migration_stops_migrate_until_repaired(make_project, 
         "Accepted the edit of pages.0001_initial: operation 1 (Create model Article) changed"
         in repaired.stdout
     )
-    assert ids(findings(project)[1]) == ["migrations.W001", "migrations.W002"]
+    # The accepted edit says varchar(250) where the table still has varchar(200): drift,
+    # which SQLite cannot see (both are text to it).
+    drift = [] if db_url.startswith("sqlite") else ["migrations.W014"]
+    assert ids(findings(project)[1]) == ["migrations.W001", "migrations.W002", *drift]
     assert project.run("repair").stdout == "No edited applied migrations to accept.\n"
     assert project.run("migrate").code == 0
 

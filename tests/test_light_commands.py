@@ -51,7 +51,8 @@ def test_reading_commands_leave_sqlalchemy_unloaded(make_project, db_url):
 
     assert probe(project, "migrate") == "LIGHT 0"
     assert probe(project, "showmigrations") == "LIGHT 0"
-    assert probe(project, "check") == "LIGHT 0"
+    # Comparing the live schema (drift) reads it through SQLAlchemy; the history alone does not.
+    assert probe(project, "check", "--skip-schema") == "LIGHT 0"
     assert probe(project, "migrate", "--check") == "LIGHT 0"
     assert probe(project, "makemigrations", "--check") == "LIGHT 0"
 

@@ -329,6 +329,8 @@ def check(
     database: str = DEFAULT_ALIAS,
     skip_database: bool = False,
     allow_unreachable: bool = False,
+    skip_schema: bool = False,
+    database_only: bool = False,
     settings: SettingsArg = None,
 ) -> list[Finding]:
     """Return what is out of step between the models, the migrations and ``database``.
@@ -336,11 +338,20 @@ def check(
     Each message has an id (``migrations.E001``), a level, the object it is about,
     the problem and a hint. An empty list means that everything agrees. A database
     that cannot be reached is an error, or an info with ``allow_unreachable``.
+    ``skip_schema`` leaves out the comparison of the live schema with the applied
+    migrations (drift); ``database_only`` leaves out the models.
     """
     from dbshift.actions.check import run_checks
 
     project = load_project(settings)
-    return run_checks(project, database, not skip_database, allow_unreachable)
+    return run_checks(
+        project,
+        database,
+        not skip_database,
+        allow_unreachable,
+        schema=not skip_schema,
+        models=not database_only,
+    )
 
 
 # -- squashmigrations ------------------------------------------------------------------

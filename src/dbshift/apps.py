@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from dbshift.conf import DEFAULT_AUTO_FIELD, AppSpec, Settings
 from dbshift.exceptions import (
@@ -47,6 +48,11 @@ class AppConfig:
     models: dict[str, type] = field(default_factory=dict)
     #: The field class of the app's automatic ids (see :func:`auto_field_class`).
     default_auto_field: type | None = None
+    #: ``module:attribute`` of the SQLAlchemy tables the app's models are read from.
+    source: str | None = None
+    tables: tuple[str, ...] | None = None
+    #: The model states read from ``source`` (plain data, no model classes).
+    source_states: list[Any] = field(default_factory=list)
 
     @property
     def path(self) -> Path:
@@ -95,9 +101,27 @@ class Apps:
             return
         with loading(self):
             for spec in self.specs:
-                self._import_models(spec)
+                if spec.models is None:
+                    self._import_models(spec)
+        if any(spec.models for spec in self.specs):
+            # Imported here: only projects with such apps need SQLAlchemy's metadata.
+            from dbshift.sources.sqlalchemy import read_sources
+
+            read_sources(self)
         self.models_ready = True
         self._check_relations()
+
+    def import_source(self, source: str, label: str) -> Any:
+        """Return the object ``module:attribute`` names, for the app labelled ``label``."""
+        module_name, _, attribute = source.partition(":")
+        module = self._import(module_name, f"models source {source!r} of app {label!r}")
+        try:
+            return getattr(module, attribute)
+        except AttributeError:
+            raise ConfigurationError(
+                f"App '{label}' names models = {source!r}, but {module_name} has no "
+                f"attribute {attribute!r}; name a declarative base or a MetaData."
+            ) from None
 
     def _import_app(self, spec: AppSpec) -> None:
         if self.fresh:
@@ -116,7 +140,12 @@ class Apps:
             )
         auto_field = _auto_field(spec.default_auto_field or self.default_auto_field, spec.name)
         self.app_configs[label] = AppConfig(
-            name=spec.name, label=label, module=module, default_auto_field=auto_field
+            name=spec.name,
+            label=label,
+            module=module,
+            default_auto_field=auto_field,
+            source=spec.models,
+            tables=spec.tables,
         )
         _owners[spec.name] = self
 

@@ -6,6 +6,8 @@ working directory the way ruff and pytest find theirs::
 
     [tool.dbshift]
     apps = ["pages", { name = "shop.orders", label = "orders" }]
+    # An app whose models are SQLAlchemy tables (see docs/sqlalchemy.md):
+    #   { name = "shop", models = "shop.db:Base", tables = ["product", "order"] }
     database = "sqlite:///db.sqlite3"
     default_auto_field = "dbshift.models.AutoField"   # BigAutoField when not set
 
@@ -49,6 +51,11 @@ class AppSpec:
     label: str | None = None
     #: The field class of automatic ids in this app, when it differs from the project's.
     default_auto_field: str | None = None
+    #: ``module:attribute`` of a SQLAlchemy declarative base or ``MetaData`` that
+    #: declares the app's tables, instead of a models module.
+    models: str | None = None
+    #: The tables of that source the app owns; None for all that no other app lists.
+    tables: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -317,11 +324,37 @@ def _parse_app(entry: Any, path: Path) -> AppSpec:
             )
         where = f"default_auto_field of app {entry['name']!r}"
         auto_field = _auto_field_setting(entry.get("default_auto_field"), where, path)
-        return AppSpec(name=entry["name"], label=label, default_auto_field=auto_field)
+        return AppSpec(
+            name=entry["name"],
+            label=label,
+            default_auto_field=auto_field,
+            **_model_source(entry, path),
+        )
     raise ConfigurationError(
         f"Entry {entry!r} of 'apps' in {path} is not an app; write an import path "
         'such as "pages" or a table such as { name = "shop.pages", label = "pages" }.'
     )
+
+
+def _model_source(entry: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Return the ``models`` and ``tables`` keys of an app entry, checked."""
+    source, tables = entry.get("models"), entry.get("tables")
+    where = f"App {entry['name']!r} in {path}"
+    if source is not None and not (isinstance(source, str) and ":" in source):
+        raise ConfigurationError(
+            f"{where} has models = {source!r}; write 'module:attribute', such as "
+            '"shop.db:Base" (a declarative base or a MetaData).'
+        )
+    if tables is not None:
+        if source is None:
+            raise ConfigurationError(
+                f"{where} lists 'tables' but names no SQLAlchemy source; add "
+                'models = "module:Base" or remove tables.'
+            )
+        if not (isinstance(tables, list) and all(isinstance(t, str) and t for t in tables)):
+            raise ConfigurationError(f"{where}: 'tables' must be a list of table names.")
+        tables = tuple(tables)
+    return {"models": source, "tables": tables}
 
 
 def _check_unique_labels(apps: tuple[AppSpec, ...], path: Path) -> None:

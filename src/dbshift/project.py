@@ -58,6 +58,9 @@ class Project:
         models module that did not load than a wish to drop every table of the app.
         """
         state = ProjectState.from_models(self.apps.get_models())
+        for config in self.apps.app_configs.values():
+            for model in config.source_states:
+                state.add_model(model)
         if migrated is not None:
             for config in self.apps.app_configs.values():
                 _check_models_found(config, migrated)
@@ -72,7 +75,7 @@ class Project:
 
 
 def _check_models_found(config: AppConfig, migrated: ProjectState) -> None:
-    if config.models:
+    if config.models or config.source_states:
         return
     names = sorted(
         model.name for model in migrated.models.values() if model.app_label == config.label

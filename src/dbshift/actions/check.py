@@ -9,7 +9,12 @@ inconsistent history, and non-atomic migrations that stopped half-way.
 Ids: E001 applied migration edited, E002 applied migration deleted, E003
 conflicting leaves, E004 inconsistent history, E005 non-atomic migration
 interrupted, E006 database not reachable (its checks skipped; I001 when that is
-allowed); W001 model changes without a migration, W002 unapplied migrations.
+allowed); W001 model changes without a migration, W002 unapplied migrations;
+W010-W021 the live schema differs from the one the applied migrations build
+(drift, see :mod:`dbshift.backends.drift`): missing/extra table (W010/W011) or
+column (W012/W013), type (W014), nullability (W015), default (W016), index
+(W017), unique rule (W018), foreign key (W019), check constraint (W020),
+primary key (W021).
 """
 
 from __future__ import annotations
@@ -63,17 +68,22 @@ def run_checks(
     alias: str = DEFAULT_ALIAS,
     database: bool = True,
     allow_unreachable: bool = False,
+    schema: bool = True,
+    models: bool = True,
 ) -> list[Finding]:
     """Return every finding for the project, and for database ``alias`` if reachable.
 
     A database that cannot be reached is an error (its migrations may be behind),
-    unless ``allow_unreachable`` makes it an info.
+    unless ``allow_unreachable`` makes it an info. ``schema`` compares the live
+    schema with the applied migrations (drift); ``models=False`` leaves the models
+    out, for checking a database alone.
     """
     loader = project.loader()
     findings = list(_conflicts(loader))
-    findings += _model_changes(project, loader)
+    if models:
+        findings += _model_changes(project, loader)
     if database:
-        findings += _database_findings(project, alias, allow_unreachable)
+        findings += _database_findings(project, alias, allow_unreachable, schema)
     return sorted(findings, key=lambda finding: (-finding.level, finding.id, finding.obj))
 
 
@@ -112,10 +122,17 @@ def _model_changes(project: Project, loader: MigrationLoader) -> list[Finding]:
     return findings
 
 
-def _database_findings(project: Project, alias: str, allow_unreachable: bool) -> list[Finding]:
+def _database_findings(
+    project: Project, alias: str, allow_unreachable: bool, schema: bool
+) -> list[Finding]:
     try:
         with MigrationSession(project, alias, read_only=True) as session:
-            return _history_findings(session)
+            findings = _history_findings(session)
+            # Migration files edited or deleted since they were applied no longer say
+            # what the database holds: fix the history first, then compare schemas.
+            if schema and not any(finding.level >= Level.ERROR for finding in findings):
+                findings += _drift_findings(session)
+            return findings
     except DatabaseConnectionError as err:
         message = f"Database checks skipped: {err}"
         if allow_unreachable:
@@ -162,3 +179,26 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
             )
         )
     return findings
+
+
+def _drift_findings(session: MigrationSession) -> list[Finding]:
+    """Compare the live schema with the one the applied migrations build."""
+    applied = [key for key in session.applied if key in session.loader.graph]
+    if not applied:
+        return []
+    # Imported here: reading a schema needs SQLAlchemy's inspector.
+    from dbshift.backends.drift import find_drift
+    from dbshift.migrations.applied import PROGRESS_TABLE_NAME, TABLE_NAME
+
+    state = session.loader.project_state(applied)
+    with session.connection.begin():
+        drift = find_drift(session.connection, state, ignore=[TABLE_NAME, PROGRESS_TABLE_NAME])
+    hint = (
+        "Make the database match with a migration, or change the models and run "
+        "'dbshift makemigrations'. (Tables of other tools, such as alembic_version, "
+        "are left out.)"
+    )
+    return [
+        Finding(f"migrations.{item.code}", Level.WARNING, item.obj, item.message, hint)
+        for item in drift
+    ]

@@ -32,7 +32,7 @@ DATA_TYPES: dict[str, TypeFactory] = {
     "BinaryField": fixed(postgresql.BYTEA()),
     "BooleanField": fixed(sa.BOOLEAN()),
     "DateField": fixed(sa.DATE()),
-    "DateTimeField": fixed(postgresql.TIMESTAMP(timezone=True)),
+    "DateTimeField": lambda field: postgresql.TIMESTAMP(timezone=field.db_timezone),
     "DecimalField": _numeric,
     "DurationField": fixed(postgresql.INTERVAL()),
     "FloatField": fixed(postgresql.DOUBLE_PRECISION()),

@@ -31,6 +31,11 @@ class OnDelete:
     def __repr__(self) -> str:
         return f"models.{self.name}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A copy (an unpickled history index, a deep-copied field) is the module's own
+        # rule, which migration files name (models.CASCADE) rather than call.
+        return (_rule_named, (self.name,))
+
 
 class SetValue(OnDelete):
     """``SET(value)``: Django sets a given value in Python; the database cannot."""
@@ -47,6 +52,9 @@ class SetValue(OnDelete):
 
     def __repr__(self) -> str:
         return f"models.SET({self.value!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SetValue, (self.value,))
 
 
 CASCADE = OnDelete("CASCADE", "CASCADE")
@@ -66,6 +74,10 @@ def SET(value: Any) -> SetValue:
 RULES = {
     rule.name: rule for rule in (CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING)
 }
+
+
+def _rule_named(name: str) -> OnDelete:
+    return RULES[name]
 
 
 def as_rule(value: Any) -> Any:

@@ -589,6 +589,10 @@ class DateField(Field):
 
 
 class DateTimeField(DateField):
+    #: ``db_timezone=False`` stores naive times (PostgreSQL's ``timestamp without time
+    #: zone``), as SQLAlchemy's ``DateTime()`` does; Django's datetimes keep the zone.
+    extra_options = {"db_timezone": True}
+
     def now(self) -> Any:
         return datetime.datetime.now(datetime.UTC)
 

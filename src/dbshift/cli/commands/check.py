@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help=SUMMARIES["check"],
         description="Check that the models, the migration files and the database agree: "
         "model changes no migration covers, unapplied migrations, applied migrations "
-        "edited or deleted since, conflicting leaves and inconsistent history. Changes "
+        "edited or deleted since, conflicting leaves, inconsistent history, and "
+        "drift: how the live schema differs from what the applied migrations build. Changes "
         "nothing. Exits 1 when a finding reaches --fail-level.",
     )
     parser.add_argument("--database", default="default", help="database alias (default: default)")
@@ -29,6 +30,17 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--allow-unreachable",
         action="store_true",
         help="report a database that cannot be reached as an info, not an error",
+    )
+    parser.add_argument(
+        "--skip-schema",
+        action="store_true",
+        help="check the recorded history but not the live schema (no drift check)",
+    )
+    parser.add_argument(
+        "--database-only",
+        action="store_true",
+        help="leave the models out: check the history and the live schema against the "
+        "migrations (for CI and cron jobs)",
     )
     parser.add_argument(
         "--fail-level",
@@ -48,6 +60,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         database=args.database,
         skip_database=args.skip_database,
         allow_unreachable=args.allow_unreachable,
+        skip_schema=args.skip_schema,
+        database_only=args.database_only,
         settings=context.project(),
     )
     if args.format == "json":

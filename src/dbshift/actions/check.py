@@ -9,49 +9,24 @@ inconsistent history, and non-atomic migrations that stopped half-way.
 Ids: E001 applied migration edited, E002 applied migration deleted, E003
 conflicting leaves, E004 inconsistent history, E005 non-atomic migration
 interrupted; W001 model changes without a migration, W002 unapplied migrations;
-I001 database not reachable (its checks skipped).
+I001 database not reachable (its checks skipped). The unapplied migrations are
+also linted as one plan (``dbshift lint``), their findings ids ``lint.L...`` and
+``lint.C...``.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import asdict, dataclass
-
 from dbshift.actions.migrate import MigrationSession, finishing_command, interrupted_message
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DatabaseConnectionError, InconsistentMigrationHistory
+from dbshift.findings import Finding, Level
+from dbshift.lint.runner import lint_plan
 from dbshift.migrations.autodetector import MigrationAutodetector
 from dbshift.migrations.graph import format_key
 from dbshift.migrations.history import find_history_problems
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.questioner import DetectOnlyQuestioner
 from dbshift.project import Project
-
-
-class Level(enum.IntEnum):
-    """How serious a finding is; Django's check levels."""
-
-    DEBUG = 10
-    INFO = 20
-    WARNING = 30
-    ERROR = 40
-    CRITICAL = 50
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem: where it is, what it is, and what to do about it."""
-
-    id: str
-    level: Level
-    obj: str
-    message: str
-    hint: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["level"] = self.level.name
-        return data
 
 
 def run_checks(
@@ -136,6 +111,7 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
         if key not in session.loader.applied
     ]
     if unapplied:
+        findings += _lint_findings(session)
         findings.append(
             Finding(
                 "migrations.W002",
@@ -147,3 +123,17 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
             )
         )
     return findings
+
+
+def _lint_findings(session: MigrationSession) -> list[Finding]:
+    """Return the lint findings of the migrations ``migrate`` would apply, as one plan."""
+    loader = session.loader
+    plan = [
+        key
+        for key in loader.graph.forwards_plan_many(loader.all_leaves())
+        if key not in loader.applied
+    ]
+    return [
+        finding.as_finding("lint.")
+        for finding in lint_plan(session.database, loader, plan, together=True)
+    ]

@@ -52,3 +52,7 @@ class Features:
     #: rebuilt; ``PRAGMA foreign_key_check`` runs before the commit instead), so
     #: data migrations apply the rules of the rows they delete themselves there.
     enforces_foreign_keys: bool = True
+    #: DDL takes table locks that queue the other sessions' reads and writes for as
+    #: long as it runs (PostgreSQL), so ``dbshift lint`` reports the statements that
+    #: hold them long. SQLite locks the whole file for any write: it has no lock rules.
+    ddl_locks_tables: bool = True

@@ -107,6 +107,7 @@ class SQLiteSchemaEditor(SchemaEditor):
         supports_drop_cascade=False,
         supports_index_rename=False,
         enforces_foreign_keys=False,
+        ddl_locks_tables=False,
     )
     data_types = DATA_TYPES
     field_checks = FIELD_CHECKS

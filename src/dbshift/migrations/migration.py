@@ -24,8 +24,8 @@ class Migration:
     """A named list of operations with the migrations it must come after.
 
     Files declare ``operations``, ``dependencies`` and optionally ``run_before``,
-    ``replaces`` (for squashes), ``initial`` and ``atomic`` as class attributes; the
-    loader makes one instance per file with its app label and name.
+    ``replaces`` (for squashes), ``initial``, ``atomic`` and ``lint_accept`` as class
+    attributes; the loader makes one instance per file with its app label and name.
     """
 
     operations: list[Operation] = []
@@ -34,6 +34,9 @@ class Migration:
     replaces: list[MigrationKey] = []
     initial: bool | None = None
     atomic: bool = True
+    #: Ids of ``dbshift lint`` rules whose findings this migration accepts
+    #: (see docs/postgres-safety.md).
+    lint_accept: list[str] = []
 
     def __init__(self, name: str, app_label: str) -> None:
         self.name = name

@@ -6,6 +6,7 @@ needs); the others appear in ``--help`` through these one-line summaries.
 
 SUMMARIES = {
     "check": "report models without migrations, unapplied, edited or deleted migrations",
+    "lint": "report migrations that lock busy tables or break the running code",
     "makemigrations": "write new migrations for model changes",
     "migrate": "apply or unapply migrations",
     "optimizemigration": "optimize the operations of one migration",

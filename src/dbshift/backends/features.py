@@ -56,3 +56,9 @@ class Features:
     #: long as it runs (PostgreSQL), so ``dbshift lint`` reports the statements that
     #: hold them long. SQLite locks the whole file for any write: it has no lock rules.
     ddl_locks_tables: bool = True
+    #: Indexes can be built and dropped without blocking writes (``CONCURRENTLY``,
+    #: outside a transaction). Elsewhere the concurrent operations build them plainly.
+    supports_concurrent_indexes: bool = True
+    #: Constraints can be added ``NOT VALID`` and validated later, while writes go on.
+    #: Elsewhere ``AddConstraintNotValid`` adds a checked constraint.
+    supports_not_valid_constraints: bool = True

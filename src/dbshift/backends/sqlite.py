@@ -108,6 +108,8 @@ class SQLiteSchemaEditor(SchemaEditor):
         supports_index_rename=False,
         enforces_foreign_keys=False,
         ddl_locks_tables=False,
+        supports_concurrent_indexes=False,
+        supports_not_valid_constraints=False,
     )
     data_types = DATA_TYPES
     field_checks = FIELD_CHECKS

@@ -49,9 +49,19 @@ class Migration:
                     f"{where}: {operation!r} in operations is not an operation."
                 )
         self._check_fields(where)
+        self._check_atomic(where)
         self.dependencies = _keys(where, "dependencies", type(self).dependencies)
         self.run_before = _keys(where, "run_before", type(self).run_before)
         self.replaces = _keys(where, "replaces", type(self).replaces)
+
+    def _check_atomic(self, where: str) -> None:
+        """Refuse an operation that cannot run in a transaction in an atomic migration."""
+        for operation in self.operations:
+            if self.atomic and operation.needs_non_atomic_migration:
+                raise BadMigrationError(
+                    f"{where}: '{operation.describe()}' cannot run inside a transaction; "
+                    "set atomic = False on the migration."
+                )
 
     def _check_fields(self, where: str) -> None:
         """Refuse a field that models.py could not declare either (see ``Field.check``)."""

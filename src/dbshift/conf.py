@@ -50,6 +50,11 @@ class Settings:
     databases: Mapping[str, str] = field(default_factory=dict)
     #: The setting each database URL came from, by alias, for messages.
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: ``lock_timeout``, ``statement_timeout`` (seconds) and ``lock_retries``: the
+    #: limits of each migration's statements on PostgreSQL (``migrations.limits``).
+    lock_timeout: float | None = None
+    statement_timeout: float | None = None
+    lock_retries: int = 3
 
     @property
     def root(self) -> Path:
@@ -121,7 +126,36 @@ def load_settings(
     if environ.get("DATABASE_URL"):
         databases[DEFAULT_ALIAS] = environ["DATABASE_URL"]
         sources[DEFAULT_ALIAS] = "DATABASE_URL"
-    return Settings(path=path, apps=apps, databases=databases, sources=sources)
+    return Settings(
+        path=path,
+        apps=apps,
+        databases=databases,
+        sources=sources,
+        lock_timeout=_seconds(table, "lock_timeout", path),
+        statement_timeout=_seconds(table, "statement_timeout", path),
+        lock_retries=_count(table, "lock_retries", path, default=3),
+    )
+
+
+def _seconds(table: dict[str, Any], key: str, path: Path) -> float | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigurationError(
+            f"'{key}' in {path} must be a number of seconds above 0, such as {key} = 2; "
+            f"it is {value!r}."
+        )
+    return float(value)
+
+
+def _count(table: dict[str, Any], key: str, path: Path, default: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"'{key}' in {path} must be a whole number, 0 or more; it is {value!r}."
+        )
+    return value
 
 
 #: ``user:password@`` at the start of a URL's body, the password up to the last ``@``.

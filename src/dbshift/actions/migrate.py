@@ -19,6 +19,7 @@ from dbshift.exceptions import (
 from dbshift.migrations.applied import AppliedMigration, Progress
 from dbshift.migrations.graph import Key, format_key
 from dbshift.migrations.history import find_history_problems
+from dbshift.migrations.limits import StatementLimits
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.planner import MigrationPlanner, PlanStep, ProgressCallback, Target
 from dbshift.project import Project
@@ -47,12 +48,21 @@ class MigrationSession:
         lock_timeout: float | None = None,
         progress: ProgressCallback | None = None,
         read_only: bool = False,
+        lock_wait: float | None = None,
     ) -> None:
         self.project = project
         self.alias = alias
         self.url = project.settings.persistent_database_url(alias)
         self.read_only = read_only
         self.lock_timeout = lock_timeout
+        settings = project.settings
+        #: Table lock and statement limits; ``lock_wait`` (``--lock-wait``) wins over
+        #: the settings' ``lock_timeout``.
+        self.statement_limits = StatementLimits(
+            lock_timeout=lock_wait if lock_wait is not None else settings.lock_timeout,
+            statement_timeout=settings.statement_timeout,
+            lock_retries=settings.lock_retries,
+        )
         self.progress = progress
         self._stack = contextlib.ExitStack()
 
@@ -90,7 +100,12 @@ class MigrationSession:
         from dbshift.migrations.executor import MigrationExecutor
 
         return MigrationExecutor(
-            self.database, self.connection, self.loader, self.progress, self.lock_timeout
+            self.database,
+            self.connection,
+            self.loader,
+            self.progress,
+            self.lock_timeout,
+            statement_limits=self.statement_limits,
         )
 
     def refresh(self) -> None:

@@ -24,8 +24,9 @@ class Migration:
     """A named list of operations with the migrations it must come after.
 
     Files declare ``operations``, ``dependencies`` and optionally ``run_before``,
-    ``replaces`` (for squashes), ``initial``, ``atomic`` and ``lint_accept`` as class
-    attributes; the loader makes one instance per file with its app label and name.
+    ``replaces`` (for squashes), ``initial``, ``atomic``, ``lint_accept``,
+    ``lock_timeout`` and ``statement_timeout`` as class attributes; the loader makes
+    one instance per file with its app label and name.
     """
 
     operations: list[Operation] = []
@@ -37,6 +38,10 @@ class Migration:
     #: Ids of ``dbshift lint`` rules whose findings this migration accepts
     #: (see docs/postgres-safety.md).
     lint_accept: list[str] = []
+    #: Seconds this migration's statements may wait for a table lock, and run, on
+    #: PostgreSQL; None takes the settings' (see :mod:`dbshift.migrations.limits`).
+    lock_timeout: float | None = None
+    statement_timeout: float | None = None
 
     def __init__(self, name: str, app_label: str) -> None:
         self.name = name

@@ -55,6 +55,9 @@ class Settings:
     lock_timeout: float | None = None
     statement_timeout: float | None = None
     lock_retries: int = 3
+    #: ``makemigrations`` writes the forms that do not block a busy PostgreSQL table
+    #: (``migrations.safeforms``).
+    safe_postgres: bool = False
 
     @property
     def root(self) -> Path:
@@ -134,6 +137,7 @@ def load_settings(
         lock_timeout=_seconds(table, "lock_timeout", path),
         statement_timeout=_seconds(table, "statement_timeout", path),
         lock_retries=_count(table, "lock_retries", path, default=3),
+        safe_postgres=_flag(table, "safe_postgres", path),
     )
 
 
@@ -147,6 +151,13 @@ def _seconds(table: dict[str, Any], key: str, path: Path) -> float | None:
             f"it is {value!r}."
         )
     return float(value)
+
+
+def _flag(table: dict[str, Any], key: str, path: Path) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"'{key}' in {path} must be true or false; it is {value!r}.")
+    return value
 
 
 def _count(table: dict[str, Any], key: str, path: Path, default: int) -> int:

@@ -94,6 +94,8 @@ class Scope:
     #: Tables that a rename in the operation being read brings back under the same
     #: name (a table rebuild), so dropping the old one drops nothing in use.
     rebuilt_tables: set[str] = field(default_factory=set)
+    #: Constraints added ``NOT VALID`` in the transaction being read, by name.
+    not_valid_in_transaction: set[str] = field(default_factory=set)
 
     def is_new(self, table: str | None) -> bool:
         return table is not None and table in self.new_tables
@@ -108,6 +110,8 @@ class Scope:
             self.new_indexes.add(action.name)
         elif action.kind == "add_check" and action.table and action.name:
             self._note_check(action)
+        if action.kind in ("add_check", "add_foreign_key") and action.not_valid and action.name:
+            self.not_valid_in_transaction.add(action.name)
         elif action.kind == "validate_constraint" and action.name:
             checked = self.pending_not_null_checks.pop(action.name, None)
             if checked:
@@ -300,6 +304,26 @@ class VolatileDefault(Rule):
         volatile = any(call in VOLATILE_FUNCTIONS for call in action.default_calls)
         serial = (action.type_sql or "") in _SERIAL_TYPES
         return super().matches(action, scope) and (volatile or serial)
+
+
+class ValidateInSameTransaction(Rule):
+    id = "L009"
+    name = "validate-in-same-transaction"
+    action_kind = "validate_constraint"
+    lock = "ACCESS EXCLUSIVE (taken by the ADD ... NOT VALID before it, held until the commit)"
+    effect = "scans the whole table"
+    why = (
+        "Added and validated in one transaction, the constraint is checked under the lock "
+        "it was added with, as if it had been added valid."
+    )
+    instead = (
+        "Validate in a later migration, or set atomic = False so that each operation "
+        "has a transaction of its own."
+    )
+
+    @classmethod
+    def matches(cls, action: Action, scope: Scope) -> bool:
+        return super().matches(action, scope) and action.name in scope.not_valid_in_transaction
 
 
 class CompatibilityRule(Rule):

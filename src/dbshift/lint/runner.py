@@ -128,7 +128,10 @@ def _lint_migration(
 ) -> list[LintFinding]:
     accepted = set(migration.lint_accept)
     findings = []
+    scope.not_valid_in_transaction = set()
     for part in collect_sql(database, loader, migration, before=before):
+        if not migration.atomic:
+            scope.not_valid_in_transaction = set()  # each operation commits on its own
         actions = read_actions("\n".join(part.statements))
         scope.rebuilt_tables = {
             action.name for action in actions if action.kind == "rename_table" and action.name

@@ -146,3 +146,46 @@ def wait_for_query(url: str, start: str) -> int:
             return rows[0][0]
         time.sleep(0.1)
     raise AssertionError(f"no session ran {start} within a minute")
+
+
+def test_writes_and_reads_go_on_while_an_index_builds_concurrently(make_project, pg_url):
+    """Hold the build in its last phase with an old snapshot, and write to the table meanwhile."""
+    add_index = SAFE.split("\n")[1]
+    project = shop(make_project, pg_url, add_index, NON_ATOMIC)
+    assert project.run("migrate", "shop", "0001").code == 0
+    run_sql(
+        pg_url,
+        "INSERT INTO shop_book (title, n) SELECT 'book ' || i, i FROM generate_series(1, 100000) i",
+    )
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as holder:
+            holder.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            holder.exec_driver_sql("SELECT count(*) FROM dbshift_migrations")
+            migrate = subprocess.Popen(
+                [sys.executable, "-m", "dbshift", "migrate"],
+                cwd=project.root,
+                env=process_env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            pid = wait_for_query(pg_url, "CREATE INDEX CONCURRENTLY")
+            with engine.begin() as writer:
+                # Bounded, so that a write queued behind the build fails the test.
+                writer.exec_driver_sql("SET LOCAL statement_timeout = 10000")
+                writer.exec_driver_sql("INSERT INTO shop_book (title, n) VALUES ('new', -1)")
+                read = writer.exec_driver_sql("SELECT count(*) FROM shop_book").scalar()
+            assert read == 100001
+            still = (
+                "SELECT starts_with(query, 'CREATE INDEX CONCURRENTLY') "
+                f"FROM pg_stat_activity WHERE pid = {pid}"
+            )
+            assert run_sql(pg_url, still) == [(True,)]
+            holder.rollback()
+            _, stderr = migrate.communicate(timeout=120)
+            assert migrate.returncode == 0, stderr
+    finally:
+        engine.dispose()
+    valid = "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_idx'::regclass"
+    assert run_sql(pg_url, valid) == [(True,)]

@@ -256,3 +256,17 @@ def test_check_lints_the_unapplied_plan(make_project, db_url):
     ids = sorted(finding["id"] for finding in json.loads(result.stdout))
     expected = ["lint.C002", "lint.L001"] if db_url.startswith("postgresql") else ["lint.C002"]
     assert [found for found in ids if found.startswith("lint.")] == expected
+
+
+def test_a_column_a_table_rebuild_leaves_out_is_a_drop(make_project, db_url):
+    """SQLite drops a foreign key column by copying the table without it."""
+    author = (
+        '        migrations.AddField("Book", "author", models.ForeignKey('
+        '"shop.Author", on_delete=models.CASCADE, null=True)),'
+    )
+    project = make_shop(make_project, db_url, author)
+    remove = '        migrations.RemoveField("Book", "author"),\n' + COMPAT_CASES[0][1]
+    write_migration(project, "0003_remove", remove, "0002_change")
+    findings = lint_migrations(project.project(), "shop", "0003")
+    dropped = sorted(finding.action.column for finding in findings if finding.id == "C001")
+    assert dropped == ["author_id", "title"]

@@ -94,6 +94,8 @@ class Scope:
     #: Tables that a rename in the operation being read brings back under the same
     #: name (a table rebuild), so dropping the old one drops nothing in use.
     rebuilt_tables: set[str] = field(default_factory=set)
+    #: ``(table, column)`` dropped or renamed earlier in the plan.
+    gone_columns: set[tuple[str, str]] = field(default_factory=set)
     #: Constraints added ``NOT VALID`` in the transaction being read, by name.
     not_valid_in_transaction: set[str] = field(default_factory=set)
 
@@ -110,6 +112,8 @@ class Scope:
             self.new_indexes.add(action.name)
         elif action.kind == "add_check" and action.table and action.name:
             self._note_check(action)
+        if action.kind in ("drop_column", "rename_column") and action.table and action.column:
+            self.gone_columns.add((action.table, action.column))
         if action.kind in ("add_check", "add_foreign_key") and action.not_valid and action.name:
             self.not_valid_in_transaction.add(action.name)
         elif action.kind == "validate_constraint" and action.name:

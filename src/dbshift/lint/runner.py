@@ -7,7 +7,7 @@ migrations are taken in order, each from the state the ones before it leave.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -118,6 +118,26 @@ def lint_plan(
     return findings
 
 
+def _dropped_by_rebuilds(actions: list[Action], scope: Scope) -> Iterator[Action]:
+    """Yield a ``drop_column`` for each column a table rebuild leaves out.
+
+    SQLite changes some tables by creating a copy, dropping the table and renaming
+    the copy to its name; a column the copy lacks is dropped.
+    """
+    created = {action.table: action for action in actions if action.kind == "create_table"}
+    for action in actions:
+        copy = created.get(action.table)
+        old = scope.running.table(action.name)
+        if action.kind != "rename_table" or copy is None or old is None:
+            continue
+        for column in old.columns:
+            if (
+                column.name not in copy.columns
+                and (action.name, column.name) not in scope.gone_columns
+            ):
+                yield Action("drop_column", action.name, column.name, statement=copy.statement)
+
+
 def _lint_migration(
     database: Database,
     loader: MigrationLoader,
@@ -136,6 +156,7 @@ def _lint_migration(
         scope.rebuilt_tables = {
             action.name for action in actions if action.kind == "rename_table" and action.name
         }
+        actions += list(_dropped_by_rebuilds(actions, scope))
         for action in actions:
             findings += [
                 LintFinding(rule, migration.key, part.operation.describe(), action)

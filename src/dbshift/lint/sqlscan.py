@@ -102,6 +102,8 @@ class Action:
     condition: str = ""
     #: ``add_unique``: built from an existing index (``USING INDEX``), so no scan.
     using_index: bool = False
+    #: ``create_table``: the names of its columns.
+    columns: tuple[str, ...] = ()
     #: The statement's text, for messages.
     statement: str = field(default="", compare=False)
 
@@ -156,11 +158,31 @@ def _actions(tokens: list[Token]) -> list[Action]:
     return [Action("other")]
 
 
+_TABLE_CONSTRAINTS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"}
+
+
 def _create_table(tokens: list[Token]) -> Action:
     index = tokens.index(next(token for token in tokens if token.upper == "TABLE")) + 1
     index = _skip(tokens, index, "IF", "NOT", "EXISTS")
-    table, _ = _qualified_name(tokens, index)
-    return Action("create_table", table=table)
+    table, index = _qualified_name(tokens, index)
+    return Action("create_table", table=table, columns=_column_names(tokens[index:]))
+
+
+def _column_names(tokens: list[Token]) -> tuple[str, ...]:
+    """Return the columns that the parenthesised definitions at the start of ``tokens`` name."""
+    if not tokens or tokens[0].text != "(":
+        return ()
+    depth, end = 0, len(tokens)
+    for position, token in enumerate(tokens):
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if depth == 0:
+            end = position
+            break
+    return tuple(
+        part[0].name
+        for part in _top_level_split(tokens[1:end])
+        if part[0].kind in ("word", "quoted") and part[0].upper not in _TABLE_CONSTRAINTS
+    )
 
 
 def _create_index(tokens: list[Token]) -> Action:

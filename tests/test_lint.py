@@ -270,3 +270,13 @@ def test_a_column_a_table_rebuild_leaves_out_is_a_drop(make_project, db_url):
     findings = lint_migrations(project.project(), "shop", "0003")
     dropped = sorted(finding.action.column for finding in findings if finding.id == "C001")
     assert dropped == ["author_id", "title"]
+
+
+def test_an_unknown_accepted_rule_is_refused(make_project, sqlite_url):
+    project = make_shop(
+        make_project, sqlite_url, COMPAT_CASES[0][1], extra='    lint_accept = ["C01"]\n'
+    )
+    result = project.run("lint")
+    assert result.code == 1
+    assert "Migration shop.0002_change: lint_accept lists C01, which no lint rule" in result.stderr
+    assert "Traceback" not in result.output

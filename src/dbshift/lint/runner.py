@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dbshift.actions.sqlmigrate import collect_sql
+from dbshift.exceptions import BadMigrationError
 from dbshift.findings import Finding, Level
 from dbshift.lint.rules import Rule, SchemaView, Scope
 from dbshift.lint.sqlscan import Action, read_actions
@@ -118,6 +119,19 @@ def lint_plan(
     return findings
 
 
+def _accepted(migration: Migration) -> set[str]:
+    """Return the rule ids ``migration`` accepts, refusing one that names no rule."""
+    accepted = set(migration.lint_accept)
+    unknown = sorted(accepted - set(Rule.registry))
+    if unknown:
+        raise BadMigrationError(
+            f"Migration {format_key(migration.key)}: lint_accept lists {', '.join(unknown)}, "
+            f"which no lint rule has as its id (the ids are {', '.join(sorted(Rule.registry))}). "
+            "Fix lint_accept in the migration file."
+        )
+    return accepted
+
+
 def _dropped_by_rebuilds(actions: list[Action], scope: Scope) -> Iterator[Action]:
     """Yield a ``drop_column`` for each column a table rebuild leaves out.
 
@@ -146,7 +160,7 @@ def _lint_migration(
     scope: Scope,
     rules: list[type[Rule]],
 ) -> list[LintFinding]:
-    accepted = set(migration.lint_accept)
+    accepted = _accepted(migration)
     findings = []
     scope.not_valid_in_transaction = set()
     for part in collect_sql(database, loader, migration, before=before):

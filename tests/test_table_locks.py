@@ -87,3 +87,13 @@ def test_statement_timeout_stops_a_long_statement_and_rolls_back(make_project, p
     assert "The migration was rolled back" in result.stderr
     assert book_columns(pg_url) == ["id", "n", "title"]
     assert applied(pg_url) == ["0001_initial"]
+
+
+def test_sqlmigrate_shows_the_limits_migrate_sets(make_project, db_url):
+    project = shop(make_project, db_url, "lock_timeout = 2\nstatement_timeout = 30\n")
+    lines = project.run("sqlmigrate", "shop", "0002").stdout.splitlines()
+    limits = ["SET LOCAL lock_timeout = 2000;", "SET LOCAL statement_timeout = 30000;"]
+    if db_url.startswith("postgresql"):
+        assert lines[lines.index("BEGIN;") + 1 :][:2] == limits
+    else:
+        assert not [line for line in lines if line.startswith("SET LOCAL")]

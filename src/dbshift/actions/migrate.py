@@ -55,14 +55,8 @@ class MigrationSession:
         self.url = project.settings.persistent_database_url(alias)
         self.read_only = read_only
         self.lock_timeout = lock_timeout
-        settings = project.settings
-        #: Table lock and statement limits; ``lock_wait`` (``--lock-wait``) wins over
-        #: the settings' ``lock_timeout``.
-        self.statement_limits = StatementLimits(
-            lock_timeout=lock_wait if lock_wait is not None else settings.lock_timeout,
-            statement_timeout=settings.statement_timeout,
-            lock_retries=settings.lock_retries,
-        )
+        #: Table lock and statement limits (:mod:`dbshift.migrations.limits`).
+        self.statement_limits = StatementLimits.from_settings(project.settings, lock_wait)
         self.progress = progress
         self._stack = contextlib.ExitStack()
 

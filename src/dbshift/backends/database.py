@@ -262,18 +262,28 @@ class Database:
         Only PostgreSQL has such limits; SQLite's single write lock is the migration
         lock, which ``--lock-timeout`` bounds.
         """
-        if self.vendor != "postgresql" or not limits.active:
+        statements = self.limit_statements_sql(limits)
+        if not statements:
             yield
             return
-        for name, seconds in (
-            ("lock_timeout", limits.lock_timeout),
-            ("statement_timeout", limits.statement_timeout),
-        ):
-            if seconds is not None:
-                connection.exec_driver_sql(f"SET LOCAL {name} = {max(1, int(seconds * 1000))}")
+        for statement in statements:
+            connection.exec_driver_sql(statement)
         pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         with watch.watching(self.engine, int(pid or 0)):
             yield
+
+    def limit_statements_sql(self, limits: StatementLimits) -> list[str]:
+        """Return the ``SET LOCAL`` statements that apply ``limits`` (none on SQLite)."""
+        if self.vendor != "postgresql":
+            return []
+        return [
+            f"SET LOCAL {name} = {max(1, int(seconds * 1000))}"
+            for name, seconds in (
+                ("lock_timeout", limits.lock_timeout),
+                ("statement_timeout", limits.statement_timeout),
+            )
+            if seconds is not None
+        ]
 
     @staticmethod
     def is_lock_not_available(error: BaseException) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from dbshift.conf import Settings
     from dbshift.migrations.migration import Migration
 
 #: Longest pause between two tries of a migration, in seconds.
@@ -28,6 +29,15 @@ class StatementLimits:
     statement_timeout: float | None = None
     #: How many times a migration that timed out waiting for a lock is tried again.
     lock_retries: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Settings, lock_wait: float | None = None) -> StatementLimits:
+        """Return the limits of the settings; ``lock_wait`` (``--lock-wait``) wins."""
+        return cls(
+            lock_timeout=lock_wait if lock_wait is not None else settings.lock_timeout,
+            statement_timeout=settings.statement_timeout,
+            lock_retries=settings.lock_retries,
+        )
 
     @property
     def active(self) -> bool:

@@ -298,7 +298,8 @@ def test_an_unknown_key_is_refused_with_the_closest_name(tmp_path, project):
         load_settings(settings, environ={})
     assert str(raised.value) == (
         f"Unknown setting 'databse' in {settings}; did you mean 'database'? dbshift reads "
-        "'apps', 'database', 'databases', 'default_auto_field', 'swappable_models'."
+        "'apps', 'database', 'databases', 'default_auto_field', 'lock_retries', 'lock_timeout', "
+        "'safe_postgres', 'statement_timeout', 'swappable_models'."
     )
 
     project.write("pyproject.toml", '[tool.dbshift]\napps = ["pages"]\ncolour = "blue"\n')
@@ -306,6 +307,7 @@ def test_an_unknown_key_is_refused_with_the_closest_name(tmp_path, project):
     assert result.code == 1
     assert result.stderr == (
         f"Error: Unknown setting 'colour' in {project.root / 'pyproject.toml'}; dbshift reads "
-        "'apps', 'database', 'databases', 'default_auto_field', 'swappable_models'.\n"
+        "'apps', 'database', 'databases', 'default_auto_field', 'lock_retries', 'lock_timeout', "
+        "'safe_postgres', 'statement_timeout', 'swappable_models'.\n"
     )
     assert not (project.root / "db.sqlite3").exists()

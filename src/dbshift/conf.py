@@ -39,7 +39,17 @@ from dbshift.exceptions import ConfigurationError, UnknownSettingError
 DEFAULT_ALIAS = "default"
 SETTINGS_FILE_NAMES = ("dbshift.toml", "pyproject.toml")
 #: Every key the settings table may hold.
-SETTINGS_KEYS = ("apps", "database", "databases", "default_auto_field", "swappable_models")
+SETTINGS_KEYS = (
+    "apps",
+    "database",
+    "databases",
+    "default_auto_field",
+    "lock_retries",
+    "lock_timeout",
+    "safe_postgres",
+    "statement_timeout",
+    "swappable_models",
+)
 DEFAULT_AUTO_FIELD = "dbshift.models.BigAutoField"
 
 
@@ -73,6 +83,14 @@ class Settings:
     #: The field class (an import path) of the automatic ids of models and of
     #: automatic many-to-many tables, as Django's ``DEFAULT_AUTO_FIELD``.
     default_auto_field: str = DEFAULT_AUTO_FIELD
+    #: ``lock_timeout``, ``statement_timeout`` (seconds) and ``lock_retries``: the
+    #: limits of each migration's statements on PostgreSQL (``migrations.limits``).
+    lock_timeout: float | None = None
+    statement_timeout: float | None = None
+    lock_retries: int = 3
+    #: ``makemigrations`` writes the forms that do not block a busy PostgreSQL table
+    #: (``migrations.safeforms``).
+    safe_postgres: bool = False
 
     @property
     def root(self) -> Path:
@@ -153,6 +171,10 @@ def load_settings(
         sources=sources,
         swappable_models=_parse_swappable_models(table, path),
         default_auto_field=auto_field or DEFAULT_AUTO_FIELD,
+        lock_timeout=_seconds(table, "lock_timeout", path),
+        statement_timeout=_seconds(table, "statement_timeout", path),
+        lock_retries=_count(table, "lock_retries", path, default=3),
+        safe_postgres=_flag(table, "safe_postgres", path),
     )
     settings.use(loaded)
     return loaded
@@ -201,6 +223,34 @@ def _auto_field_setting(value: Any, where: str, path: Path) -> str | None:
         raise ConfigurationError(
             f"'{where}' in {path} must name a field class by its import path, such as "
             f'"dbshift.models.AutoField"; it is {value!r}.'
+        )
+    return value
+
+
+def _seconds(table: dict[str, Any], key: str, path: Path) -> float | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigurationError(
+            f"'{key}' in {path} must be a number of seconds above 0, such as {key} = 2; "
+            f"it is {value!r}."
+        )
+    return float(value)
+
+
+def _flag(table: dict[str, Any], key: str, path: Path) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"'{key}' in {path} must be true or false; it is {value!r}.")
+    return value
+
+
+def _count(table: dict[str, Any], key: str, path: Path, default: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"'{key}' in {path} must be a whole number, 0 or more; it is {value!r}."
         )
     return value
 

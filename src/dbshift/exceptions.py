@@ -128,6 +128,10 @@ class LockTimeoutError(DbShiftError, TimeoutError):
     """Another process held the migration lock for longer than allowed."""
 
 
+class TableLockTimeoutError(LockTimeoutError):
+    """A migration's statement waited for a table lock longer than ``lock_timeout``, every try."""
+
+
 class FastPathError(DbShiftError, RuntimeError):
     """A fast path of migrate failed where running its migrations one by one works.
 

@@ -14,17 +14,17 @@ W010-W021 the live schema differs from the one the applied migrations build
 (drift, see :mod:`dbshift.backends.drift`): missing/extra table (W010/W011) or
 column (W012/W013), type (W014), nullability (W015), default (W016), index
 (W017), unique rule (W018), foreign key (W019), check constraint (W020),
-primary key (W021).
+primary key (W021). The unapplied migrations are also linted as one plan
+(``dbshift lint``), their findings ids ``lint.L...`` and ``lint.C...``.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import asdict, dataclass
-
 from dbshift.actions.migrate import MigrationSession, finishing_command, interrupted_message
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DatabaseConnectionError, InconsistentMigrationHistory
+from dbshift.findings import Finding, Level
+from dbshift.lint.runner import lint_plan
 from dbshift.migrations.autodetector import MigrationAutodetector
 from dbshift.migrations.graph import format_key
 from dbshift.migrations.history import find_history_problems
@@ -35,32 +35,6 @@ from dbshift.project import Project
 #: The findings that the database could not be reached, as an error and as allowed.
 UNREACHABLE = "migrations.E006"
 UNREACHABLE_ALLOWED = "migrations.I001"
-
-
-class Level(enum.IntEnum):
-    """How serious a finding is; Django's check levels."""
-
-    DEBUG = 10
-    INFO = 20
-    WARNING = 30
-    ERROR = 40
-    CRITICAL = 50
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem: where it is, what it is, and what to do about it."""
-
-    id: str
-    level: Level
-    obj: str
-    message: str
-    hint: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["level"] = self.level.name
-        return data
 
 
 def run_checks(
@@ -168,6 +142,7 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
         if key not in session.loader.applied
     ]
     if unapplied:
+        findings += _lint_findings(session)
         findings.append(
             Finding(
                 "migrations.W002",
@@ -201,4 +176,18 @@ def _drift_findings(session: MigrationSession) -> list[Finding]:
     return [
         Finding(f"migrations.{item.code}", Level.WARNING, item.obj, item.message, hint)
         for item in drift
+    ]
+
+
+def _lint_findings(session: MigrationSession) -> list[Finding]:
+    """Return the lint findings of the migrations ``migrate`` would apply, as one plan."""
+    loader = session.loader
+    plan = [
+        key
+        for key in loader.graph.forwards_plan_many(loader.all_leaves())
+        if key not in loader.applied
+    ]
+    return [
+        finding.as_finding("lint.")
+        for finding in lint_plan(session.database, loader, plan, together=True)
     ]

@@ -14,6 +14,7 @@ from dbshift.migrations.graph import MigrationGraph
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.questioner import Questioner
+from dbshift.migrations.safeforms import safe_forms
 from dbshift.migrations.writer import render_migration
 from dbshift.project import Project
 
@@ -66,7 +67,10 @@ def detect_changes(
         raise ConflictError(conflict_message(conflicts))
     migrated = loader.project_state()
     autodetector = MigrationAutodetector(migrated, project.models_state(migrated), questioner)
-    return autodetector.changes(loader.graph, labels or None, name)
+    changes = autodetector.changes(loader.graph, labels or None, name)
+    if project.settings.safe_postgres:
+        changes = safe_forms(changes, migrated, name)
+    return changes
 
 
 def empty_migrations(

@@ -19,6 +19,7 @@ from dbshift.exceptions import (
 from dbshift.migrations.applied import AppliedMigration, Progress
 from dbshift.migrations.graph import Key, format_key
 from dbshift.migrations.history import find_history_problems
+from dbshift.migrations.limits import StatementLimits
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.planner import MigrationPlanner, PlanStep, ProgressCallback, Target
 from dbshift.project import Project
@@ -48,12 +49,15 @@ class MigrationSession:
         lock_timeout: float | None = None,
         progress: ProgressCallback | None = None,
         read_only: bool = False,
+        lock_wait: float | None = None,
     ) -> None:
         self.project = project
         self.alias = alias
         self.url = project.settings.persistent_database_url(alias)
         self.read_only = read_only
         self.lock_timeout = lock_timeout
+        #: Table lock and statement limits (:mod:`dbshift.migrations.limits`).
+        self.statement_limits = StatementLimits.from_settings(project.settings, lock_wait)
         self.progress = progress
         self._stack = contextlib.ExitStack()
 
@@ -91,7 +95,12 @@ class MigrationSession:
         from dbshift.migrations.executor import MigrationExecutor
 
         return MigrationExecutor(
-            self.database, self.connection, self.loader, self.progress, self.lock_timeout
+            self.database,
+            self.connection,
+            self.loader,
+            self.progress,
+            self.lock_timeout,
+            statement_limits=self.statement_limits,
         )
 
     def refresh(self) -> None:

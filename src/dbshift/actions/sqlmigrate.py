@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dbshift.conf import DEFAULT_ALIAS
+from dbshift.migrations.limits import StatementLimits
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations.base import Operation
@@ -63,6 +64,8 @@ class MigrationSQL:
     atomic: bool
     #: What may stop the SQL from running, one line each (see :mod:`migrations.rollback`).
     warnings: list[str] = field(default_factory=list)
+    #: Statements ``migrate`` runs first in the transaction (``lock_timeout``...).
+    preamble: list[str] = field(default_factory=list)
 
 
 def migration_sql(
@@ -82,9 +85,13 @@ def migration_sql(
     before = loader.project_state([migration.key], at_end=False)
     try:
         operations = collect_sql(database, loader, migration, backwards, before)
+        preamble = []
+        if migration.atomic:
+            limits = StatementLimits.from_settings(project.settings).for_migration(migration)
+            preamble = database.limit_statements_sql(limits)
     finally:
         database.dispose()
     warnings = []
     if backwards:
         warnings = [hazard.warning() for hazard in refill_hazards(migration, before)]
-    return MigrationSQL(migration, operations, migration.atomic, warnings)
+    return MigrationSQL(migration, operations, migration.atomic, warnings, preamble)

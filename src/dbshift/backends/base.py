@@ -412,13 +412,26 @@ class SchemaEditor(TableChanges):
 
     # -- Indexes and constraints -------------------------------------------------------------
 
-    def add_index(self, model: ModelState, index: Index) -> None:
-        """Create a ``Meta.indexes`` entry."""
-        self.create_object(self.builder.table_name(model), self.builder.index(model, index))
+    def add_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Create a ``Meta.indexes`` entry; ``concurrently`` lets writes go on meanwhile
+        where the database can (outside a transaction)."""
+        table, spec = self.builder.table_name(model), self.builder.index(model, index)
+        if concurrently and self.features.supports_concurrent_indexes:
+            self.create_index_concurrently(table, spec)
+        else:
+            self.create_object(table, spec)
 
-    def remove_index(self, model: ModelState, index: Index) -> None:
-        """Drop a ``Meta.indexes`` entry."""
-        self.drop_object(self.builder.table_name(model), self.builder.index(model, index))
+    def remove_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Drop a ``Meta.indexes`` entry; ``concurrently`` as for :meth:`add_index`."""
+        table, spec = self.builder.table_name(model), self.builder.index(model, index)
+        if concurrently and self.features.supports_concurrent_indexes:
+            self.execute(ddl.DropIndex(spec.name, concurrently=True))
+        else:
+            self.drop_object(table, spec)
+
+    def create_index_concurrently(self, table: str, spec: IndexSpec) -> None:
+        """Build an index while writes go on (``CREATE INDEX CONCURRENTLY``)."""
+        self.execute(ddl.CreateIndex(table, spec, concurrently=True))
 
     def rename_index(self, model: ModelState, old_index: Index, new_index: Index) -> None:
         """Rename an index, keeping its definition."""
@@ -473,15 +486,30 @@ class SchemaEditor(TableChanges):
         return str(found[0])
 
     def add_constraint(
-        self, state: ProjectState, model: ModelState, constraint: BaseConstraint
+        self,
+        state: ProjectState,
+        model: ModelState,
+        constraint: BaseConstraint,
+        not_valid: bool = False,
     ) -> None:
-        """Add a ``Meta.constraints`` entry; ``model`` already declares it."""
+        """Add a ``Meta.constraints`` entry; ``model`` already declares it. ``not_valid``
+        leaves the existing rows unchecked where the database can."""
+        if not_valid and self.features.supports_not_valid_constraints:
+            spec = self.builder.constraint(model, constraint)
+            self.execute(ddl.AddConstraint(self.builder.table_name(model), spec, not_valid=True))
+            return
         before = model.with_option(
             "constraints", [item for item in model.constraints if item.name != constraint.name]
         )
         self.alter_tables(
             [diff_tables(self.builder.table(state, before), self.builder.table(state, model))]
         )
+
+    def validate_constraint(self, model: ModelState, constraint: BaseConstraint) -> None:
+        """Check the existing rows against a constraint added ``NOT VALID``."""
+        if self.features.supports_not_valid_constraints:
+            name = self.builder.constraint(model, constraint).name
+            self.execute(ddl.ValidateConstraint(self.builder.table_name(model), name))
 
     def remove_constraint(
         self, state: ProjectState, model: ModelState, constraint: BaseConstraint

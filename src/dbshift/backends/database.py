@@ -30,6 +30,8 @@ from dbshift.exceptions import (
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
+    from dbshift.backends.blockers import BlockerWatch
+    from dbshift.migrations.limits import StatementLimits
 
 #: The advisory lock key migrations take on PostgreSQL: "dbshift" read as a number.
 MIGRATION_LOCK_KEY = int.from_bytes(b"dbshift", "big")
@@ -39,6 +41,9 @@ DEFAULT_LOCK_WAIT = 3600.0
 #: First and longest pause between two tries for the PostgreSQL lock, in seconds.
 FIRST_POLL_INTERVAL = 0.005
 MAX_POLL_INTERVAL = 0.1
+
+#: PostgreSQL's SQLSTATE for a lock wait cut short by ``lock_timeout``.
+LOCK_NOT_AVAILABLE = "55P03"
 
 #: Statements sent to PostgreSQL in one round trip by :meth:`Database.execute_script`.
 SCRIPT_BATCH = 200
@@ -257,6 +262,49 @@ class Database:
             finally:
                 # The holder changed nothing; ending its transaction frees the lock.
                 transaction.rollback()
+
+    @contextlib.contextmanager
+    def limited_statements(
+        self, connection: sa.Connection, limits: StatementLimits, watch: BlockerWatch
+    ) -> Iterator[None]:
+        """Bound the lock waits and the run time of the statements of the transaction open on
+        ``connection`` (``SET LOCAL``), and note in ``watch`` who blocks them meanwhile.
+
+        Only PostgreSQL has such limits; SQLite's single write lock is the migration
+        lock, which ``--lock-timeout`` bounds.
+        """
+        statements = self.limit_statements_sql(limits)
+        if not statements:
+            yield
+            return
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with watch.watching(self.engine, int(pid or 0)):
+            yield
+
+    def limit_statements_sql(self, limits: StatementLimits) -> list[str]:
+        """Return the ``SET LOCAL`` statements that apply ``limits`` (none on SQLite)."""
+        if self.vendor != "postgresql":
+            return []
+        return [
+            f"SET LOCAL {name} = {max(1, int(seconds * 1000))}"
+            for name, seconds in (
+                ("lock_timeout", limits.lock_timeout),
+                ("statement_timeout", limits.statement_timeout),
+            )
+            if seconds is not None
+        ]
+
+    @staticmethod
+    def is_lock_not_available(error: BaseException) -> bool:
+        """Return whether ``error`` comes from a statement that gave up waiting for a lock."""
+        cause: BaseException | None = error
+        while cause is not None:
+            if getattr(getattr(cause, "orig", None), "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                return True
+            cause = cause.__cause__
+        return False
 
     def read_only_error(self, error: BaseException) -> DatabaseReadOnlyError | None:
         """Return the error to raise if ``error`` (or one it came from) says "read-only"."""

@@ -306,17 +306,28 @@ def _pg_alter_identity(element: AlterColumnIdentity, compiler: DDLCompiler, **kw
 
 
 class AddConstraint(Statement):
-    """Add a constraint (a spec) to an existing table."""
+    """Add a constraint (a spec) to an existing table; ``not_valid`` leaves its rows unchecked."""
 
-    def __init__(self, table: str, obj: SchemaObject) -> None:
+    def __init__(self, table: str, obj: SchemaObject, not_valid: bool = False) -> None:
         self.table = table
         self.obj = obj
+        self.not_valid = not_valid
 
 
 @compiles(AddConstraint)
 def _add_constraint(element: AddConstraint, compiler: DDLCompiler, **kw: Any) -> str:
     clause = compiler.process(AddedObject(element.obj))
-    return f"ALTER TABLE {_q(compiler, element.table)} ADD {clause}"
+    not_valid = " NOT VALID" if element.not_valid else ""
+    return f"ALTER TABLE {_q(compiler, element.table)} ADD {clause}{not_valid}"
+
+
+class ValidateConstraint(TableStatement):
+    """Check the existing rows against constraint ``name``, added ``NOT VALID``."""
+
+
+@compiles(ValidateConstraint, "postgresql")
+def _pg_validate_constraint(element: ValidateConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"{element.head(compiler)} VALIDATE CONSTRAINT {_q(compiler, element.name)}"
 
 
 class DropConstraint(TableStatement):
@@ -339,9 +350,12 @@ def _rename_constraint(element: RenameConstraint, compiler: DDLCompiler, **kw: A
 
 
 class CreateIndex(Statement):
-    def __init__(self, table: str, index: IndexSpec) -> None:
+    """``CREATE INDEX``; ``concurrently`` lets writes go on while it builds (PostgreSQL)."""
+
+    def __init__(self, table: str, index: IndexSpec, concurrently: bool = False) -> None:
         self.table = table
         self.index = index
+        self.concurrently = concurrently
 
 
 @compiles(CreateIndex)
@@ -355,8 +369,9 @@ def _create_index(element: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str
         if index.descending and index.descending[position]:
             part += " DESC"
         parts.append(part)
+    concurrently = "CONCURRENTLY " if element.concurrently else ""
     text = (
-        f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {_q(compiler, index.name)} "
+        f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {concurrently}{_q(compiler, index.name)} "
         f"ON {_q(compiler, element.table)} ({', '.join(parts)})"
     )
     if index.include:
@@ -368,12 +383,18 @@ def _create_index(element: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str
 
 
 class DropIndex(Statement):
-    def __init__(self, name: str) -> None:
+    """``DROP INDEX``; ``concurrently`` waits for the queries on the table instead of
+    blocking them, and tolerates an index already gone (a resumed drop)."""
+
+    def __init__(self, name: str, concurrently: bool = False) -> None:
         self.name = name
+        self.concurrently = concurrently
 
 
 @compiles(DropIndex)
 def _drop_index(element: DropIndex, compiler: DDLCompiler, **kw: Any) -> str:
+    if element.concurrently:
+        return f"DROP INDEX CONCURRENTLY IF EXISTS {_q(compiler, element.name)}"
     return f"DROP INDEX {_q(compiler, element.name)}"
 
 

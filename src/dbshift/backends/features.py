@@ -56,3 +56,13 @@ class Features:
     #: (``varchar_pattern_ops``), which ``LIKE 'abc%'`` needs outside the C locale
     #: (PostgreSQL; Django creates the same ``*_like`` indexes).
     pattern_ops_indexes: bool = False
+    #: DDL takes table locks that queue the other sessions' reads and writes for as
+    #: long as it runs (PostgreSQL), so ``dbshift lint`` reports the statements that
+    #: hold them long. SQLite locks the whole file for any write: it has no lock rules.
+    ddl_locks_tables: bool = True
+    #: Indexes can be built and dropped without blocking writes (``CONCURRENTLY``,
+    #: outside a transaction). Elsewhere the concurrent operations build them plainly.
+    supports_concurrent_indexes: bool = True
+    #: Constraints can be added ``NOT VALID`` and validated later, while writes go on.
+    #: Elsewhere ``AddConstraintNotValid`` adds a checked constraint.
+    supports_not_valid_constraints: bool = True

@@ -17,7 +17,7 @@ from dbshift.backends import datatypes, ddl
 from dbshift.backends.base import SchemaEditor
 from dbshift.backends.datatypes import CHAR_TYPES, TypeFactory, fixed
 from dbshift.backends.features import Features
-from dbshift.backends.spec import ColumnSpec
+from dbshift.backends.spec import ColumnSpec, IndexSpec
 
 
 def _numeric(field: Any) -> sa.types.TypeEngine[Any]:
@@ -70,6 +70,25 @@ class PostgreSQLSchemaEditor(SchemaEditor):
                 sa.func.setval(sequence, sa.func.coalesce(sa.func.max(target), 0) + 1, sa.false())
             ).select_from(sa.table(table, target))
         )
+
+    def create_index_concurrently(self, table: str, spec: IndexSpec) -> None:
+        """Build the index, first dropping an INVALID one of the same name.
+
+        A ``CREATE INDEX CONCURRENTLY`` that was cut off (or failed on a duplicate)
+        leaves its index behind, INVALID: unused by queries but kept up to date by
+        every write. The resumed migration builds it again from scratch.
+        """
+        if not self.collect and self._index_is_invalid(spec.name):
+            self.execute(ddl.DropIndex(spec.name, concurrently=True))
+        super().create_index_concurrently(table, spec)
+
+    def _index_is_invalid(self, name: str) -> bool:
+        rows = self.query(
+            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
+            (name,),
+        )
+        return bool(rows and rows[0][0])
 
     def check_integrity(self) -> None:
         """Check deferred foreign keys now, so a violation fails this migration by name.

@@ -109,6 +109,9 @@ class SQLiteSchemaEditor(SchemaEditor):
         supports_drop_cascade=False,
         supports_index_rename=False,
         enforces_foreign_keys=False,
+        ddl_locks_tables=False,
+        supports_concurrent_indexes=False,
+        supports_not_valid_constraints=False,
     )
     data_types = DATA_TYPES
     field_checks = FIELD_CHECKS

@@ -3,8 +3,10 @@
 from dbshift.migrations.migration import Migration, swappable_dependency
 from dbshift.migrations.operations import (
     AddConstraint,
+    AddConstraintNotValid,
     AddField,
     AddIndex,
+    AddIndexConcurrently,
     AlterField,
     AlterIndexTogether,
     AlterModelManagers,
@@ -17,19 +19,23 @@ from dbshift.migrations.operations import (
     RemoveConstraint,
     RemoveField,
     RemoveIndex,
+    RemoveIndexConcurrently,
     RenameField,
     RenameIndex,
     RenameModel,
     RunPython,
     RunSQL,
     SeparateDatabaseAndState,
+    ValidateConstraint,
 )
 from dbshift.migrations.operations.base import Operation
 
 __all__ = [
     "AddConstraint",
+    "AddConstraintNotValid",
     "AddField",
     "AddIndex",
+    "AddIndexConcurrently",
     "AlterField",
     "AlterIndexTogether",
     "AlterModelManagers",
@@ -44,11 +50,13 @@ __all__ = [
     "RemoveConstraint",
     "RemoveField",
     "RemoveIndex",
+    "RemoveIndexConcurrently",
     "RenameField",
     "RenameIndex",
     "RenameModel",
     "RunPython",
     "RunSQL",
     "SeparateDatabaseAndState",
+    "ValidateConstraint",
     "swappable_dependency",
 ]

@@ -63,7 +63,10 @@ def batches(steps: list[PlanStep], enabled: bool = True) -> Iterator[list[PlanSt
 def _joins_batches(step: PlanStep) -> bool:
     # A squash records the migrations it replaces as it goes, which needs a look
     # at the recorder for each; it runs on its own.
-    return schema_only(step.migration) and not step.migration.replaces
+    # One with limits of its own runs under them, in its own transaction.
+    migration = step.migration
+    limited = migration.lock_timeout is not None or migration.statement_timeout is not None
+    return schema_only(migration) and not migration.replaces and not limited
 
 
 class BatchRun:

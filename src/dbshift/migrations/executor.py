@@ -20,6 +20,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy import exc
 
+from dbshift.backends.blockers import BlockerWatch
 from dbshift.backends.database import Database
 from dbshift.exceptions import (
     DatabaseReadOnlyError,
@@ -27,6 +28,7 @@ from dbshift.exceptions import (
     HistoryChangedError,
     LockTimeoutError,
     MigrationFailedError,
+    TableLockTimeoutError,
 )
 from dbshift.migrations.batch import BatchRun, batches
 from dbshift.migrations.checksum import Checksum, migration_checksum
@@ -38,6 +40,7 @@ from dbshift.migrations.fresh import (
     schema_only,
 )
 from dbshift.migrations.graph import Key, MigrationGraph, format_key
+from dbshift.migrations.limits import StatementLimits
 from dbshift.migrations.loader import MigrationLoader
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.neighbours import NeighbourCheck
@@ -70,6 +73,7 @@ class MigrationExecutor:
         lock_timeout: float | None = None,
         build_fresh: bool = True,
         strict_fast_paths: bool | None = None,
+        statement_limits: StatementLimits | None = None,
     ) -> None:
         #: Whether an empty database is built straight to the end state of its
         #: leading schema-only migrations (see :mod:`dbshift.migrations.fresh`).
@@ -85,7 +89,10 @@ class MigrationExecutor:
         self.loader = loader
         self.recorder = MigrationRecorder(connection)
         self.progress = progress or (lambda _event: None)
+        #: The wait for the migration lock (``--lock-timeout``), not for table locks.
         self.lock_timeout = lock_timeout
+        #: The waits for table locks and the run time of each migration's statements.
+        self.statement_limits = statement_limits or StatementLimits()
 
     @property
     def graph(self) -> MigrationGraph:
@@ -107,14 +114,17 @@ class MigrationExecutor:
         """Run ``steps`` (all forwards or all backwards).
 
         Each migration runs in a transaction of its own, or shares one with the
-        schema-only migrations around it (:mod:`dbshift.migrations.batch`).
+        schema-only migrations around it (:mod:`dbshift.migrations.batch`). Under
+        statement limits none shares: a shared transaction would hold the table locks
+        of its first migrations until its last one is done.
         """
+        share = not self.statement_limits.active
         if not steps:
             return
         self.ensure_recorder_table()
         if steps[0].backwards:
             states = self.planner.states_for_unapply(steps)
-            for batch in batches(steps):
+            for batch in batches(steps, enabled=share):
                 done = BatchRun(self, batch, fake).unapply(lambda step: states[step.key])
                 self.fast_paths.ran(step.key for step in batch[:done])
                 for step in batch[done:]:
@@ -127,7 +137,7 @@ class MigrationExecutor:
                     count, state = built
                     steps = steps[count:]
             # --fake-initial looks at the tables before each initial migration.
-            for batch in batches(steps, enabled=not fake_initial):
+            for batch in batches(steps, enabled=share and not fake_initial):
                 done, state = BatchRun(self, batch, fake).apply(state)
                 self.fast_paths.ran(step.key for step in batch[:done])
                 for step in batch[done:]:
@@ -214,8 +224,7 @@ class MigrationExecutor:
             if stepwise and not (fake_initial and self._initial_tables_exist(step, state)):
                 outcome, state = StepwiseRun(self, step, current.append).run(state)
             else:
-                with self.database.locked_transaction(self.connection, self.lock_timeout):
-                    outcome, state = self._run_locked(step, state, fake, fake_initial, current)
+                outcome, state = self._run_limited(step, state, fake, fake_initial, current)
         except (LockTimeoutError, HistoryChangedError, DatabaseReadOnlyError):
             self.progress(Progress("done", step, "FAILED", time.perf_counter() - started))
             raise
@@ -228,6 +237,45 @@ class MigrationExecutor:
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
         self.fast_paths.ran([step.key])
         return state
+
+    def _run_limited(
+        self,
+        step: PlanStep,
+        state: ProjectState,
+        fake: bool,
+        fake_initial: bool,
+        current: list[Operation],
+    ) -> tuple[Literal["OK", "FAKED", "SKIPPED"], ProjectState]:
+        """Run one migration in a transaction under its statement limits.
+
+        A statement that gives up waiting for a table lock rolls the migration back
+        whole; it is tried again after a pause, and after ``lock_retries`` more tries
+        fails naming the sessions that held the table.
+        """
+        limits = self.statement_limits.for_migration(step.migration)
+        for attempt in itertools.count():
+            current.clear()
+            watch = BlockerWatch()
+            try:
+                with (
+                    self.database.locked_transaction(self.connection, self.lock_timeout),
+                    self.database.limited_statements(self.connection, limits, watch),
+                ):
+                    return self._run_locked(step, state, fake, fake_initial, current)
+            except DbShiftError as err:
+                # LockTimeoutError is the migration lock's, not a table's.
+                if isinstance(err, LockTimeoutError) or not self.database.is_lock_not_available(
+                    err
+                ):
+                    raise
+                if attempt >= limits.lock_retries:
+                    raise _table_lock_failure(step, current, limits, watch, attempt + 1) from err
+            self.notes.append(
+                f"{format_key(step.key)} waited too long for a table lock (try {attempt + 1}); "
+                "rolled back, trying again."
+            )
+            time.sleep(limits.pause(attempt))
+        raise AssertionError("unreachable")
 
     def _run_locked(
         self,
@@ -346,6 +394,28 @@ def _failure(
     if trace:
         message += f"\nThe error was raised here (most recent call last):\n{trace}"
     return MigrationFailedError(message)
+
+
+def _table_lock_failure(
+    step: PlanStep,
+    current: list[Operation],
+    limits: StatementLimits,
+    watch: BlockerWatch,
+    tries: int,
+) -> TableLockTimeoutError:
+    """Return the error for a migration that never got the table lock it waited for."""
+    where = f" at operation '{current[-1].describe()}'" if current else ""
+    if watch.blockers:
+        held = "It was blocked by " + "; ".join(blocker.describe() for blocker in watch.blockers)
+    else:
+        held = "The session that held the lock had ended by the time it was looked for"
+    return TableLockTimeoutError(
+        f"Applying {format_key(step.key)} failed{where}: a statement waited more than "
+        f"{limits.lock_timeout:g} s (lock_timeout) for a table lock, {tries} time(s); each "
+        f"time the migration was rolled back, so nothing of it is applied. {held}. End that "
+        "session or run migrate when it is done; a longer lock_timeout (or "
+        "--lock-wait) makes every query on the table wait longer behind the migration."
+    )
 
 
 def _stepwise_outcome(step: PlanStep, operation: Operation, reason: str) -> str:

@@ -24,8 +24,9 @@ class Migration:
     """A named list of operations with the migrations it must come after.
 
     Files declare ``operations``, ``dependencies`` and optionally ``run_before``,
-    ``replaces`` (for squashes), ``initial`` and ``atomic`` as class attributes; the
-    loader makes one instance per file with its app label and name.
+    ``replaces`` (for squashes), ``initial``, ``atomic``, ``lint_accept``,
+    ``lock_timeout`` and ``statement_timeout`` as class attributes; the loader makes
+    one instance per file with its app label and name.
     """
 
     operations: list[Operation] = []
@@ -34,6 +35,13 @@ class Migration:
     replaces: list[MigrationKey] = []
     initial: bool | None = None
     atomic: bool = True
+    #: Ids of ``dbshift lint`` rules whose findings this migration accepts
+    #: (see docs/postgres-safety.md).
+    lint_accept: list[str] = []
+    #: Seconds this migration's statements may wait for a table lock, and run, on
+    #: PostgreSQL; None takes the settings' (see :mod:`dbshift.migrations.limits`).
+    lock_timeout: float | None = None
+    statement_timeout: float | None = None
 
     def __init__(self, name: str, app_label: str) -> None:
         self.name = name
@@ -46,9 +54,19 @@ class Migration:
                     f"{where}: {operation!r} in operations is not an operation."
                 )
         self._check_fields(where)
+        self._check_atomic(where)
         self.dependencies = _keys(where, "dependencies", type(self).dependencies)
         self.run_before = _keys(where, "run_before", type(self).run_before)
         self.replaces = _keys(where, "replaces", type(self).replaces)
+
+    def _check_atomic(self, where: str) -> None:
+        """Refuse an operation that cannot run in a transaction in an atomic migration."""
+        for operation in self.operations:
+            if self.atomic and operation.needs_non_atomic_migration:
+                raise BadMigrationError(
+                    f"{where}: '{operation.describe()}' cannot run inside a transaction; "
+                    "set atomic = False on the migration."
+                )
 
     def _check_fields(self, where: str) -> None:
         """Refuse a field that models.py could not declare either (see ``Field.check``)."""

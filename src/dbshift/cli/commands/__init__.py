@@ -7,6 +7,7 @@ needs); the others appear in ``--help`` through these one-line summaries.
 SUMMARIES = {
     "check": "report models without migrations, unapplied, edited or deleted migrations",
     "convert-django": "rewrite a Django app's migration files to import dbshift",
+    "lint": "report migrations that lock busy tables or break the running code",
     "makemigrations": "write new migrations for model changes",
     "migrate": "apply or unapply migrations",
     "optimizemigration": "optimize the operations of one migration",

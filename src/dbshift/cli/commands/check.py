@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from dbshift.actions.check import Finding, Level
 from dbshift.api import check
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
+from dbshift.findings import Finding, Level
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument(
         "--skip-database", action="store_true", help="only compare models and migration files"
     )
+    add_report_arguments(parser, Level.ERROR)
+    parser.set_defaults(handler=handle)
+
+
+def add_report_arguments(parser: argparse.ArgumentParser, fail_level: Level) -> None:
+    """Add ``--fail-level`` and ``--format``, shared by the commands that report findings."""
     parser.add_argument(
         "--allow-unreachable",
         action="store_true",
@@ -44,15 +50,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     parser.add_argument(
         "--fail-level",
-        default="ERROR",
+        default=fail_level.name,
         choices=[level.name for level in Level],
         type=str.upper,
-        help="lowest level that makes the command exit with status 1 (default: ERROR)",
+        help=f"lowest level that makes the command exit with status 1 (default: {fail_level.name})",
     )
     parser.add_argument(
         "--format", default="text", choices=["text", "json"], help="output format (default: text)"
     )
-    parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
@@ -72,15 +77,15 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     return 1 if any(finding.level >= failing for finding in findings) else 0
 
 
-def print_findings(context: Context, findings: list[Finding]) -> None:
+def print_findings(context: Context, findings: list[Finding], source: str = "System check") -> None:
     if not findings:
-        context.write("System check identified no issues.")
+        context.write(f"{source} identified no issues.")
         return
-    context.write("System check identified some issues:")
+    context.write(f"{source} identified some issues:")
     for level in sorted({finding.level for finding in findings}, reverse=True):
         context.write(f"\n{level.name}S:")
         for finding in (item for item in findings if item.level == level):
             context.write(f"{finding.obj}: ({finding.id}) {finding.message}")
             if finding.hint:
                 context.write(f"\tHINT: {finding.hint}")
-    context.write(f"\nSystem check identified {len(findings)} issue(s).")
+    context.write(f"\n{source} identified {len(findings)} issue(s).")

@@ -51,6 +51,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="give up when another migrate holds the lock this long (default: wait an hour)",
     )
     parser.add_argument(
+        "--lock-wait",
+        type=float,
+        metavar="SECONDS",
+        help="on PostgreSQL, how long a migration's statement may wait for a table lock "
+        "before the migration is rolled back and tried again (default: the lock_timeout "
+        "setting, else no limit)",
+    )
+    parser.add_argument(
         "--one-by-one",
         action="store_true",
         help="apply each migration as written even on an empty database (which is "
@@ -88,7 +96,12 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     reporter = ProgressReporter(context)
     read_only = args.plan or args.check_unapplied
     with MigrationSession(
-        project, args.database, args.lock_timeout, reporter, read_only=read_only
+        project,
+        args.database,
+        args.lock_timeout,
+        reporter,
+        read_only=read_only,
+        lock_wait=args.lock_wait,
     ) as session:
         if args.prune:
             return prune(context, session, args.app_label)

@@ -41,6 +41,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         context.write(f"-- {warning}", level=0)
     if result.atomic:
         context.write("BEGIN;", level=0)
+    for statement in result.preamble:
+        context.write(f"{statement};", level=0)
     for part in result.operations:
         for line in operation_sql_lines(part):
             context.write(line, level=0)

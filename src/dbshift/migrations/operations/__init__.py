@@ -1,6 +1,12 @@
 """Every operation a migration file can use."""
 
 from dbshift.migrations.operations.base import Operation, OperationCategory
+from dbshift.migrations.operations.concurrent import (
+    AddConstraintNotValid,
+    AddIndexConcurrently,
+    RemoveIndexConcurrently,
+    ValidateConstraint,
+)
 from dbshift.migrations.operations.fields import (
     AddField,
     AlterField,
@@ -33,8 +39,10 @@ from dbshift.migrations.operations.special import (
 
 __all__ = [
     "AddConstraint",
+    "AddConstraintNotValid",
     "AddField",
     "AddIndex",
+    "AddIndexConcurrently",
     "AlterField",
     "AlterIndexTogether",
     "AlterModelManagers",
@@ -49,10 +57,12 @@ __all__ = [
     "RemoveConstraint",
     "RemoveField",
     "RemoveIndex",
+    "RemoveIndexConcurrently",
     "RenameField",
     "RenameIndex",
     "RenameModel",
     "RunPython",
     "RunSQL",
     "SeparateDatabaseAndState",
+    "ValidateConstraint",
 ]

@@ -43,6 +43,9 @@ class Operation:
     #: (hand-written SQL such as ``CREATE INDEX CONCURRENTLY`` may need to); other
     #: operations each run in a transaction of their own.
     outside_transaction = False
+    #: Whether the operation cannot run in a transaction at all (``CONCURRENTLY``), so
+    #: that its migration must declare ``atomic = False``.
+    needs_non_atomic_migration = False
     #: Whether a squash may drop this operation.
     elidable = False
     category = OperationCategory.MIXED

@@ -39,6 +39,8 @@ class AddIndex(IndexOperation):
     """Create an index on a model's table."""
 
     category = OperationCategory.ADDITION
+    #: Build the index while writes go on (``CREATE INDEX CONCURRENTLY``).
+    concurrently = False
 
     def __init__(self, model_name: str, index: Index) -> None:
         super().__init__(model_name)
@@ -47,7 +49,7 @@ class AddIndex(IndexOperation):
         self.index = index
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
-        return ("AddIndex", {"model_name": self.model_name, "index": self.index})
+        return (type(self).__name__, {"model_name": self.model_name, "index": self.index})
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         state.add_index(app_label, self.model_name, self.index)
@@ -61,7 +63,7 @@ class AddIndex(IndexOperation):
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.add_index(model, self.index)
+            editor.add_index(model, self.index, concurrently=self.concurrently)
 
     def database_backwards(
         self,
@@ -72,7 +74,7 @@ class AddIndex(IndexOperation):
     ) -> None:
         model = from_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.remove_index(model, self.index)
+            editor.remove_index(model, self.index, concurrently=self.concurrently)
 
     def describe(self) -> str:
         where = " on field(s) " + ", ".join(self.index.fields)
@@ -107,13 +109,15 @@ class RemoveIndex(IndexOperation):
     """Drop an index from a model's table."""
 
     category = OperationCategory.REMOVAL
+    #: Drop the index without blocking queries (``DROP INDEX CONCURRENTLY``).
+    concurrently = False
 
     def __init__(self, model_name: str, name: str) -> None:
         super().__init__(model_name)
         self.name = name
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
-        return ("RemoveIndex", {"model_name": self.model_name, "name": self.name})
+        return (type(self).__name__, {"model_name": self.model_name, "name": self.name})
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         state.remove_index(app_label, self.model_name, self.name)
@@ -127,7 +131,7 @@ class RemoveIndex(IndexOperation):
     ) -> None:
         model = from_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.remove_index(model, model.get_index(self.name))
+            editor.remove_index(model, model.get_index(self.name), concurrently=self.concurrently)
 
     def database_backwards(
         self,
@@ -138,7 +142,7 @@ class RemoveIndex(IndexOperation):
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.add_index(model, model.get_index(self.name))
+            editor.add_index(model, model.get_index(self.name), concurrently=self.concurrently)
 
     def describe(self) -> str:
         return f"Remove index {self.name} from {self.model_name}"
@@ -261,6 +265,8 @@ class AddConstraint(IndexOperation):
     """Add a check or unique constraint to a model's table."""
 
     category = OperationCategory.ADDITION
+    #: Leave the existing rows unchecked (``NOT VALID``) until a ``ValidateConstraint``.
+    not_valid = False
 
     def __init__(self, model_name: str, constraint: BaseConstraint) -> None:
         super().__init__(model_name)
@@ -268,7 +274,7 @@ class AddConstraint(IndexOperation):
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
         return (
-            "AddConstraint",
+            type(self).__name__,
             {"model_name": self.model_name, "constraint": self.constraint},
         )
 
@@ -284,7 +290,7 @@ class AddConstraint(IndexOperation):
     ) -> None:
         model = to_state.get_model(app_label, self.model_name)
         if allow_migrate_model(model):
-            editor.add_constraint(to_state, model, self.constraint)
+            editor.add_constraint(to_state, model, self.constraint, not_valid=self.not_valid)
 
     def database_backwards(
         self,

@@ -1,0 +1,1 @@
+"""``dbshift lint``: the lock and compatibility hazards in the SQL migrations run."""

@@ -37,8 +37,11 @@ def ids(found: list[dict]) -> list[str]:
 
 
 def slug_index_lint(url: str) -> list[str]:
-    """Return the lint finding of the index that adding SLUG builds, on PostgreSQL only."""
-    return ["lint.L001"] if url.startswith("postgresql") else []
+    """Return the lint findings of the indexes that adding SLUG builds, on PostgreSQL only.
+
+    There are two: the slug's index and its ``varchar_pattern_ops`` twin for LIKE.
+    """
+    return ["lint.L001", "lint.L001"] if url.startswith("postgresql") else []
 
 
 def edit(project, name: str, old: str, new: str) -> None:

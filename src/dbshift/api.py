@@ -286,6 +286,9 @@ class MigrationSQL:
     operations: list[OperationStatements]
     #: What may stop the SQL from running (a rollback refilling a NOT NULL column).
     warnings: list[str]
+    #: The statements that set the migration's time limits first (``SET LOCAL
+    #: lock_timeout``), when settings or the migration give any.
+    preamble: list[str] = field(default_factory=list)
 
     @property
     def statements(self) -> list[str]:
@@ -318,6 +321,7 @@ def sqlmigrate(
         result.atomic,
         operations,
         list(result.warnings),
+        list(result.preamble),
     )
 
 

@@ -7,7 +7,7 @@ is resolved; models.py may name it by class, ``"self"``, ``"Model"`` or
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from dbshift.exceptions import ModelDefinitionError
 from dbshift.models.deletion import SET_NULL, OnDelete, as_rule
@@ -48,7 +48,7 @@ class RelatedField(Field):
     """A field whose values identify rows of another model."""
 
     is_relation = True
-    positional = ()
+    positional: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         self.to: Any = to

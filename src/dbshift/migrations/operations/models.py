@@ -16,7 +16,7 @@ from dbshift.migrations.operations.base import (
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.base import normalize_together
 from dbshift.models.fields import Field
-from dbshift.models.related import make_label
+from dbshift.models.related import RelatedField, make_label
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
@@ -161,7 +161,8 @@ class CreateModel(ModelOperation):
             return True
         label = make_label(app_label, name) if "." not in name else name.lower()
         return any(
-            field.is_relation and (field.to == label or getattr(field, "through", None) == label)
+            isinstance(field, RelatedField)
+            and (field.to == label or getattr(field, "through", None) == label)
             for _, field in self.fields
         )
 

@@ -50,6 +50,10 @@ class RelatedField(Field):
     is_relation = True
     positional: ClassVar[tuple[str, ...]] = ()
 
+    # Options of both subclasses, installed by Field's defaults; declared for type checkers.
+    related_name: str | None
+    related_query_name: str | None
+
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         self.to: Any = to
         #: The target as the model declares it, for messages (``to`` is lowercased).
@@ -101,6 +105,7 @@ class ForeignKey(RelatedField):
     positional = ("on_delete",)
     empty_strings_allowed = False
     on_delete: Any
+    to_field: str | None
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(to, *args, **kwargs)

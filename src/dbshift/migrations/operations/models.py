@@ -40,7 +40,7 @@ ALTER_OPTION_KEYS = (
 class ModelOperation(Operation):
     """An operation on one model, named ``name``."""
 
-    model_name_arguments = ("name",)
+    model_name_arguments: tuple[str, ...] = ("name",)
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.isidentifier():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from dbshift.actions.makemigrations import check_name
 from dbshift.migrations.autodetector import parse_number
@@ -42,7 +43,8 @@ def _targets(operation: Operation) -> list[str]:
         return []
     field = getattr(operation, "name", None) if hasattr(operation, "model_name") else None
     if hasattr(operation, "old_name") and hasattr(operation, "model_name"):
-        return [f"{model.lower()}.{operation.old_name}", f"{model.lower()}.{operation.new_name}"]
+        renamed = cast(Any, operation)  # a Rename* operation: it has both names
+        return [f"{model.lower()}.{renamed.old_name}", f"{model.lower()}.{renamed.new_name}"]
     return [f"{model.lower()}.{field}" if field else model.lower()]
 
 

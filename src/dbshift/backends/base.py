@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -39,6 +39,7 @@ from dbshift.backends.values import ValueAdapter
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import DataLossError, MigrationFailedError, NotSupportedError
 from dbshift.models.indexes import Index
+from dbshift.models.related import ManyToManyField
 
 if TYPE_CHECKING:
     from dbshift.migrations.state import ModelState, ProjectState
@@ -81,7 +82,7 @@ class SchemaEditor(TableChanges):
         #: Statements put off until their table is next touched, or ``finish()``,
         #: by table name: the indexes of new tables, so that rows a data
         #: migration loads meanwhile are indexed once.
-        self.deferred: dict[str, list[tuple[sa.Executable, object]]] = {}
+        self.deferred: dict[str, list[tuple[sa.ClauseElement, object]]] = {}
         #: The operation being applied, which :meth:`begin_operation` sets, so that
         #: a deferred statement that fails names the operation it belongs to.
         self.operation: object | None = None
@@ -109,7 +110,7 @@ class SchemaEditor(TableChanges):
 
     # -- Running SQL -----------------------------------------------------------------
 
-    def execute(self, statement: str | sa.Executable, params: Params = None) -> None:
+    def execute(self, statement: str | sa.ClauseElement, params: Params = None) -> None:
         """Run one statement, or record it in collect mode."""
         if not isinstance(statement, ddl.Statement):
             self.may_have_written_rows = True
@@ -140,7 +141,9 @@ class SchemaEditor(TableChanges):
         """Note that the statements from now on are those of ``operation``."""
         self.operation = operation
 
-    def query(self, statement: str | sa.Executable, params: Params = None) -> list[sa.Row[Any]]:
+    def query(
+        self, statement: str | sa.ClauseElement, params: Params = None
+    ) -> list[sa.Row[*tuple[Any, ...]]]:
         """Return the rows of a query; only possible with a connection."""
         sql = statement if isinstance(statement, str) else self.adapter.compile(statement)
         return list(self._run(sql, params))
@@ -189,13 +192,18 @@ class SchemaEditor(TableChanges):
         self.alter_db_table(from_state, to_state, old, new)
         # Join tables of other models name a column after this model.
         for related, name, field in to_state.related_fields_to(new.label_lower):
-            if not (field.many_to_many and field.has_auto_table and related.managed):
+            if not (
+                isinstance(field, ManyToManyField) and field.has_auto_table and related.managed
+            ):
                 continue
             if related.key == new.key:
                 continue
             before = from_state.get_model(related.app_label, related.name)
             self.apply_renames(
-                self.builder.join_table(from_state, before, name, before.fields[name]),
+                # The rename changes no field: the field was the same join before it.
+                self.builder.join_table(
+                    from_state, before, name, cast(ManyToManyField, before.fields[name])
+                ),
                 self.builder.join_table(to_state, related, name, field),
             )
 
@@ -397,7 +405,7 @@ class SchemaEditor(TableChanges):
             if not related.managed:
                 continue
             before = from_state.get_model(related.app_label, related.name)
-            if field.many_to_many:
+            if isinstance(field, ManyToManyField):
                 if field.has_auto_table:
                     old_field = before.fields[name]
                     yield (

@@ -88,7 +88,10 @@ class SpecBuilder:
     def table(self, state: ProjectState, model: ModelState) -> TableSpec:
         """Return the spec of ``model``'s table."""
         table = self.table_name(model)
-        columns, checks, foreign_keys, indexes = [], [], [], []
+        columns: list[ColumnSpec] = []
+        checks: list[CheckSpec] = []
+        foreign_keys: list[ForeignKeySpec] = []
+        indexes: list[IndexSpec] = []
         primary_key = None
         for name, field in model.fields.items():
             if not field.concrete:
@@ -108,7 +111,10 @@ class SpecBuilder:
             indexes.append(self.index(model, index))
         for constraint in model.constraints:
             built = self.constraint(model, constraint)
-            (checks if isinstance(built, CheckSpec) else indexes).append(built)
+            if isinstance(built, CheckSpec):
+                checks.append(built)
+            else:
+                indexes.append(built)
         return TableSpec(
             name=table,
             columns=tuple(columns),

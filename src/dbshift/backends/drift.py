@@ -106,9 +106,9 @@ def _canonical_defaults(connection: sa.Connection, table: TableInfo) -> TableInf
                 execution_options={"no_parameters": True},
             ).scalar()
             column = dataclasses.replace(column, default="NULL" if value is None else str(value))
-        elif column.default is not None:
+        elif (default := _default(column)) is not None:
             # PostgreSQL keeps an expression with lowercase names and no outer parentheses.
-            column = dataclasses.replace(column, default=_default(column).lower())
+            column = dataclasses.replace(column, default=default.lower())
         columns.append(column)
     return dataclasses.replace(table, columns=tuple(columns))
 

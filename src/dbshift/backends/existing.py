@@ -131,8 +131,8 @@ def _describes_index(obj: IndexSpec, item: ExistingObject) -> bool:
     return _bare(item.opclasses) == _bare(obj.opclasses)
 
 
-def _index_name(name: str) -> str | None:
-    return None if name.startswith(_SQLITE_AUTOINDEX) else name
+def _index_name(name: str | None) -> str | None:
+    return None if name is None or name.startswith(_SQLITE_AUTOINDEX) else name
 
 
 def _names(entry: Any, key: str) -> tuple[str, ...]:

@@ -119,7 +119,7 @@ def _function(function: Func, arguments: list[sa.ColumnElement[Any]]) -> sa.Colu
         return CurrentTime()
     if isinstance(function, Concat):
         parts = [sa.func.coalesce(argument, sa.literal_column("''")) for argument in arguments]
-        joined = parts[0]
+        joined: sa.ColumnElement[Any] = parts[0]
         for part in parts[1:]:
             joined = joined.concat(part)
         return joined

@@ -14,8 +14,8 @@ import copy
 import dataclasses
 import importlib
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -54,7 +54,8 @@ class IndexInfo:
 class UniqueInfo:
     """A ``UNIQUE`` constraint (unique indexes are :class:`IndexInfo`)."""
 
-    name: str
+    #: None for an unnamed constraint (SQLite's inline ``UNIQUE``).
+    name: str | None
     columns: tuple[str, ...]
 
 
@@ -250,8 +251,11 @@ class _Reader:
         for item in self.inspector.get_indexes(name):
             if item.get("duplicates_constraint"):
                 continue
-            columns = tuple(item["column_names"])
-            sorting = item.get("column_sorting", {})
+            # Indexes always have a name. Columns are typed as dbshift's indexes have them;
+            # SQLAlchemy reports None for an expression, which these infos do not model.
+            assert item["name"] is not None
+            columns = cast(tuple[str, ...], tuple(item["column_names"]))
+            sorting: Mapping[str, tuple[str, ...]] = item.get("column_sorting", {})
             result.append(
                 IndexInfo(
                     item["name"],
@@ -263,7 +267,7 @@ class _Reader:
             )
         return result
 
-    def where(self, item: dict[str, Any]) -> Any:
+    def where(self, item: Mapping[str, Any]) -> Any:
         return item.get("dialect_options", {}).get(f"{self.dialect.name}_where")
 
     def foreign_keys(self, name: str) -> list[ForeignKeyInfo]:

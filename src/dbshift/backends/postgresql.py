@@ -8,7 +8,7 @@ identity columns and when deferred foreign keys are checked.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -32,7 +32,7 @@ DATA_TYPES: dict[str, TypeFactory] = {
     "BinaryField": fixed(postgresql.BYTEA()),
     "BooleanField": fixed(sa.BOOLEAN()),
     "DateField": fixed(sa.DATE()),
-    "DateTimeField": lambda field: postgresql.TIMESTAMP(timezone=field.db_timezone),
+    "DateTimeField": lambda field: postgresql.TIMESTAMP(timezone=cast(Any, field).db_timezone),
     "DecimalField": _numeric,
     "DurationField": fixed(postgresql.INTERVAL()),
     "FloatField": fixed(postgresql.DOUBLE_PRECISION()),
@@ -60,7 +60,7 @@ class PostgreSQLSchemaEditor(SchemaEditor):
     def add_identity(self, table: str, column: ColumnSpec) -> None:
         """Make a column an identity column that continues after the existing values."""
         super().add_identity(table, column)
-        target = sa.column(column.name)
+        target: sa.ColumnClause[Any] = sa.column(column.name)
         sequence = sa.func.pg_get_serial_sequence(
             sa.literal(self.adapter.dialect.identifier_preparer.quote(table)),
             sa.literal(column.name),

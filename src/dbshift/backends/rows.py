@@ -32,7 +32,7 @@ class StoredValue(sa.types.TypeDecorator[Any]):
     conversions assume its own storage formats, which differ from Django's.
     """
 
-    impl = sa.types.NullType
+    impl: sa.types.TypeEngine[Any] | type[sa.types.TypeEngine[Any]] = sa.types.NullType
     # Fields and adapters are compared by identity, which is what a cache key needs:
     # the same historical column compiles to the same statement.
     cache_ok = True

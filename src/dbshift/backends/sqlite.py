@@ -228,12 +228,12 @@ class SQLiteSchemaEditor(SchemaEditor):
             return TableRows(empty=not has_rows)
         return TableRows(empty=not has_rows, sequence=sequence)
 
-    def execute(self, statement: str | sa.Executable, params: Params = None) -> None:
+    def execute(self, statement: str | sa.ClauseElement, params: Params = None) -> None:
         """Run or collect one statement, keeping what is known of tables' rows true."""
         self._follow_rows(statement)
         super().execute(statement, params)
 
-    def _follow_rows(self, statement: str | sa.Executable) -> None:
+    def _follow_rows(self, statement: str | sa.ClauseElement) -> None:
         known = self.known_rows
         if isinstance(statement, ddl.RenameTable):
             # The counter moves with the table, like its rows.
@@ -403,7 +403,7 @@ class SQLiteSchemaEditor(SchemaEditor):
 
     def copy_rows(
         self, diff: TableDiff, source: str, target: str, renamed: Mapping[str, str]
-    ) -> sa.Executable:
+    ) -> sa.ClauseElement:
         """Return the ``INSERT ... SELECT`` that moves rows into the new table."""
         columns, values = [], []
         for change in diff.pairs:

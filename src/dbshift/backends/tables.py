@@ -42,7 +42,7 @@ class TableChanges:
     adapter: ValueAdapter
     #: Statements put off until their table is next touched, or ``finish()``,
     #: by table name, each with the operation that put it off.
-    deferred: dict[str, list[tuple[sa.Executable, object]]]
+    deferred: dict[str, list[tuple[sa.ClauseElement, object]]]
     #: The operation whose statements run now, when the caller says.
     operation: object | None
     connection: sa.Connection | None
@@ -51,10 +51,10 @@ class TableChanges:
     #: Options of the dialect's index reflection that :meth:`existing_objects` needs.
     index_reflection_options: ClassVar[dict[str, Any]] = {}
 
-    def execute(self, statement: str | sa.Executable, params: Any = None) -> None:
+    def execute(self, statement: str | sa.ClauseElement, params: Any = None) -> None:
         raise NotImplementedError
 
-    def run_deferred(self, statement: sa.Executable, operation: object | None) -> None:
+    def run_deferred(self, statement: sa.ClauseElement, operation: object | None) -> None:
         """Run a statement put off by ``operation``; a failure names that operation."""
         try:
             self.execute(statement)
@@ -191,8 +191,10 @@ class TableChanges:
 
     def fill_nulls(self, table: str, column: ColumnSpec, value: Any) -> None:
         """Set ``value`` in the rows where ``column`` is NULL."""
-        target = sa.column(column.name)
-        literal = sa.literal_column(self.adapter.literal(column.value_field, value))
+        target: sa.ColumnClause[Any] = sa.column(column.name)
+        literal: sa.ColumnClause[Any] = sa.literal_column(
+            self.adapter.literal(column.value_field, value)
+        )
         self.execute(
             sa.update(sa.table(table, target)).where(target.is_(None)).values({target: literal})
         )
@@ -257,6 +259,7 @@ class TableChanges:
         if not is_index:
             self.execute(ddl.RenameConstraint(table, name, new.name))
         elif self.features.supports_index_rename:
+            assert new.name is not None  # only a primary key may be unnamed, never an index
             self.execute(ddl.RenameIndex(name, new.name))
         else:
             self.drop_located(table, name, is_index)

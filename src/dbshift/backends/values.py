@@ -18,13 +18,15 @@ import datetime
 import decimal
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
 from dbshift.models.functions import Func, Value
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine.default import DefaultDialect
+
     from dbshift.models.fields import Field
 
 
@@ -213,6 +215,7 @@ def _literal_dialect(dialect: sa.Dialect) -> sa.Dialect:
     """
     if dialect.paramstyle not in ("format", "pyformat"):
         return dialect
-    literal = type(dialect)(paramstyle="named")
+    # Every dialect SQLAlchemy builds is a DefaultDialect, whose constructor takes paramstyle.
+    literal = cast("type[DefaultDialect]", type(dialect))(paramstyle="named")
     literal.server_version_info = dialect.server_version_info
     return literal

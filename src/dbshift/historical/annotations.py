@@ -19,10 +19,10 @@ from dbshift.exceptions import NotSupportedError
 from dbshift.historical.model import HistoricalModel
 from dbshift.models.functions import Aggregate, Func
 from dbshift.models.query import LOOKUP_SEP, F, Q
+from dbshift.models.related import ForeignKey
 
 if TYPE_CHECKING:
     from dbshift.historical.options import HistoricalOptions
-    from dbshift.models.related import RelatedField
 
 
 def bind_constant(value: Any) -> sa.ColumnElement[Any]:
@@ -39,10 +39,10 @@ def is_own_aggregate(meta: HistoricalOptions, expression: Any) -> bool:
     return False
 
 
-def reverse_relation(meta: HistoricalOptions, name: str) -> tuple[Any, str, RelatedField] | None:
+def reverse_relation(meta: HistoricalOptions, name: str) -> tuple[Any, str, ForeignKey] | None:
     """Return ``(model state, field name, field)`` of the foreign key queried as ``name``."""
     for state, field_name, field in meta.apps.state.related_fields_to(meta.label_lower):
-        if field.many_to_many or getattr(field, "to", None) != meta.label_lower:
+        if not isinstance(field, ForeignKey) or field.to != meta.label_lower:
             continue
         query_name = field.related_query_name or field.related_name or state.name_lower
         if query_name == name:
@@ -79,7 +79,7 @@ class ExpressionCompiler:
     def _related_aggregate(
         self,
         aggregate: Aggregate,
-        relation: tuple[Any, str, RelatedField],
+        relation: tuple[Any, str, ForeignKey],
         query_name: str,
         rest: str,
     ) -> sa.ColumnElement[Any]:
@@ -105,7 +105,7 @@ class ExpressionCompiler:
 
 def _relation_of(
     meta: HistoricalOptions, aggregate: Aggregate
-) -> tuple[Any, str, RelatedField] | None:
+) -> tuple[Any, str, ForeignKey] | None:
     """Return the reverse relation ``aggregate`` runs over, or None for the own rows."""
     (source,) = aggregate.source_expressions
     if not isinstance(source, F):

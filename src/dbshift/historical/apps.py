@@ -10,7 +10,7 @@ migrations do not use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -108,7 +108,7 @@ def render_model(meta: HistoricalOptions) -> type[HistoricalModel]:
     for name, field in meta.concrete.items():
         if field.is_relation:
             namespace[name] = ForwardRelation(name, field)
-    model = type(meta.object_name, (HistoricalModel,), namespace)
+    model = cast(type[HistoricalModel], type(meta.object_name, (HistoricalModel,), namespace))
     for name, base in (
         ("DoesNotExist", ObjectDoesNotExist),
         ("MultipleObjectsReturned", MultipleObjectsReturned),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from dbshift.exceptions import NotSupportedError, RestrictedError
+from dbshift.models.related import ManyToManyField
 
 if TYPE_CHECKING:
     from dbshift.historical.options import HistoricalOptions
@@ -104,8 +105,8 @@ def references(meta: HistoricalOptions) -> Iterator[Reference]:
     """Yield every column, in the state of ``meta``, with a foreign key to its rows."""
     apps, label = meta.apps, meta.label_lower
     for related, name, field in apps.state.related_fields_to(label):
-        if field.many_to_many:
-            if field.has_auto_table and related.managed:  # type: ignore[attr-defined]
+        if isinstance(field, ManyToManyField):
+            if field.has_auto_table and related.managed:
                 table = apps.join_table(related, name, field)
                 yield Reference(
                     f"{related.label_lower}.{name}", table, "to", "CASCADE", meta.pk_name
@@ -123,7 +124,7 @@ def references(meta: HistoricalOptions) -> Iterator[Reference]:
             meta=child,
             default=field.db_default if field.has_db_default() else None,
         )
-    for name, field in meta.state.fields.items():
-        if field.many_to_many and field.has_auto_table:  # type: ignore[attr-defined]
-            table = apps.join_table(meta.state, name, field)
+    for name, own_field in meta.state.fields.items():
+        if isinstance(own_field, ManyToManyField) and own_field.has_auto_table:
+            table = apps.join_table(meta.state, name, own_field)
             yield Reference(f"{label}.{name}", table, "from", "CASCADE", meta.pk_name)

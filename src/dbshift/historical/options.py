@@ -13,6 +13,7 @@ from dbshift.models.query import LOOKUP_SEP, Q
 
 if TYPE_CHECKING:
     from dbshift.historical.apps import HistoricalApps
+    from dbshift.historical.model import HistoricalModel
     from dbshift.migrations.state import ModelState
     from dbshift.models.fields import Field
 
@@ -47,7 +48,7 @@ class HistoricalOptions:
         self.fields: list[Field] = []
         self.pk: Field | None = None
 
-    def bind(self, model: type) -> None:
+    def bind(self, model: type[HistoricalModel]) -> None:
         """Give ``model`` bound copies of the fields, as Django's ``_meta.fields`` holds."""
         self.model = model
         self.fields = []

@@ -84,10 +84,11 @@ def update_row(instance: HistoricalModel, names: Sequence[str]) -> bool:
     values = {name: getattr(instance, meta.attnames[name]) for name in names}
     _refuse_db_defaults(meta, values)
     pk = table.c[meta.pk_name]
-    statement = sa.update(table).where(pk == sa.bindparam(None, instance.pk, type_=pk.type))
+    is_row = pk == sa.bindparam(None, instance.pk, type_=pk.type)
+    statement = sa.update(table).where(is_row)
     if not values:
         # Nothing to write besides the key: the row exists when it can be read.
-        probe = sa.select(sa.literal(1)).select_from(table).where(statement.whereclause)
+        probe = sa.select(sa.literal(1)).select_from(table).where(is_row)
         return connection(meta).execute(probe).first() is not None
     return connection(meta).execute(statement.values(values)).rowcount > 0
 

@@ -9,7 +9,7 @@ their stored form on the way in.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -124,7 +124,7 @@ class QueryCompiler:
     def order_by(self, query: Query) -> list[sa.ColumnElement[Any]]:
         names = self.meta.ordering if query.ordering is None else query.ordering
         column = self.resolver(query)
-        clauses = []
+        clauses: list[sa.ColumnElement[Any]] = []
         for name in names:
             if name == RANDOM:
                 clauses.append(sa.func.random())
@@ -142,7 +142,9 @@ class QueryCompiler:
 
     # -- Statements ------------------------------------------------------------------------
 
-    def select(self, query: Query, columns: list[sa.ColumnElement[Any]]) -> sa.Select[Any]:
+    def select(
+        self, query: Query, columns: Sequence[sa.ColumnElement[Any] | sa.Table]
+    ) -> sa.Select[Any]:
         """Return the SELECT of ``columns`` from the rows of ``query``, in its order."""
         statement = sa.select(*columns).select_from(self.table)
         where = self.condition(query)

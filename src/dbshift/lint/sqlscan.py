@@ -110,7 +110,7 @@ class Action:
 
 def read_actions(sql: str) -> list[Action]:
     """Return the actions of every statement in ``sql``."""
-    actions = []
+    actions: list[Action] = []
     for tokens in split_statements(sql):
         text = sql[tokens[0].start : tokens[-1].end]
         actions.extend(
@@ -215,7 +215,7 @@ def _drop_table(tokens: list[Token]) -> list[Action]:
 
 
 def _name_list(tokens: list[Token], index: int) -> list[str]:
-    names = []
+    names: list[str] = []
     while True:
         name, index = _qualified_name(tokens, index)
         if name is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from dbshift.exceptions import DatabaseReadOnlyError, LockTimeoutError
 from dbshift.migrations.fresh import schema_only
@@ -170,7 +170,7 @@ class BatchRun:
             executor.fast_paths.failed("Running migrations in one transaction", reached, err)
             return 0, state
         executor.fast_paths.batched.extend(done)
-        outcome = "FAKED" if self.fake else "OK"
+        outcome: Literal["FAKED", "OK"] = "FAKED" if self.fake else "OK"
         note = f"in one transaction with {len(timings) - 1} others" if len(timings) > 1 else ""
         for step, elapsed in zip(steps, timings, strict=False):
             executor.progress(Progress("start", step))

@@ -12,6 +12,7 @@ continued as if dbshift had built it. ``django_migrations`` is left as it was.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,7 +23,7 @@ from dbshift.migrations.recorder import MigrationRecorder
 
 DJANGO_TABLE = "django_migrations"
 
-_DJANGO_ROWS = sa.select(sa.column("app"), sa.column("name")).select_from(
+_DJANGO_ROWS: sa.Select[Any, Any] = sa.select(sa.column("app"), sa.column("name")).select_from(
     sa.table(DJANGO_TABLE, sa.column("id"), sa.column("app"), sa.column("name"))
 )
 

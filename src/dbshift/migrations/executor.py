@@ -220,6 +220,7 @@ class MigrationExecutor:
         started = time.perf_counter()
         current: list[Operation] = []
         stepwise = not step.migration.atomic and not fake
+        outcome: Literal["OK", "FAKED", "SKIPPED"]
         try:
             if stepwise and not (fake_initial and self._initial_tables_exist(step, state)):
                 outcome, state = StepwiseRun(self, step, current.append).run(state)

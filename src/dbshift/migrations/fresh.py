@@ -49,7 +49,7 @@ from dbshift.migrations.operations import (
     RenameModel,
 )
 from dbshift.migrations.state import ModelKey, ModelState, ProjectState
-from dbshift.models.related import split_label
+from dbshift.models.related import RelatedField, split_label
 
 #: Operations that only change the schema, and so may be replaced by their end state.
 SCHEMA_OPERATIONS = frozenset(
@@ -175,7 +175,7 @@ def creating_operations(target: ProjectState) -> list[tuple[str, CreateModel]] |
 def _related_keys(state: ProjectState, key: ModelKey) -> set[ModelKey]:
     keys = set()
     for field in state.models[key].fields.values():
-        if field.is_relation:
+        if isinstance(field, RelatedField):
             for label in (field.to, getattr(field, "through", None)):
                 if label:
                     keys.add(split_label(label))

@@ -233,7 +233,7 @@ def _imported_names(module_name: str) -> set[str]:
         return set()
     if source.count("import") < 2:  # only the "from dbshift import ..." of every file
         return set()
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)

@@ -18,6 +18,8 @@ give the same state, and on SQLite the same schema, as the plain ones.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dbshift.migrations.graph import Key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.operations import (
@@ -128,7 +130,8 @@ def _becomes_required(label: str, operation: AlterField, before: ProjectState) -
 
 def _required_in_steps(operation: AlterField) -> list[Operation]:
     name = f"{operation.model_name_lower}_{operation.name_lower}_not_null"
-    check = CheckConstraint(condition=Q(**{f"{operation.name}__isnull": False}), name=name)
+    not_null: dict[str, Any] = {f"{operation.name}__isnull": False}
+    check = CheckConstraint(condition=Q(**not_null), name=name)
     return [
         AddConstraintNotValid(operation.model_name, check),
         ValidateConstraint(operation.model_name, name),

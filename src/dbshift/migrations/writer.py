@@ -116,7 +116,7 @@ class MigrationWriter:
                 explode=True,
             )
         if key == "options":
-            entries = [
+            entries: list[Node] = [
                 Prefixed(
                     self.serializer.serialize(option).flat() + ": ",
                     self.serializer.serialize(item),
@@ -142,7 +142,7 @@ def _field_entry_error(name: str, err: SerializationError) -> SerializationError
 
 
 def _key_list(keys: Sequence[tuple[str, str]]) -> Node:
-    items = [
+    items: list[Node] = [
         Bracketed("(", ")", [Atom(quote_string(app)), Atom(quote_string(name))])
         for app, name in keys
     ]

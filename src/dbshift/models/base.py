@@ -159,8 +159,8 @@ def _read_meta(cls: type, declared_meta: type | None, parents: list[type]) -> di
             (
                 parent.Meta
                 for parent in parents
-                if parent._meta.abstract and hasattr(parent, "Meta")
-            ),  # type: ignore[attr-defined]
+                if parent._meta.abstract and hasattr(parent, "Meta")  # type: ignore[attr-defined]
+            ),
             None,
         )
     attrs: dict[str, Any] = {}

@@ -10,19 +10,19 @@ class ChoicesType(enum.EnumMeta):
     """Give choice enumerations Django's class-level ``choices``, ``labels``, ``values``."""
 
     @property
-    def choices(cls) -> list[tuple[Any, str]]:
+    def choices(cls: Any) -> list[tuple[Any, str]]:
         return [(member.value, member.label) for member in cls]
 
     @property
-    def labels(cls) -> list[str]:
+    def labels(cls: Any) -> list[str]:
         return [member.label for member in cls]
 
     @property
-    def values(cls) -> list[Any]:
+    def values(cls: Any) -> list[Any]:
         return [member.value for member in cls]
 
     @property
-    def names(cls) -> list[str]:
+    def names(cls: Any) -> list[str]:
         return [member.name for member in cls]
 
 

@@ -211,7 +211,7 @@ class Substr(Func):
     arity = 2
 
     def __init__(self, expression: Any, pos: Any, length: Any = None) -> None:
-        parts = (expression, Value(pos) if isinstance(pos, int) else pos)
+        parts: tuple[Any, ...] = (expression, Value(pos) if isinstance(pos, int) else pos)
         if length is not None:
             parts += (Value(length) if isinstance(length, int) else length,)
         super().__init__(*parts)

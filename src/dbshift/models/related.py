@@ -7,7 +7,7 @@ is resolved; models.py may name it by class, ``"self"``, ``"Model"`` or
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from dbshift.exceptions import ModelDefinitionError
 from dbshift.models.deletion import SET_NULL, OnDelete, as_rule
@@ -48,7 +48,11 @@ class RelatedField(Field):
     """A field whose values identify rows of another model."""
 
     is_relation = True
-    positional = ()
+    positional: ClassVar[tuple[str, ...]] = ()
+
+    # Options of both subclasses, installed by Field's defaults; declared for type checkers.
+    related_name: str | None
+    related_query_name: str | None
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         self.to: Any = to
@@ -101,6 +105,7 @@ class ForeignKey(RelatedField):
     positional = ("on_delete",)
     empty_strings_allowed = False
     on_delete: Any
+    to_field: str | None
 
     def __init__(self, to: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(to, *args, **kwargs)

@@ -67,6 +67,7 @@ def read_sources(apps: Apps) -> None:
     configs = [config for config in apps.app_configs.values() if config.source]
     owned: dict[sa.Table, MappedTable] = {}
     for config in configs:
+        assert config.source is not None  # configs without a source were left out above
         metadata, mappers = source_metadata(apps.import_source(config.source, config.label))
         for table in _owned_tables(config, metadata, configs):
             owned[table] = _mapped_table(table, config.label, mappers.get(table))
@@ -158,7 +159,7 @@ class TableReader:
     def model_state(self) -> ModelState:
         """Return the model state of the table."""
         self._check_primary_key()
-        fields = {}
+        fields: dict[str, Field] = {}
         for column in self.table.columns:
             name, fld = self.field(column)
             if name in fields:
@@ -247,8 +248,8 @@ class TableReader:
         big = isinstance(type_, sa.BigInteger)
         small = isinstance(type_, sa.SmallInteger)
         if self.auto_increments(column):
-            kind = models.BigAutoField if big else models.SmallAutoField if small else None
-            return kind or models.AutoField, {}
+            auto_kind = models.BigAutoField if big else models.SmallAutoField if small else None
+            return auto_kind or models.AutoField, {}
         kind = models.BigIntegerField if big else models.SmallIntegerField if small else None
         return kind or models.IntegerField, {}
 
@@ -319,6 +320,7 @@ class TableReader:
         self, column: sa.Column[Any], foreign_keys: list[sa.ForeignKey]
     ) -> tuple[str, type[Field], tuple[Any, ...], dict[str, Any]]:
         key = foreign_keys[0]
+        assert key.constraint is not None  # the key of a column of a Table has its constraint
         if len(foreign_keys) > 1 or len(key.constraint.columns) > 1:
             raise ModelDefinitionError(
                 f"Column {self.where(column)} is part of a composite or repeated foreign "
@@ -364,8 +366,8 @@ class TableReader:
 
     def index_columns(self, index: sa.Index) -> list[str]:
         """Return the indexed column names; refuse what a model's index cannot hold."""
-        columns = list(index.expressions)
-        if not all(isinstance(c, sa.Column) for c in columns) or index.dialect_kwargs:
+        columns = [c for c in index.expressions if isinstance(c, sa.Column)]
+        if len(columns) < len(index.expressions) or index.dialect_kwargs:
             raise ModelDefinitionError(
                 f"Index {index.name} on table {self.table.name} indexes expressions or has "
                 "dialect options, which dbshift cannot migrate yet; index plain columns."

@@ -45,8 +45,10 @@ def map_models(
     """Map ``classes`` to their tables, with their relationships in both directions."""
     models: dict[ModelKey, MappedModel] = {}
     for cls in classes:
-        model = state.get_model(cls._meta.app_label, cls._meta.object_name)  # type: ignore[attr-defined]
-        models[model.key] = MappedModel(cls, model, tables.model_tables[model.key])
+        model_state = state.get_model(cls._meta.app_label, cls._meta.object_name)  # type: ignore[attr-defined]
+        models[model_state.key] = MappedModel(
+            cls, model_state, tables.model_tables[model_state.key]
+        )
     for model in models.values():
         for name, field in model.state.relations:
             target = models[state.get_model_by_label(field.remote_label).key]

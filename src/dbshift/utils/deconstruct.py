@@ -27,7 +27,7 @@ def deconstructible(cls: T, *, path: str | None = None) -> T:
 
     def __new__(klass: type, *args: Any, **kwargs: Any) -> Any:
         if original_new is object.__new__:
-            obj = original_new(klass)
+            obj: Any = object.__new__(klass)
         else:
             obj = original_new(klass, *args, **kwargs)
         obj._constructor_args = (args, kwargs)

@@ -80,9 +80,10 @@ def error_location(error: BaseException) -> str:
         for frame in frames
         if not frame.filename.startswith(dbshift_dir) and not frame.filename.startswith("<frozen")
     ]
-    frame = (user_frames or frames or [None])[-1]
-    if frame is None:
+    candidates = user_frames or frames
+    if not candidates:
         return "<unknown>"
+    frame = candidates[-1]
     return f"{frame.filename}:{frame.lineno}"
 
 

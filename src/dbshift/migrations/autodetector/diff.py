@@ -10,6 +10,7 @@ from dbshift.migrations.operations.base import Operation
 from dbshift.migrations.questioner import Questioner
 from dbshift.migrations.state import ModelKey, ModelState, ProjectState
 from dbshift.models.fields import NON_DB_OPTIONS, Field
+from dbshift.models.related import RelatedField
 from dbshift.utils.deconstruct import deep_deconstruct
 
 
@@ -79,7 +80,7 @@ def _declared(field: Field) -> dict[str, Any]:
 
 def relation_requirements(field: Field) -> set[Requirement]:
     """Return the models that must exist before ``field`` can be created."""
-    if not field.is_relation:
+    if not isinstance(field, RelatedField):
         return set()
     requirements = {Requirement.model_exists(field.to)}
     through = getattr(field, "through", None)
@@ -90,7 +91,7 @@ def relation_requirements(field: Field) -> set[Requirement]:
 
 def related_labels(field: Field) -> set[str]:
     """Return the labels of the models ``field`` points at (target and through model)."""
-    if not field.is_relation:
+    if not isinstance(field, RelatedField):
         return set()
     labels = {field.to}
     through = getattr(field, "through", None)

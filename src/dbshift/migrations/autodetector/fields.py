@@ -14,6 +14,7 @@ from dbshift.migrations.autodetector.diff import (
 from dbshift.migrations.operations import AddField, AlterField, RemoveField, RenameField
 from dbshift.migrations.state import ModelState
 from dbshift.models.fields import NOT_PROVIDED, DateField, Field
+from dbshift.models.related import RelatedField
 
 
 def detect_renamed_fields(diff: Diff) -> None:
@@ -144,6 +145,8 @@ def _alter(diff: Diff, model: ModelState, name: str, old_field: Field, field: Fi
                 preserve_default=False,
             )
     provides = set()
-    if old_field.is_relation and (not field.is_relation or field.to != old_field.to):
+    if isinstance(old_field, RelatedField) and (
+        not isinstance(field, RelatedField) or field.to != old_field.to
+    ):
         provides.add(Requirement(model.app_label, model.name_lower, name, exists=False))
     diff.emit(model.app_label, operation, relation_requirements(field), provides)

@@ -26,7 +26,8 @@ from dbshift.migrations.operations import (
 )
 from dbshift.migrations.operations.models import ALTER_OPTION_KEYS
 from dbshift.migrations.state import ModelState
-from dbshift.models.related import split_label
+from dbshift.models.fields import Field
+from dbshift.models.related import RelatedField, split_label
 
 #: Options set by operations of their own, or that never reach the database.
 SEPARATE_OPTIONS = ("indexes", "constraints", "unique_together")
@@ -40,7 +41,7 @@ def model_fingerprint(state: ModelState, self_labels: set[str]) -> Any:
     fields = []
     for name, field in state.fields.items():
         signature = field_signature(field)
-        if field.is_relation and field.to in self_labels:
+        if isinstance(field, RelatedField) and field.to in self_labels:
             signature = ("self-relation", signature[0])
         fields.append((name, signature))
     return sorted(fields, key=lambda item: item[0])
@@ -75,7 +76,8 @@ def detect_created_models(diff: Diff) -> None:
     created_labels = {state.label_lower for state in diff.created()}
     deferred: list[tuple[ModelState, dict[str, Any]]] = []
     for state in diff.created():
-        inline, later = {}, {}
+        inline: dict[str, Field] = {}
+        later: dict[str, Field] = {}
         for name, field in state.fields.items():
             targets = related_labels(field) - {state.label_lower}
             (later if targets & created_labels else inline)[name] = field

@@ -15,7 +15,7 @@ from dbshift.migrations.operations.base import (
 from dbshift.migrations.operations.models import DeleteModel
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.fields import NOT_PROVIDED, Field
-from dbshift.models.related import make_label
+from dbshift.models.related import RelatedField, make_label
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
@@ -84,7 +84,7 @@ class FieldOperation(Operation):
 
 
 def _relates_to(field: Field, app_label: str, model_name: str) -> bool:
-    if not field.is_relation:
+    if not isinstance(field, RelatedField):
         return False
     label = model_name.lower() if "." in model_name else make_label(app_label, model_name)
     return field.to == label or getattr(field, "through", None) == label

@@ -189,6 +189,7 @@ class RenameIndex(IndexOperation):
         if self.old_fields:
             state.name_index_together(app_label, self.model_name, self.old_fields, self.new_name)
         else:
+            assert self.old_name is not None  # __init__ requires old_name or old_fields
             state.rename_index(app_label, self.model_name, self.old_name, self.new_name)
 
     def database_forwards(
@@ -206,6 +207,7 @@ class RenameIndex(IndexOperation):
             new = model.get_index(self.new_name)
             editor.name_index_together(before, model, self.old_fields, new)
         else:
+            assert self.old_name is not None  # __init__ requires old_name or old_fields
             editor.rename_index(
                 model, before.get_index(self.old_name), model.get_index(self.new_name)
             )
@@ -225,6 +227,7 @@ class RenameIndex(IndexOperation):
             index = after.get_index(self.new_name)
             editor.unname_index_together(after, model, self.old_fields, index)
         else:
+            assert self.old_name is not None  # __init__ requires old_name or old_fields
             editor.rename_index(
                 model, after.get_index(self.new_name), model.get_index(self.old_name)
             )

@@ -16,7 +16,7 @@ from dbshift.migrations.operations.base import (
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.base import normalize_together
 from dbshift.models.fields import Field
-from dbshift.models.related import make_label
+from dbshift.models.related import RelatedField, make_label
 
 if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
@@ -40,7 +40,7 @@ ALTER_OPTION_KEYS = (
 class ModelOperation(Operation):
     """An operation on one model, named ``name``."""
 
-    model_name_arguments = ("name",)
+    model_name_arguments: tuple[str, ...] = ("name",)
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.isidentifier():
@@ -161,7 +161,8 @@ class CreateModel(ModelOperation):
             return True
         label = make_label(app_label, name) if "." not in name else name.lower()
         return any(
-            field.is_relation and (field.to == label or getattr(field, "through", None) == label)
+            isinstance(field, RelatedField)
+            and (field.to == label or getattr(field, "through", None) == label)
             for _, field in self.fields
         )
 

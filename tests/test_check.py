@@ -358,3 +358,27 @@ def test_showmigrations_marks_edited_and_deleted_applied_migrations(make_project
     assert project.run("showmigrations", "--plan").stdout == (
         "[!]  pages.0001_initial\n[!]  pages.0002_slug\n"
     )
+
+
+EXPRESSION_INDEXES = """
+from dbshift.models.functions import Lower, Upper
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(Upper("title"), name="article_upper_title")]
+        constraints = [models.UniqueConstraint(Lower("title"), name="article_lower_title")]
+"""
+
+
+def test_indexes_over_expressions_are_no_drift(make_project, db_url):
+    project = make_project(database=db_url)
+    project.models("pages", EXPRESSION_INDEXES)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+
+    code, found = findings(project)
+
+    assert (code, ids(found)) == (0, [])

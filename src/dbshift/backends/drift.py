@@ -186,14 +186,24 @@ def _indexes(table: TableInfo) -> set[str]:
         f"index {index.name} on ({', '.join(index.columns)})"
         + (" (partial)" if index.partial else "")
         for index in table.indexes
-        if not index.unique or index.partial
+        if (not index.unique or index.partial) and _on_columns(index.columns)
     }
 
 
 def _uniques(table: TableInfo) -> set[str]:
     rules = {rule.columns for rule in table.unique_constraints}
     rules |= {index.columns for index in table.indexes if index.unique and not index.partial}
-    return {f"unique ({', '.join(columns)})" for columns in rules}
+    return {f"unique ({', '.join(columns)})" for columns in rules if _on_columns(columns)}
+
+
+def _on_columns(columns: tuple[str | None, ...]) -> bool:
+    """Return whether an index is over plain columns.
+
+    Indexes over expressions (``Upper("title")``) are left out of the comparison:
+    SQLAlchemy reflects none on SQLite and only ``None`` columns on PostgreSQL, and
+    the expected side has no columns for them either.
+    """
+    return bool(columns) and None not in columns
 
 
 def _foreign_keys(table: TableInfo) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import string
 
 from hypothesis import HealthCheck, given, settings
@@ -503,20 +504,94 @@ def next_operation(data: st.DataObject, state: ProjectState) -> ops.Operation | 
     return ops.AddConstraint(model.name_lower, models.UniqueConstraint(fields=fields, name=name))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_optimized_operations_build_the_same_state(data):
-    state = ProjectState()
+def draw_operations(
+    data: st.DataObject, state: ProjectState, most: int, raw_sql: bool = False
+) -> list[ops.Operation]:
+    """Draw up to ``most`` valid operations in a row, applying them to ``state``.
+
+    With ``raw_sql``, some are RunSQL, which only elidable operations move past.
+    """
     operations: list[ops.Operation] = []
-    for _ in range(data.draw(st.integers(1, 12))):
+    for _ in range(data.draw(st.integers(1, most))):
+        if raw_sql and data.draw(st.integers(0, 9)) == 0:
+            operations.append(ops.RunSQL("SELECT 1", elidable=data.draw(st.booleans())))
+            continue
         operation = next_operation(data, state)
         if operation is None:
             continue
         operation.state_forwards("pages", state)
         operations.append(operation)
+    return operations
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_optimized_operations_build_the_same_state(data):
+    state = ProjectState()
+    operations = draw_operations(data, state, most=12)
 
     optimized = optimize(operations, "pages")
 
     assert len(optimized) <= len(operations)
     assert fold(optimized) == state
     assert optimize(optimized, "pages") == optimized
+
+
+# -- Any sequence: the result is the one a plain restart-after-every-fold search gives -----------
+
+
+def fold_by_full_rescans(operations: list[ops.Operation], app_label: str) -> list[ops.Operation]:
+    """Fold the first foldable pair, scanning from the start again after every fold.
+
+    The slow search the optimizer must agree with: it asks every pair again each time.
+    """
+    current = list(operations)
+    while True:
+        for first_index, first in enumerate(current):
+            folded = fold_first_pair_from(current, first_index, first, app_label)
+            if folded is not None:
+                current = folded
+                break
+        else:
+            return current
+
+
+def fold_first_pair_from(current, first_index, first, app_label):
+    may_move_right = True
+    for second_index in range(first_index + 1, len(current)):
+        second = current[second_index]
+        result = first.reduce(second, app_label)
+        if isinstance(result, list):
+            between = current[first_index + 1 : second_index]
+            if may_move_right:
+                merged = [*between, *result]
+            elif all(operation.reduce(second, app_label) is True for operation in between):
+                merged = [*result, *between]
+            else:
+                return None
+            return [*current[:first_index], *merged, *current[second_index + 1 :]]
+        if not result:
+            may_move_right = False
+    return None
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_optimizer_agrees_with_restarting_after_every_fold(data):
+    operations = draw_operations(data, ProjectState(), most=30, raw_sql=True)
+
+    assert same(optimize(operations, "pages"), fold_by_full_rescans(operations, "pages"))
+
+
+def test_optimizer_agrees_with_restarting_after_every_fold_on_related_models():
+    rng = random.Random(7)
+    for _ in range(40):
+        count = rng.randint(2, 40)
+        operations: list[ops.Operation] = [create(f"M{number}") for number in range(count)]
+        for number in range(count):
+            for link in range(rng.randint(0, 2)):
+                target = f"pages.m{rng.randrange(count)}"
+                field = models.ForeignKey(target, models.CASCADE, null=True)
+                operations.append(ops.AddField(f"m{number}", f"link{link}", field))
+        rng.shuffle(operations)
+        assert same(optimize(operations, "pages"), fold_by_full_rescans(operations, "pages"))

@@ -311,3 +311,16 @@ def test_an_unknown_key_is_refused_with_the_closest_name(tmp_path, project):
         "'safe_postgres', 'statement_timeout', 'swappable_models'.\n"
     )
     assert not (project.root / "db.sqlite3").exists()
+
+
+def test_an_unknown_key_of_an_app_entry_is_refused_with_the_closest_name(tmp_path):
+    settings = write(
+        tmp_path / "pyproject.toml",
+        '[tool.dbshift]\napps = [{ name = "shop.orders", lable = "orders" }]\n',
+    )
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(settings, environ={})
+    assert str(raised.value) == (
+        f"Unknown setting 'lable' of app 'shop.orders' in {settings}; did you mean 'label'? "
+        "dbshift reads 'default_auto_field', 'label', 'models', 'name', 'tables'."
+    )

@@ -38,6 +38,8 @@ from dbshift.exceptions import ConfigurationError, UnknownSettingError
 
 DEFAULT_ALIAS = "default"
 SETTINGS_FILE_NAMES = ("dbshift.toml", "pyproject.toml")
+#: Every key an app's entry in ``apps`` may hold.
+APP_KEYS = ("default_auto_field", "label", "models", "name", "tables")
 #: Every key the settings table may hold.
 SETTINGS_KEYS = (
     "apps",
@@ -349,16 +351,18 @@ def _read_table(path: Path) -> dict[str, Any]:
     return table
 
 
-def _check_keys(table: dict[str, Any], path: Path) -> None:
+def _check_keys(
+    table: dict[str, Any], path: Path, known: tuple[str, ...] = SETTINGS_KEYS, where: str = ""
+) -> None:
     """Refuse a key dbshift does not know: a typo would silently use a default instead."""
     for key in table:
-        if key in SETTINGS_KEYS:
+        if key in known:
             continue
-        close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1)
+        close = difflib.get_close_matches(key, known, n=1)
         suggestion = f"did you mean '{close[0]}'? " if close else ""
         raise ConfigurationError(
-            f"Unknown setting '{key}' in {path}; {suggestion}dbshift reads "
-            f"{', '.join(repr(name) for name in SETTINGS_KEYS)}."
+            f"Unknown setting '{key}'{where} in {path}; {suggestion}dbshift reads "
+            f"{', '.join(repr(name) for name in known)}."
         )
 
 
@@ -366,6 +370,7 @@ def _parse_app(entry: Any, path: Path) -> AppSpec:
     if isinstance(entry, str) and entry:
         return AppSpec(name=entry)
     if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        _check_keys(entry, path, APP_KEYS, f" of app {entry['name']!r}")
         label = entry.get("label")
         if label is not None and not (isinstance(label, str) and label.isidentifier()):
             raise ConfigurationError(

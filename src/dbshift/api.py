@@ -141,6 +141,7 @@ def migrate(
     fake: bool = False,
     fake_initial: bool = False,
     one_by_one: bool = False,
+    stepwise: bool = False,
     lock_timeout: float | None = None,
     progress: Callable[[Progress], None] | None = None,
     settings: SettingsArg = None,
@@ -149,7 +150,8 @@ def migrate(
 
     ``target`` is a migration name (a unique prefix will do) or ``"zero"`` to unapply
     every migration of the app. ``plan`` returns the steps and runs nothing.
-    ``progress`` is called as each migration starts and ends.
+    ``progress`` is called as each migration starts and ends. ``stepwise`` runs each
+    migration an operation at a time, recording its progress (``migrate --stepwise``).
     """
     from dbshift.actions.migrate import MigrationSession
     from dbshift.exceptions import PlanError
@@ -163,7 +165,13 @@ def migrate(
         described = [_step(step) for step in steps]
         if plan:
             return MigrateResult(database, described, planned=True)
-        notes = session.run(steps, fake=fake, fake_initial=fake_initial, one_by_one=one_by_one)
+        notes = session.run(
+            steps,
+            fake=fake,
+            fake_initial=fake_initial,
+            one_by_one=one_by_one,
+            stepwise=stepwise,
+        )
         changes = [] if steps else session.pending_model_changes()
         return MigrateResult(database, described, False, changes, notes)
 

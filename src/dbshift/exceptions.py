@@ -94,6 +94,10 @@ class DeferredStatementError(MigrationFailedError):
         self.operation = operation
 
 
+class PartlyAppliedError(MigrationFailedError):
+    """An interrupted operation left its tables as neither the state before it nor after it."""
+
+
 class DataLossError(DbShiftError, ValueError):
     """A schema change would cut or drop values that existing rows hold."""
 

@@ -128,7 +128,7 @@ def _history_findings(session: MigrationSession) -> list[Finding]:
                 "migrations.E005",
                 Level.ERROR,
                 format_key(key),
-                interrupted_message(key, progress),
+                interrupted_message(key, progress, session.loader),
                 f"Run '{finishing_command(session.loader, key, progress)}' to finish it.",
             )
         )

@@ -195,11 +195,15 @@ class MigrationSession:
         fake: bool = False,
         fake_initial: bool = False,
         one_by_one: bool = False,
+        stepwise: bool = False,
     ) -> list[str]:
         """Run ``steps``, then record squashes whose replaced migrations are all applied.
 
-        ``one_by_one`` runs every migration as written even on an empty database.
-        Return the notes the run left for verbose output.
+        ``one_by_one`` runs every migration as written even on an empty database;
+        ``stepwise`` runs each an operation at a time, recording its progress, as
+        every migration runs where DDL commits by itself (see
+        :mod:`dbshift.migrations.executor`). Return the notes the run left for
+        verbose output.
         """
         if self.read_only:
             raise PlanError("This migration session was opened read-only; nothing was run.")
@@ -211,6 +215,8 @@ class MigrationSession:
         self.project.apps.import_models()
         if steps:
             self.executor.build_fresh = not one_by_one
+            self.executor.stepwise = self.executor.stepwise or stepwise
+            self.executor.interrupted = self.interrupted
             self.executor.migrate(steps, fake=fake, fake_initial=fake_initial)
         if steps or self.unrecorded_squashes():
             self.executor.record_complete_squashes()
@@ -268,7 +274,7 @@ class MigrationSession:
             if planned.get(key) == backwards:
                 continue
             raise PlanError(
-                f"{interrupted_message(key, progress)} Finish it first with "
+                f"{interrupted_message(key, progress, self.loader)} Finish it first with "
                 f"'{finishing_command(self.loader, key, progress)}'; nothing was changed."
             )
 
@@ -315,11 +321,17 @@ class MigrationSession:
         return sorted(autodetector.changes(self.loader.graph))
 
 
-def interrupted_message(key: Key, progress: Progress) -> str:
-    """Return what an interrupted non-atomic migration left, in one sentence."""
+def interrupted_message(key: Key, progress: Progress, loader: MigrationLoader) -> str:
+    """Return what an interrupted migration, run an operation at a time, left in one sentence.
+
+    A non-atomic migration always runs so; an atomic one where DDL commits by itself,
+    or with ``migrate --stepwise``.
+    """
     verb = "applied" if progress.direction == "forwards" else "unapplied"
+    atomic = key in loader.graph and loader.graph.node(key).atomic
+    how = "" if atomic else " (atomic = False)"
     return (
-        f"Migration {format_key(key)} (atomic = False) stopped while being {verb}, after "
+        f"Migration {format_key(key)}{how} stopped while being {verb}, after "
         f"{progress.done} of its operations."
     )
 

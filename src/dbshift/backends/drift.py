@@ -84,7 +84,11 @@ def find_drift(
     """Return every difference between the database and the tables ``state`` declares."""
     skipped = set(ignore) | FOREIGN_BOOKKEEPING
     actual = introspect(connection, ignore=skipped)
-    expected = expected_schema(state, connection.dialect)
+    return compare_schemas(connection, actual, expected_schema(state, connection.dialect))
+
+
+def compare_schemas(connection: sa.Connection, actual: Schema, expected: Schema) -> list[Drift]:
+    """Return every difference between tables read from ``connection`` and expected ones."""
     sqlite = connection.dialect.name == "sqlite"
     if not sqlite:
         expected = {name: _canonical_defaults(connection, info) for name, info in expected.items()}

@@ -65,16 +65,32 @@ class ProgressReporter:
 
     def __init__(self, context: Context) -> None:
         self.context = context
+        #: The "Applying ..." line waiting for its outcome, if one is.
+        self.open_line = ""
+        #: A note broke that line off: it is written again before the outcome.
+        self.interrupted = False
 
     def __call__(self, progress: Progress) -> None:
         context = self.context
         if context.verbosity < 1:
             return
-        if progress.event == "start":
-            verb = "Unapplying" if progress.step.backwards else "Applying"
-            context.stdout.write(f"  {verb} {progress.step.migration}...")
+        if progress.event == "note":
+            # On a line of its own; the migration's line is written again for its outcome.
+            ending = "\n" if self.open_line and not self.interrupted else ""
+            self.interrupted = bool(self.open_line)
+            context.stdout.write(f"{ending}  {progress.note}\n")
             context.stdout.flush()
             return
+        if progress.event == "start":
+            verb = "Unapplying" if progress.step.backwards else "Applying"
+            self.open_line = f"  {verb} {progress.step.migration}..."
+            self.interrupted = False
+            context.stdout.write(self.open_line)
+            context.stdout.flush()
+            return
+        if self.interrupted:
+            context.stdout.write(self.open_line)
+        self.open_line, self.interrupted = "", False
         outcome = {
             "SKIPPED": "SKIPPED (done by another dbshift process)",
         }.get(progress.outcome, progress.outcome)

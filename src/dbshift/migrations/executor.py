@@ -9,6 +9,22 @@ follows along in memory. Any number of ``migrate`` processes can therefore run t
 same plan at once: each migration is applied exactly once and none of them fails.
 It also checks that no other process moved the history the other way around the
 migration (:mod:`dbshift.migrations.neighbours`), and stops cleanly if one did.
+
+Where DDL commits by itself (``Features.can_rollback_ddl`` is false: MySQL,
+MariaDB), a migration cannot be one transaction: a failure or a kill half-way
+would leave some operations applied and nothing recorded. There every migration
+runs as a non-atomic one does (:mod:`dbshift.migrations.stepwise`): an operation
+at a time, each followed by its progress row, so the next ``migrate`` resumes at
+the operation that was running; an operation whose DDL committed without its
+progress row is recognised from the live schema
+(:mod:`dbshift.migrations.recognition`). ``stepwise=True`` (``migrate
+--stepwise``) asks for the same on any database, for a long migration that
+should not start over.
+
+Neither fast path runs then. A shared transaction records its migrations only
+at its end and the build of an empty database records them only after the last
+table: where a rollback does not undo the DDL, a crash in either leaves tables
+no row accounts for, which the next run could not resume from.
 """
 
 from __future__ import annotations
@@ -28,6 +44,7 @@ from dbshift.exceptions import (
     HistoryChangedError,
     LockTimeoutError,
     MigrationFailedError,
+    PartlyAppliedError,
     TableLockTimeoutError,
 )
 from dbshift.migrations.batch import BatchRun, batches
@@ -53,6 +70,7 @@ from dbshift.migrations.planner import (
     Target,
 )
 from dbshift.migrations.recorder import MigrationRecorder
+from dbshift.migrations.recorder import Progress as RecordedProgress
 from dbshift.migrations.state import ProjectState
 from dbshift.migrations.stepwise import StepwiseRun
 
@@ -74,6 +92,7 @@ class MigrationExecutor:
         build_fresh: bool = True,
         strict_fast_paths: bool | None = None,
         statement_limits: StatementLimits | None = None,
+        stepwise: bool = False,
     ) -> None:
         #: Whether an empty database is built straight to the end state of its
         #: leading schema-only migrations (see :mod:`dbshift.migrations.fresh`).
@@ -93,6 +112,12 @@ class MigrationExecutor:
         self.lock_timeout = lock_timeout
         #: The waits for table locks and the run time of each migration's statements.
         self.statement_limits = statement_limits or StatementLimits()
+        #: Every migration runs an operation at a time, recording its progress, and
+        #: an operation a crash left unrecorded is recognised (see the module doc).
+        self.stepwise = stepwise or not _can_rollback_ddl(database)
+        #: How far each interrupted migration got, as read before the run, to say
+        #: where it resumes.
+        self.interrupted: dict[Key, RecordedProgress] = {}
 
     @property
     def graph(self) -> MigrationGraph:
@@ -118,7 +143,7 @@ class MigrationExecutor:
         statement limits none shares: a shared transaction would hold the table locks
         of its first migrations until its last one is done.
         """
-        share = not self.statement_limits.active
+        share = not self.statement_limits.active and not self.stepwise
         if not steps:
             return
         self.ensure_recorder_table()
@@ -131,7 +156,8 @@ class MigrationExecutor:
                     self._run(step, states[step.key], fake, fake_initial=False)
         else:
             state = self.planner.state_before()
-            if self.build_fresh and not (fake or fake_initial) and not self.loader.applied:
+            fresh = self.build_fresh and not self.stepwise
+            if fresh and not (fake or fake_initial) and not self.loader.applied:
                 built = self._build_fresh(steps)
                 if built is not None:
                     count, state = built
@@ -216,17 +242,24 @@ class MigrationExecutor:
     def _run(
         self, step: PlanStep, state: ProjectState, fake: bool, fake_initial: bool
     ) -> ProjectState:
+        stepwise = (self.stepwise or not step.migration.atomic) and not fake
+        if stepwise:
+            self._announce_resume(step)
         self.progress(Progress("start", step))
         started = time.perf_counter()
         current: list[Operation] = []
-        stepwise = not step.migration.atomic and not fake
         outcome: Literal["OK", "FAKED", "SKIPPED"]
         try:
             if stepwise and not (fake_initial and self._initial_tables_exist(step, state)):
                 outcome, state = StepwiseRun(self, step, current.append).run(state)
             else:
                 outcome, state = self._run_limited(step, state, fake, fake_initial, current)
-        except (LockTimeoutError, HistoryChangedError, DatabaseReadOnlyError):
+        except (
+            LockTimeoutError,
+            HistoryChangedError,
+            DatabaseReadOnlyError,
+            PartlyAppliedError,
+        ):
             self.progress(Progress("done", step, "FAILED", time.perf_counter() - started))
             raise
         except Exception as err:
@@ -234,10 +267,30 @@ class MigrationExecutor:
             refusal = self.database.read_only_error(err) if isinstance(err, DbShiftError) else None
             if refusal is not None:
                 raise refusal from err
-            raise _failure(step, current, err, stepwise) from err
+            raise _failure(step, current, err, stepwise, _can_rollback_ddl(self.database)) from err
         self.progress(Progress("done", step, outcome, time.perf_counter() - started))
         self.fast_paths.ran([step.key])
         return state
+
+    def _announce_resume(self, step: PlanStep) -> None:
+        """Say where a migration interrupted in the direction of ``step`` goes on."""
+        progress = self.interrupted.get(step.key)
+        direction = "backwards" if step.backwards else "forwards"
+        operations = step.migration.operations
+        if progress is None or progress.direction != direction:
+            return
+        if not 0 < progress.done < len(operations):
+            return
+        index = len(operations) - 1 - progress.done if step.backwards else progress.done
+        how = " backwards" if step.backwards else ""
+        self.progress(
+            Progress(
+                "note",
+                step,
+                note=f"Resuming {format_key(step.key)}{how} at operation {index + 1} of "
+                f"{len(operations)}: {operations[index].describe()}",
+            )
+        )
 
     def _run_limited(
         self,
@@ -373,8 +426,16 @@ class MigrationExecutor:
         return True
 
 
+def _can_rollback_ddl(database: Database) -> bool:
+    return database.schema_editor(None, collect=True).features.can_rollback_ddl
+
+
 def _failure(
-    step: PlanStep, current: list[Operation], error: Exception, stepwise: bool = False
+    step: PlanStep,
+    current: list[Operation],
+    error: Exception,
+    stepwise: bool = False,
+    rolls_back_ddl: bool = True,
 ) -> MigrationFailedError:
     """Return the error that reports ``error``, and the lines of user code that raised it."""
     verb = "Unapplying" if step.backwards else "Applying"
@@ -385,7 +446,7 @@ def _failure(
     reason = _reason(error, bool(trace)).rstrip(".")
     if stepwise and current:
         message = f"{verb} {format_key(step.key)} failed{where} " + _stepwise_outcome(
-            step, current[-1], reason
+            step, current[-1], reason, rolls_back_ddl
         )
     else:
         message = (
@@ -419,18 +480,27 @@ def _table_lock_failure(
     )
 
 
-def _stepwise_outcome(step: PlanStep, operation: Operation, reason: str) -> str:
+def _stepwise_outcome(
+    step: PlanStep, operation: Operation, reason: str, rolls_back_ddl: bool
+) -> str:
     """Say what a failure left behind in a migration that runs an operation at a time."""
     count = len(step.migration.operations)
     number = step.migration.operations.index(operation) + 1
-    if operation.outside_transaction:
+    atomic = step.migration.atomic
+    if operation.outside_transaction and not atomic:
         this = (
             "it ran outside a transaction (atomic = False), so what it did before it failed stays"
         )
-    else:
+    elif rolls_back_ddl:
         this = "it was rolled back"
+    else:
+        this = (
+            "the database commits DDL by itself, so the statements it ran stay, and the next "
+            "migrate tells from the tables whether it is done"
+        )
+    how = "runs an operation at a time here" if atomic else "is not atomic"
     return (
-        f"(operation {number} of {count}): {reason}. The migration is not atomic: the "
+        f"(operation {number} of {count}): {reason}. The migration {how}: the "
         f"operations before this one stay done and recorded; {this}. Fix the cause and run "
         "migrate again to continue from it."
     )

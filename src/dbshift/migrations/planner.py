@@ -37,7 +37,8 @@ class PlanStep:
 class Progress:
     """What the executor reports as it goes."""
 
-    event: Literal["start", "done"]
+    #: "note": something worth saying about the step while it runs (``note``).
+    event: Literal["start", "done", "note"]
     step: PlanStep
     outcome: Literal["", "OK", "FAKED", "SKIPPED", "FAILED"] = ""
     elapsed: float = 0.0

@@ -25,12 +25,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
-from dbshift.exceptions import HistoryChangedError
+import sqlalchemy as sa
+
+from dbshift.exceptions import HistoryChangedError, PartlyAppliedError
 from dbshift.migrations.checksum import Checksum, matches, migration_checksum
 from dbshift.migrations.graph import format_key
 from dbshift.migrations.migration import Migration
 from dbshift.migrations.neighbours import NeighbourCheck
 from dbshift.migrations.operations.base import Operation
+from dbshift.migrations.planner import Progress as PlanProgress
+from dbshift.migrations.recognition import Recogniser, describe_difference, recognisable
 from dbshift.migrations.recorder import Direction, MigrationRecorder, Progress
 from dbshift.migrations.state import ProjectState
 
@@ -69,6 +73,8 @@ class StepwiseRun:
         self.checksum = str(migration_checksum(self.migration))
         self.on_operation = on_operation
         self.neighbours = NeighbourCheck(executor.graph, [step])
+        #: The progress this run wrote last (``None`` before the first).
+        self.written: int | None = None
 
     def run(self, state: ProjectState) -> tuple[Outcome, ProjectState]:
         """Run the migration from ``state`` (the state before it); return the state after."""
@@ -85,9 +91,12 @@ class StepwiseRun:
         for position, index in enumerate(order):
             operation = self.migration.operations[index]
             self.on_operation(operation)
+            # An atomic migration run an operation at a time keeps every operation
+            # in a transaction: its SQL was written for one.
+            outside = operation.outside_transaction and not self.migration.atomic
             lock = (
                 self.database.locked_outside_transaction
-                if operation.outside_transaction
+                if outside
                 else self.database.locked_transaction
             )
             with lock(self.connection, self.executor.lock_timeout) as target:
@@ -101,19 +110,27 @@ class StepwiseRun:
                 # Until the first progress row is written, nothing keeps other
                 # processes from moving the neighbours; after it, they see it.
                 self._check_neighbours()
+                before, after_operation = (
+                    (states[index + 1], states[index])
+                    if self.step.backwards
+                    else (states[index], states[index + 1])
+                )
+                if self.written != position and self._took_effect(
+                    target, operation, index, before, after_operation
+                ):
+                    self._record_progress(position + 1)
+                    continue
                 editor = self.database.schema_editor(target)
                 if self.step.backwards:
                     operation.database_backwards(
-                        self.migration.app_label, editor, states[index + 1], states[index]
+                        self.migration.app_label, editor, before, after_operation
                     )
                 else:
                     operation.database_forwards(
-                        self.migration.app_label, editor, states[index], states[index + 1]
+                        self.migration.app_label, editor, before, after_operation
                     )
                 editor.finish()
-                self.recorder.record_progress(
-                    self.migration.key, Progress(self.direction, position + 1, self.checksum)
-                )
+                self._record_progress(position + 1)
                 ran = True
         self.recorder = MigrationRecorder(self.connection)
         with self.database.locked_transaction(self.connection, self.executor.lock_timeout):
@@ -125,6 +142,67 @@ class StepwiseRun:
                 self.executor.record_applied(self.migration)
             self.recorder.clear_progress(self.migration.key)
         return "OK", after
+
+    def _record_progress(self, done: int) -> None:
+        self.recorder.record_progress(
+            self.migration.key, Progress(self.direction, done, self.checksum)
+        )
+        self.written = done
+
+    def _took_effect(
+        self,
+        connection: sa.Connection,
+        operation: Operation,
+        index: int,
+        before: ProjectState,
+        after: ProjectState,
+    ) -> bool:
+        """Return whether ``operation`` is done though no progress row says so.
+
+        Only where an operation's DDL and its progress row may be apart (see
+        :attr:`MigrationExecutor.stepwise`), and only for the first operation this
+        run reaches or one another process left: the progress this run wrote
+        itself is exact.
+        """
+        if not (self.executor.stepwise and recognisable(operation)):
+            return False
+        recogniser = Recogniser(self.database, connection, before, after)
+        recognition = recogniser.recognise()
+        where = f"operation {index + 1} of {len(self.migration.operations)}"
+        what = f"{where} ({operation.describe()})"
+        if recognition is None:
+            raise PartlyAppliedError(
+                self._partly_applied_message(what, describe_difference(recogniser.compare()))
+            )
+        created = ", ".join(recognition.created)
+        if recognition.applied:
+            finished = f"; created {created} that it had not got to" if created else ""
+            self._note(
+                f"{format_key(self.migration.key)}: {what} had taken effect before its "
+                f"progress was recorded{finished}: recorded as done, not run again."
+            )
+        elif created:
+            self._note(
+                f"{format_key(self.migration.key)}: {what} had been cut short; created "
+                f"{created} to bring it back to where it started, and ran it again."
+            )
+        return recognition.applied
+
+    def _partly_applied_message(self, what: str, difference: str) -> str:
+        app_label, name = self.migration.key
+        backwards = " --backwards" if self.step.backwards else ""
+        verb = "Unapplying" if self.step.backwards else "Applying"
+        return (
+            f"{verb} {format_key(self.migration.key)} stopped before {what}: that operation "
+            "was interrupted earlier, and the tables it changes match neither the state "
+            f"before it nor the state after it, so it was neither run again nor recorded as "
+            f"done.\n{difference}\nBring the tables to one of the two states by hand "
+            f"('dbshift sqlmigrate {app_label} {name}{backwards}' prints the operation's "
+            "SQL), then run migrate again."
+        )
+
+    def _note(self, text: str) -> None:
+        self.executor.progress(PlanProgress("note", self.step, note=text))
 
     def _check_neighbours(self) -> None:
         """Raise if another process moved the history the other way around this migration."""

@@ -65,6 +65,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "otherwise built straight to the end state of its leading schema-only migrations)",
     )
     parser.add_argument(
+        "--stepwise",
+        action="store_true",
+        help="run each migration an operation at a time, recording its progress, so that "
+        "one interrupted half-way resumes where it stopped (always so on MySQL and MariaDB)",
+    )
+    parser.add_argument(
         "--prune",
         action="store_true",
         help="delete the records of applied migrations whose files are gone (needs app_label)",
@@ -122,7 +128,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         if not steps:
             context.write("  No migrations to apply.")
         notes = session.run(
-            steps, fake=args.fake, fake_initial=args.fake_initial, one_by_one=args.one_by_one
+            steps,
+            fake=args.fake,
+            fake_initial=args.fake_initial,
+            one_by_one=args.one_by_one,
+            stepwise=args.stepwise,
         )
         for note in notes:
             context.write(f"  {note}", level=2)

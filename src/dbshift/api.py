@@ -150,7 +150,8 @@ def migrate(
 
     ``target`` is a migration name (a unique prefix will do) or ``"zero"`` to unapply
     every migration of the app. ``plan`` returns the steps and runs nothing.
-    ``progress`` is called as each migration starts and ends. ``stepwise`` runs each
+    ``progress`` is called as each migration starts and ends, and with a note where one
+    resumes. ``stepwise`` runs each
     migration an operation at a time, recording its progress (``migrate --stepwise``).
     """
     from dbshift.actions.migrate import MigrationSession

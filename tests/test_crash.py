@@ -3,7 +3,9 @@
 A migration and its recorder row are one transaction, so after a SIGKILL every
 recorded migration is fully applied and nothing else is: the schema read with
 plain SQL equals the one tests/expectations.py writes out for the recorded
-migrations. The next ``migrate`` finishes the
+migrations. Run an operation at a time (``migrate --stepwise``), the boundary is
+an operation's: the recorded migrations and the operations the progress row
+counts. The next ``migrate`` finishes the
 plan, and no lock of the dead process stands in its way. ``DBSHIFT_KILL_ROUNDS``
 sets how many kills land on a running process per database (default 15).
 """
@@ -18,8 +20,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from dbshift.migrations.recorder import TABLE_NAME
-from tests.expectations import assert_database_matches
+from dbshift.migrations.recorder import PROGRESS_TABLE_NAME, TABLE_NAME
+from dbshift.migrations.state import ProjectState
+from tests.expectations import assert_database_matches, expected_structure
 from tests.helpers import ProjectDir
 from tests.history import (
     project_with_history,
@@ -27,6 +30,7 @@ from tests.history import (
     recorded_rows,
     schema_at_recorded_boundary,
 )
+from tests.structure import read_structure, vendor_of
 from tests.test_concurrency import LENGTH, clean_schema, server_of, start_migrate
 
 KILL_ROUNDS = int(os.environ.get("DBSHIFT_KILL_ROUNDS", "15"))
@@ -38,6 +42,40 @@ def assert_at_boundary(project: ProjectDir, url: str) -> int:
     assert len(rows) == len(set(rows)), "a migration was recorded twice"
     project.project().loader(rows).check_consistent_history(rows)
     actual, expected = schema_at_recorded_boundary(project, url)
+    assert sorted(actual) == sorted(expected)
+    for name, table in expected.items():
+        assert actual[name] == table, name
+    return len(rows)
+
+
+def progress_rows(url: str) -> list[tuple[str, str, str, int]]:
+    """Return the (app, name, direction, done) rows of the progress table."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(PROGRESS_TABLE_NAME):
+                return []
+            query = f"SELECT app, name, direction, done FROM {PROGRESS_TABLE_NAME}"
+            return [tuple(row) for row in connection.exec_driver_sql(query)]
+    finally:
+        engine.dispose()
+
+
+def assert_at_operation_boundary(project: ProjectDir, url: str) -> int:
+    """Assert the database holds its recorded migrations and the operations its progress
+    row counts, and nothing else; return how many migrations are recorded."""
+    rows = recorded_rows(url)
+    assert len(rows) == len(set(rows)), "a migration was recorded twice"
+    loader = project.project().loader(rows)
+    loader.check_consistent_history(rows)
+    state = loader.project_state(rows).clone() if rows else ProjectState()
+    progress = progress_rows(url)
+    assert len(progress) <= 1, progress
+    for app_label, name, direction, done in progress:
+        assert direction == "forwards"
+        for operation in loader.graph.node((app_label, name)).operations[:done]:
+            operation.state_forwards(app_label, state)
+    actual, expected = read_structure(url), expected_structure(state, vendor_of(url))
     assert sorted(actual) == sorted(expected)
     for name, table in expected.items():
         assert actual[name] == table, name
@@ -74,8 +112,13 @@ def reset_database(url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.parametrize(
+    "options",
+    [(), pytest.param(("--stepwise",), marks=pytest.mark.slow)],
+    ids=["as-written", "stepwise"],
+)
 def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
-    make_project, db_url, tmp_path, request
+    make_project, db_url, tmp_path, request, options
 ):
     project = project_with_history(make_project, db_url, LENGTH)
     assert project.run("migrate", "--plan", "-v", "0").code == 0
@@ -84,7 +127,7 @@ def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
     while kills < KILL_ROUNDS:
         attempts += 1
         assert attempts < KILL_ROUNDS * 4, "the processes kept finishing before the kill"
-        process = start_migrate(project, "--lock-timeout", "20")
+        process = start_migrate(project, "--lock-timeout", "20", *options)
         if chooser.random() < 0.2:
             # Anywhere from start-up to the first migrations.
             time.sleep(chooser.uniform(0, 0.8))
@@ -96,13 +139,14 @@ def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
         process.wait()
         process.stdout.close()
         process.stderr.close()
-        done = assert_at_boundary(project, db_url)
+        done = assert_at_operation_boundary(project, db_url)
         if done == LENGTH:
             reset_database(db_url)
 
-    result = project.run_process("migrate", "--lock-timeout", "20")
+    result = project.run_process("migrate", "--lock-timeout", "20", *options)
     assert result.code == 0, result.output
     assert assert_at_boundary(project, db_url) == LENGTH
+    assert progress_rows(db_url) == []
     expected = clean_schema(make_project, db_url, server_of(request, db_url), tmp_path, LENGTH)
     assert read_schema(db_url) == expected
     assert_database_matches(db_url, project.project().models_state())

@@ -17,8 +17,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from dbshift.backends.database import EDITORS
-from dbshift.backends.introspection import editor_class
+from dbshift.backends.backend import backend_named, backend_names
 from dbshift.migrations.checksum import migration_checksum
 from dbshift.migrations.recorder import PROGRESS_TABLE_NAME
 from tests.expectations import assert_database_matches
@@ -94,9 +93,12 @@ BOTH = [("pages", "0001_initial"), KEY]
 
 def ddl_committing_vendors() -> list[str]:
     """Return the databases whose features say a rollback does not undo DDL."""
-    return [
-        vendor for vendor in sorted(EDITORS) if not editor_class(vendor).features.can_rollback_ddl
-    ]
+    vendors = set()
+    for name in backend_names():
+        backend = backend_named(name)
+        if backend is not None and not backend.features.can_rollback_ddl:
+            vendors.add(backend.vendor)
+    return sorted(vendors)
 
 
 def changes_project(make_project, url: str) -> ProjectDir:

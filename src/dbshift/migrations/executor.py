@@ -427,7 +427,7 @@ class MigrationExecutor:
 
 
 def _can_rollback_ddl(database: Database) -> bool:
-    return database.schema_editor(None, collect=True).features.can_rollback_ddl
+    return database.backend.features.can_rollback_ddl
 
 
 def _failure(

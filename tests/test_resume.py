@@ -12,6 +12,7 @@ say DDL commits by itself run it without the flag.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -23,6 +24,7 @@ from dbshift.migrations.recorder import PROGRESS_TABLE_NAME
 from tests.expectations import assert_database_matches
 from tests.helpers import ProjectDir
 from tests.history import inspected_schema, read_schema, recorded_rows
+from tests.test_crash import reset_database
 from tests.test_nonatomic import progress_rows
 
 INITIAL = """
@@ -112,13 +114,15 @@ def changes_project(make_project, url: str) -> ProjectDir:
     return project
 
 
-def operation_sql(project: ProjectDir, *options: str) -> list[list[str]]:
-    """Return the statements ``sqlmigrate`` prints for each operation of 0002, in order."""
-    result = project.run("sqlmigrate", "pages", "0002", *options)
+def operation_sql(project: ProjectDir, *options: str, name: str = "0002") -> list[list[str]]:
+    """Return the statements ``sqlmigrate`` prints for each operation of a migration, in order."""
+    result = project.run("sqlmigrate", "pages", name, *options)
     assert result.code == 0, result.output
     blocks: list[list[str]] = []
-    for line in result.stdout.splitlines():
-        if line.startswith("-- ") and line[3:] in {*DESCRIPTIONS, *map(undo, DESCRIPTIONS)}:
+    lines = result.stdout.splitlines()
+    for number, line in enumerate(lines):
+        # Each operation's SQL comes after its description, framed by "--" lines.
+        if line.startswith("-- ") and lines[number - 1] == "--" == lines[number + 1]:
             blocks.append([])
         elif blocks and line not in ("--", "COMMIT;"):
             blocks[-1].append(line)
@@ -126,10 +130,6 @@ def operation_sql(project: ProjectDir, *options: str) -> list[list[str]]:
         [statement for statement in re.split(r";\s*$", "\n".join(block), flags=re.M) if statement]
         for block in blocks
     ]
-
-
-def undo(description: str) -> str:
-    return f"Undo {description}"
 
 
 def run_by_hand(url: str, statements: list[str]) -> None:
@@ -145,9 +145,11 @@ def run_by_hand(url: str, statements: list[str]) -> None:
         engine.dispose()
 
 
-def write_progress(project: ProjectDir, url: str, direction: str, done: int) -> None:
+def write_progress(
+    project: ProjectDir, url: str, direction: str, done: int, key: tuple[str, str] = KEY
+) -> None:
     """Leave the progress row an interrupted run leaves after ``done`` operations."""
-    migration = project.project().loader().graph.node(KEY)
+    migration = project.project().loader().graph.node(key)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
@@ -162,8 +164,8 @@ def write_progress(project: ProjectDir, url: str, direction: str, done: int) -> 
                     ":done, :checksum)"
                 ),
                 {
-                    "app": KEY[0],
-                    "name": KEY[1],
+                    "app": key[0],
+                    "name": key[1],
                     "direction": direction,
                     "done": done,
                     "checksum": str(migration_checksum(migration)),
@@ -232,7 +234,7 @@ def test_an_operation_cut_between_its_statements_is_finished(
     assert f"operation {operation} of 5 ({DESCRIPTIONS[operation - 1]}) had taken effect" in (
         result.stdout
     )
-    assert "created " in result.stdout
+    assert "finished it here (created " in result.stdout
     assert_finished_like_an_uninterrupted_run(project, make_project, db_url, twin_url)
 
 
@@ -248,7 +250,7 @@ def test_a_column_left_with_the_default_that_filled_it_is_finished(
     result = project.run("migrate", "--stepwise")
 
     assert result.code == 0, result.output
-    assert "the default of pages_article.rank set as the migration leaves it" in result.stdout
+    assert "finished it here (set the default of pages_article.rank)" in result.stdout
     assert_finished_like_an_uninterrupted_run(project, make_project, pg_url, postgresql_twin)
 
 
@@ -361,3 +363,87 @@ def test_where_ddl_commits_by_itself_every_migration_is_resumable(
     assert "Resuming pages.0002_changes at operation 2 of 5" in result.stdout
     assert "operation 2 of 5 (Add field author to article) had taken effect" in result.stdout
     assert_finished_like_an_uninterrupted_run(project, make_project, url, twin)
+
+
+MORE = """
+from dbshift import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("pages", "0002_changes")]
+
+    operations = [
+        migrations.RenameField("article", "rank", "position"),
+        migrations.AlterField(
+            "article",
+            "author",
+            models.ForeignKey(null=True, on_delete=models.SET_NULL, to="pages.author"),
+        ),
+        migrations.AlterField("tag", "name", models.CharField(max_length=60, db_index=True)),
+        migrations.AlterUniqueTogether("article", {("title", "position")}),
+        migrations.RemoveField("article", "author"),
+        migrations.RenameModel("Tag", "Label"),
+        migrations.AlterField("author", "id", models.AutoField(primary_key=True)),
+        migrations.DeleteModel("Label"),
+    ]
+"""
+
+MORE_FINAL = """
+class Author(models.Model):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=50)
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=80)
+    position = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["position"], name="article_rank")]
+        unique_together = [("title", "position")]
+"""
+MORE_KEY = ("pages", "0003_more")
+
+
+def more_project(make_project, url: str, applied: bool) -> ProjectDir:
+    """Return a project with 0002 applied and 0003 on disk (applied too if ``applied``)."""
+    project = changes_project(make_project, url)
+    assert project.run("migrate").code == 0
+    project.write("pages/migrations/0003_more.py", MORE)
+    project.models("pages", MORE_FINAL)
+    if applied:
+        assert project.run("migrate").code == 0
+    return project
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backwards", [False, True], ids=["forwards", "backwards"])
+def test_a_cut_after_any_statement_of_any_operation_is_resumed(
+    make_project, pg_url, postgresql_twin, backwards
+):
+    """Renames, keys re-created, columns dropped, tables renamed and dropped, cut anywhere."""
+    target = ("pages", "0002") if backwards else ("pages", "0003")
+    options = ("--backwards",) if backwards else ()
+    reference = more_project(make_project, postgresql_twin, applied=True)
+    assert reference.run("migrate", *target).code == 0
+    expected = inspected_schema(postgresql_twin)
+    rows = recorded_rows(postgresql_twin)
+    project = more_project(make_project, pg_url, applied=backwards)
+    blocks = operation_sql(project, *options, name="0003")
+    assert len(blocks) == 8
+    for number, block in enumerate(blocks):
+        for cut in range(1, len(block) + 1):
+            reset_database(pg_url)
+            project = more_project(make_project, pg_url, applied=backwards)
+            run_by_hand(pg_url, [*itertools.chain(*blocks[:number]), *block[:cut]])
+            if number:
+                direction = "backwards" if backwards else "forwards"
+                write_progress(project, pg_url, direction, number, MORE_KEY)
+
+            result = project.run("migrate", *target, "--stepwise")
+
+            where = f"operation {number + 1}, cut after statement {cut} of {len(block)}"
+            assert result.code == 0, f"{where}: {result.output}"
+            assert inspected_schema(pg_url) == expected, where
+            assert recorded_rows(pg_url) == rows, where
+            assert progress_rows(pg_url) == [], where

@@ -17,8 +17,9 @@ matches neither state but is the same against both (added by hand, say) is
 left out. An operation of several statements may also be cut between them,
 ``CREATE TABLE`` done and its indexes or foreign keys not. When the tables and
 their columns match one of the two states and only indexes or constraints of
-that state are missing (or a column keeps the default that filled it), those are
-created (:func:`find_existing` tells which) and the tables compared again.
+that state differ (missing, or left by the other state: an index renamed with
+its table, say; or a column keeps the default that filled it), those are put
+right and the tables compared again.
 Only schema operations are recognised: code and hand-written SQL say nothing
 about the schema they leave.
 """
@@ -32,9 +33,8 @@ import sqlalchemy as sa
 
 from dbshift.backends import ddl
 from dbshift.backends.drift import CODES, Drift, compare_schemas
-from dbshift.backends.existing import find_existing, read_existing
-from dbshift.backends.introspection import Schema, introspect, table_info
-from dbshift.backends.spec import IndexSpec, PrimaryKeySpec, TableSpec
+from dbshift.backends.introspection import Schema, TableInfo, introspect, table_info
+from dbshift.backends.spec import SchemaObject, TableSpec
 from dbshift.migrations.fresh import SCHEMA_OPERATIONS
 from dbshift.migrations.state import ModelKey, ProjectState
 
@@ -74,8 +74,13 @@ class Recognition:
 
     #: The operation took effect (or was finished here); record it, do not run it.
     applied: bool
-    #: Indexes and constraints created here to finish a statement sequence cut short.
-    created: tuple[str, ...] = ()
+    #: What was done here to finish a statement sequence cut short, or to undo it.
+    changes: tuple[str, ...] = ()
+
+
+#: What identifies an index or constraint in the comparison (see drift): an index by
+#: its name, a unique rule, a foreign key and a check by what they are (a check's name).
+ObjectKey = tuple[object, ...]
 
 
 class Recogniser:
@@ -102,6 +107,8 @@ class Recogniser:
             if _info(self.before.get(name), self.specs_editor)
             != _info(self.after.get(name), self.specs_editor)
         }
+        #: The tables as last read.
+        self.live: Schema = {}
 
     def recognise(self) -> Recognition | None:
         """Return whether the operation took effect; ``None`` when the tables match neither."""
@@ -110,15 +117,15 @@ class Recogniser:
             return Recognition(applied=False)
         if not comparison.from_after:
             return Recognition(applied=True)
-        for applied, specs, drift in (
-            (True, self.after, comparison.from_after),
-            (False, self.before, comparison.from_before),
+        for applied, target, other, drift in (
+            (True, self.after, self.before, comparison.from_after),
+            (False, self.before, self.after, comparison.from_before),
         ):
             if all(item.code in FINISHABLE_CODES for item in drift):
-                created = self._finish(specs, drift)
+                changes = self._finish(target, other, drift)
                 finished = self.compare()
                 if not (finished.from_after if applied else finished.from_before):
-                    return Recognition(applied, tuple(created))
+                    return Recognition(applied, tuple(changes))
         return None
 
     def compare(self) -> Comparison:
@@ -126,9 +133,9 @@ class Recogniser:
         if not self.names:
             return Comparison([], [])
         present = set(sa.inspect(self.connection).get_table_names())
-        live = introspect(self.connection, ignore=present - self.names)
-        from_before = set(compare_schemas(self.connection, live, self._expected(self.before)))
-        from_after = set(compare_schemas(self.connection, live, self._expected(self.after)))
+        self.live = introspect(self.connection, ignore=present - self.names)
+        from_before = set(compare_schemas(self.connection, self.live, self._expected(self.before)))
+        from_after = set(compare_schemas(self.connection, self.live, self._expected(self.after)))
         common = from_before & from_after
         return Comparison(
             sorted(from_before - common, key=_order), sorted(from_after - common, key=_order)
@@ -153,40 +160,48 @@ class Recogniser:
                 specs[join.name] = join
         return specs
 
-    def _finish(self, specs: dict[str, TableSpec], drift: list[Drift]) -> list[str]:
-        """Make the tables ``drift`` names as ``specs`` have them; say what was done."""
-        editor = self.database.schema_editor(self.connection)
-        done = []
-        for item in drift:
-            if item.code in OBJECT_CODES:
-                continue
-            table, _, name = item.obj.rpartition(".")
-            column = next((column for column in specs[table].columns if column.name == name), None)
-            if column is None or column.identity:
-                return []  # numbering is no default a statement leaves behind
-            editor.execute(ddl.AlterColumnDefault(table, name, column.default_sql))
-            done.append(f"the default of {item.obj} set as the migration leaves it")
-        done += self._create_missing(editor, specs, {item.obj for item in drift})
-        editor.finish()
-        return done
-
-    def _create_missing(
-        self, editor: SchemaEditor, specs: dict[str, TableSpec], tables: set[str]
+    def _finish(
+        self, target: dict[str, TableSpec], other: dict[str, TableSpec], drift: list[Drift]
     ) -> list[str]:
-        """Create the indexes and constraints of ``specs`` that ``tables`` lack; name them."""
-        created = []
-        for name in sorted(tables & specs.keys()):
-            existing = read_existing(self.connection, name, editor.index_reflection_options)
-            for obj in specs[name].objects:
-                # Indexes over expressions are left out of the comparison (see drift).
-                if isinstance(obj, PrimaryKeySpec) or (
-                    isinstance(obj, IndexSpec) and obj.expressions
-                ):
-                    continue
-                if find_existing(obj, existing) is None:
-                    editor.create_object(name, obj)
-                    created.append(f"{obj.name} on {name}")
-        return created
+        """Make the tables ``drift`` names as ``target`` has them; say what was done.
+
+        Only objects of the other state are dropped: one that neither state has
+        was put there by someone else, and stays.
+        """
+        editor = self.database.schema_editor(self.connection)
+        changes = []
+        for item in drift:
+            if item.code not in OBJECT_CODES:
+                change = self._set_default(editor, target, item)
+                if change is None:
+                    return changes
+                changes.append(change)
+        theirs = {key: obj for spec in other.values() for key, obj in _spec_objects(spec).items()}
+        for table in sorted({item.obj for item in drift} & target.keys() & self.live.keys()):
+            have = _info_objects(self.live[table])
+            want = _spec_objects(target[table])
+            for key in sorted((have - want.keys()) & theirs.keys(), key=_drop_first):
+                editor.drop_object(table, theirs[key])
+                changes.append(f"dropped {_described(theirs[key], table)}")
+            for key in sorted(want.keys() - have, key=_drop_first, reverse=True):
+                editor.create_object(table, want[key])
+                changes.append(f"created {_described(want[key], table)}")
+        editor.finish()
+        return changes
+
+    def _set_default(
+        self, editor: SchemaEditor, target: dict[str, TableSpec], item: Drift
+    ) -> str | None:
+        """Give a column the default ``target`` has; ``None`` if that is no default to set."""
+        table, _, name = item.obj.rpartition(".")
+        spec = target.get(table)
+        column = (
+            next((column for column in spec.columns if column.name == name), None) if spec else None
+        )
+        if column is None or column.identity:
+            return None  # numbering is no default a statement leaves behind
+        editor.execute(ddl.AlterColumnDefault(table, name, column.default_sql))
+        return f"set the default of {item.obj}"
 
 
 def describe_difference(comparison: Comparison) -> str:
@@ -218,6 +233,57 @@ def _changed_models(before: ProjectState, after: ProjectState) -> set[ModelKey]:
             if model is not None:
                 referrers |= {item.key for item, _, _ in state.related_fields_to(model.label_lower)}
     return changed | referrers
+
+
+def _spec_objects(spec: TableSpec) -> dict[ObjectKey, SchemaObject]:
+    """Return the indexes and constraints of ``spec`` by what identifies them."""
+    objects: dict[ObjectKey, SchemaObject] = {}
+    for index in spec.indexes:
+        if index.expressions:
+            continue  # left out of the comparison (see drift)
+        if index.unique and index.where is None:
+            objects["unique", index.columns] = index
+        else:
+            objects["index", index.name, index.columns, index.where is not None] = index
+    for key in spec.foreign_keys:
+        objects[_key_of(key.column, key.to_table, key.to_column, key.on_delete)] = key
+    for check in spec.checks:
+        if check.name:
+            objects["check", check.name] = check
+    return objects
+
+
+def _info_objects(table: TableInfo) -> set[ObjectKey]:
+    """Return what identifies each index and constraint of a table read from the database."""
+    keys: set[ObjectKey] = {("unique", rule.columns) for rule in table.unique_constraints}
+    for index in table.indexes:
+        if not index.columns or None in index.columns:
+            continue
+        if index.unique and not index.partial:
+            keys.add(("unique", index.columns))
+        else:
+            keys.add(("index", index.name, index.columns, index.partial))
+    for key in table.foreign_keys:
+        keys.add(
+            ("fk", key.columns, key.target_table, key.target_columns, key.on_delete or "NO ACTION")
+        )
+    keys |= {("check", name) for name in table.checks if name}
+    return keys
+
+
+def _key_of(column: str, table: str, target: str, on_delete: str | None) -> ObjectKey:
+    return ("fk", (column,), table, (target,), on_delete or "NO ACTION")
+
+
+def _drop_first(key: ObjectKey) -> tuple[int, str]:
+    """Order keys first, as a key may need a unique rule another drop would take away."""
+    return (0 if key[0] == "fk" else 1, repr(key))
+
+
+def _described(obj: SchemaObject, table: str) -> str:
+    kind = {"fk": "foreign key", "check": "check"}.get(str(obj.signature[0]), "index")
+    name = f" {obj.name}" if obj.name else ""
+    return f"{kind}{name} on {table}"
 
 
 def _info(spec: TableSpec | None, editor: SchemaEditor) -> object:

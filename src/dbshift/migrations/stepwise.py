@@ -174,17 +174,17 @@ class StepwiseRun:
             raise PartlyAppliedError(
                 self._partly_applied_message(what, describe_difference(recogniser.compare()))
             )
-        created = ", ".join(recognition.created)
+        changes = ", ".join(recognition.changes)
         if recognition.applied:
-            finished = f"; created {created} that it had not got to" if created else ""
+            finished = f"; finished it here ({changes})" if changes else ""
             self._note(
                 f"{format_key(self.migration.key)}: {what} had taken effect before its "
                 f"progress was recorded{finished}: recorded as done, not run again."
             )
-        elif created:
+        elif changes:
             self._note(
-                f"{format_key(self.migration.key)}: {what} had been cut short; created "
-                f"{created} to bring it back to where it started, and ran it again."
+                f"{format_key(self.migration.key)}: {what} had been cut short; undid what "
+                f"it had done ({changes}) and ran it again."
             )
         return recognition.applied
 

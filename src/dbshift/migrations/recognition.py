@@ -169,7 +169,7 @@ class Recogniser:
         was put there by someone else, and stays.
         """
         editor = self.database.schema_editor(self.connection)
-        changes = []
+        changes: list[str] = []
         for item in drift:
             if item.code not in OBJECT_CODES:
                 change = self._set_default(editor, target, item)

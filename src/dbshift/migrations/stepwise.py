@@ -101,7 +101,7 @@ class StepwiseRun:
                 # Until the first progress row is written, nothing keeps other
                 # processes from moving the neighbours; after it, they see it.
                 self._check_neighbours()
-                editor = self.database.schema_editor(target)
+                editor = self.executor.schema_editor(target)
                 if self.step.backwards:
                     operation.database_backwards(
                         self.migration.app_label, editor, states[index + 1], states[index]

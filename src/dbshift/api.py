@@ -254,7 +254,10 @@ def migrate(
         listener.planned(result)
         notes = session.run(steps, fake=fake, fake_initial=fake_initial, one_by_one=one_by_one)
         changes = [] if steps else session.pending_model_changes()
-    done = [replace(step, statements=list(ran.get(key, ()))) for step, key in _keyed(result)]
+    done = [
+        replace(step, statements=list(ran.get((step.app_label, step.name), ())))
+        for step in result.steps
+    ]
     return replace(result, steps=done, model_changes=changes, notes=notes)
 
 
@@ -263,10 +266,6 @@ def _step(step: PlanStep) -> MigrationStep:
 
     app_label, name = step.key
     return MigrationStep(app_label, name, step.backwards, plan_lines(step))
-
-
-def _keyed(result: MigrateResult) -> list[tuple[MigrationStep, Key]]:
-    return [(step, (step.app_label, step.name)) for step in result.steps]
 
 
 def _target_name(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -212,3 +213,108 @@ def test_showmigrations_marks_edited_and_deleted(settings):
 
 def test_all_lists_exactly_the_lazy_names():
     assert sorted(dbshift.__all__) == sorted([*dbshift._LOCATIONS, "__version__"])
+
+
+INDEXED = ARTICLE.replace("max_length=200)", "max_length=200, db_index=True)", 1)
+
+
+def test_migrate_returns_the_statements_each_migration_ran(make_project, db_url):
+    project = make_project(database=db_url)
+    project.models("pages", INDEXED)
+    settings = project.root / "pyproject.toml"
+    dbshift.makemigrations(settings=settings)
+
+    planned = dbshift.migrate(plan=True, sql=True, settings=settings)
+    (part,) = planned.steps[0].sql
+    assert part.description == "Create model Article"
+    assert part.statements[0].startswith("CREATE TABLE pages_article (")
+    assert planned.steps[0].statements == []
+
+    done = dbshift.migrate(settings=settings)
+
+    statements = done.steps[0].statements
+    assert statements[0].startswith("CREATE TABLE pages_article (")
+    # The index of the new table, which SQLite creates last, is among them.
+    indexes = [text for text in statements if text.startswith("CREATE INDEX")]
+    assert indexes and all("ON pages_article" in text and "title" in text for text in indexes)
+    assert done.steps[0].sql == []
+
+
+class Recorder(dbshift.MigrateListener):
+    """Note what migrate tells, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def planned(self, result: dbshift.MigrateResult) -> None:
+        self.events.append("planned " + " ".join(step.label for step in result.steps))
+
+    def progress(self, progress: dbshift.Progress) -> None:
+        self.events.append(f"{progress.event} {progress.step.migration} {progress.outcome}")
+
+
+def test_migrate_tells_its_listener_before_and_while_it_runs(settings, db_url):
+    dbshift.makemigrations(settings=settings)
+    listener = Recorder()
+
+    dbshift.migrate(listener=listener, settings=settings)
+
+    assert listener.events == [
+        "planned pages.0001_initial",
+        "start pages.0001_initial ",
+        "done pages.0001_initial OK",
+    ]
+    assert columns(db_url, "pages_article") != []
+    # A plan is returned, not told.
+    listener.events.clear()
+    dbshift.migrate("pages", "zero", plan=True, listener=listener, settings=settings)
+    assert listener.events == []
+
+
+def test_makemigrations_and_squash_ask_before_writing(settings):
+    seen = []
+
+    def refuse(migrations):
+        seen.append([item.name for item in migrations])
+        return False
+
+    refused = dbshift.makemigrations(confirm=refuse, settings=settings)
+    assert seen == [["0001_initial"]]
+    assert not refused[0].written and not refused[0].path.exists()
+    dbshift.makemigrations(confirm=lambda migrations: True, settings=settings)
+    (settings.parent / "pages" / "models.py").write_text(
+        "from dbshift import models\n" + ARTICLE + SLUG
+    )
+    dbshift.makemigrations(name="slug", settings=dbshift.load_project(settings))
+
+    squash = dbshift.squashmigrations(
+        "pages", "0002", confirm=lambda squash: False, settings=settings
+    )
+    assert squash.replaces == ["pages.0001_initial", "pages.0002_slug"]
+    assert not squash.written and not squash.path.exists()
+
+
+def test_the_api_does_not_load_the_command_line(settings):
+    dbshift.makemigrations(settings=settings)
+    code = (
+        "import sys, dbshift\n"
+        f"dbshift.migrate(plan=True, sql=True, settings={str(settings)!r})\n"
+        f"dbshift.migrate(settings={str(settings)!r})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dbshift.cli')))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}
+    )
+    assert completed.stdout.strip() == "[]", completed.stderr
+
+
+def test_commands_with_an_api_function_go_through_it():
+    """The command line calls dbshift.api, so the two cannot tell different stories."""
+    commands = SRC / "dbshift" / "cli" / "commands"
+    for name in ("check", "makemigrations", "migrate", "showmigrations", "sqlmigrate"):
+        source = (commands / f"{name}.py").read_text()
+        imported = re.findall(r"^\s*(?:from|import) (dbshift\.[\w.]+)", source, re.MULTILINE)
+        assert "dbshift.api" in imported, name
+        assert not [module for module in imported if module.startswith("dbshift.actions")], name
+    squash = (commands / "squashmigrations.py").read_text()
+    assert "dbshift.actions" not in squash and "dbshift.api" in squash

@@ -26,6 +26,7 @@ _LOCATIONS = {
     "WrittenMigration": "dbshift.api",
     "SquashedMigration": "dbshift.api",
     "MigrateResult": "dbshift.api",
+    "MigrateListener": "dbshift.api",
     "MigrationStep": "dbshift.api",
     "MigrationStatus": "dbshift.api",
     "MigrationSQL": "dbshift.api",
@@ -44,6 +45,7 @@ _ALIASES = {"CheckMessage": "Finding"}
 __all__ = [
     "CheckMessage",
     "Level",
+    "MigrateListener",
     "MigrateResult",
     "MigrationSQL",
     "MigrationStatus",
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     from dbshift.actions.check import Finding as CheckMessage
     from dbshift.actions.check import Level
     from dbshift.api import (
+        MigrateListener,
         MigrateResult,
         MigrationSQL,
         MigrationStatus,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from dbshift.actions.check import Finding
     from dbshift.actions.makemigrations import MigrationFile
     from dbshift.actions.migrate import MigrationSession
+    from dbshift.actions.sqlmigrate import OperationSQL
+    from dbshift.migrations.django_history import DjangoHistory
+    from dbshift.migrations.graph import Key
     from dbshift.migrations.planner import PlanStep, Progress
     from dbshift.migrations.questioner import Questioner
 
@@ -53,6 +56,9 @@ class WrittenMigration:
     operations: list[str]
     source: str
     written: bool
+    #: The symbol of each operation's kind, as ``makemigrations`` prints it before the
+    #: description: ``+`` adds, ``-`` removes, ``~`` alters, ``p`` Python, ``s`` SQL.
+    categories: list[str] = field(default_factory=list)
 
 
 def makemigrations(
@@ -64,6 +70,7 @@ def makemigrations(
     check: bool = False,
     include_header: bool = True,
     questioner: Questioner | None = None,
+    confirm: Callable[[list[WrittenMigration]], bool] | None = None,
     settings: SettingsArg = None,
 ) -> list[WrittenMigration]:
     """Write the migrations the models of ``apps`` (default: all) need, and return them.
@@ -71,6 +78,8 @@ def makemigrations(
     ``check`` and ``dry_run`` write nothing; ``check`` never asks the questioner
     either, so a non-empty result means that migrations are missing. The default
     questioner never asks: it fails where an answer is needed, as ``--noinput`` does.
+    ``confirm`` is called with the migrations before any is written; when it
+    returns False, none is.
     """
     from dbshift.actions import makemigrations as actions
     from dbshift.migrations.questioner import DetectOnlyQuestioner, Questioner
@@ -82,7 +91,9 @@ def makemigrations(
         asked = DetectOnlyQuestioner() if check else questioner or Questioner()
         changes = actions.detect_changes(project, apps, questioner=asked, name=name)
     files = actions.render_files(project, changes, include_header)
-    write = not (dry_run or check)
+    write = bool(files) and not (dry_run or check)
+    if write and confirm is not None:
+        write = confirm([_written(item, False) for item in files])
     if write:
         actions.write_files(files)
     return [_written(item, write) for item in files]
@@ -97,6 +108,7 @@ def _written(item: MigrationFile, written: bool) -> WrittenMigration:
         [operation.describe() for operation in migration.operations],
         item.source,
         written,
+        [operation.category.value for operation in migration.operations],
     )
 
 
@@ -112,6 +124,16 @@ class MigrationStep:
     backwards: bool
     #: What each operation does, in running order.
     operations: list[str]
+    #: After a run, the SQL statements the migration ran, in order, as sent to the
+    #: database (a fast path that built several migrations at once gives all its
+    #: statements to the last of them). SQL that ``RunPython`` code sends through
+    #: the connection itself is not among them.
+    statements: list[str] = field(default_factory=list)
+    #: With ``plan=True, sql=True``, the SQL each operation would run.
+    sql: list[OperationStatements] = field(default_factory=list)
+    #: With ``plan=True``, what may stop the step from running (a rollback that
+    #: refills a NOT NULL column).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -130,6 +152,44 @@ class MigrateResult:
     model_changes: list[str] = field(default_factory=list)
     #: How steps were done when not as written (a fast path), for verbose output.
     notes: list[str] = field(default_factory=list)
+    #: The apps that have migrations, sorted.
+    apps: list[str] = field(default_factory=list)
+    #: The full name of the ``target`` migration, or ``"zero"``.
+    target: str | None = None
+    #: With ``prune=True``, the records deleted (or, told before, to delete) as ``app.name``.
+    pruned: list[str] = field(default_factory=list)
+
+
+class MigrateListener:
+    """What ``migrate`` tells, and asks, while it works: override what you need.
+
+    The methods are called in this order; the base class tells nobody and answers no.
+    """
+
+    def confirm_django_import(self, history: DjangoHistory) -> bool:
+        """Return whether to record as applied what Django's ``migrate`` applied here.
+
+        Asked when the database was built by Django (it has ``django_migrations``
+        and no dbshift history); ``history.known`` are the migrations the project
+        has files for, ``history.unknown`` the others. No means that ``migrate``
+        raises :class:`~dbshift.exceptions.UserAbort` and changes nothing.
+        """
+        return False
+
+    def django_history_imported(self, history: DjangoHistory) -> None:
+        """Hear that the migrations of ``history.known`` were recorded as applied."""
+
+    def planned(self, result: MigrateResult) -> None:
+        """Hear what is about to run (``result.steps``, or ``result.pruned``), before it does."""
+
+    def progress(self, progress: Progress) -> None:
+        """Hear that a migration starts (``event == "start"``) or is done (``"done"``).
+
+        A done event has the ``outcome``, the time it took (``elapsed``) and the
+        ``statements`` it ran. A ``"note"`` event (its text in ``note``) tells where
+        a migration resumes, or what was found of an operation an interrupted run
+        left unrecorded.
+        """
 
 
 def migrate(
@@ -138,21 +198,29 @@ def migrate(
     *,
     database: str = DEFAULT_ALIAS,
     plan: bool = False,
+    sql: bool = False,
     fake: bool = False,
     fake_initial: bool = False,
     one_by_one: bool = False,
     stepwise: bool = False,
     lock_timeout: float | None = None,
-    progress: Callable[[Progress], None] | None = None,
+    lock_wait: float | None = None,
+    import_django_history: bool = False,
+    prune: bool = False,
+    listener: MigrateListener | None = None,
     settings: SettingsArg = None,
 ) -> MigrateResult:
     """Bring ``database`` to the latest migrations, or to ``target`` of ``app_label``.
 
     ``target`` is a migration name (a unique prefix will do) or ``"zero"`` to unapply
-    every migration of the app. ``plan`` returns the steps and runs nothing.
-    ``progress`` is called as each migration starts and ends, and with a note where one
-    resumes. ``stepwise`` runs each
-    migration an operation at a time, recording its progress (``migrate --stepwise``).
+    every migration of the app. ``plan`` returns the steps and runs nothing; with
+    ``sql`` each step also has the SQL of its operations. ``lock_wait`` is how long
+    a statement may wait for a table lock on PostgreSQL. A database Django built is
+    taken over when ``import_django_history`` is true or ``listener`` agrees.
+    ``prune`` deletes, instead, the records of applied migrations of ``app_label``
+    whose files are gone. ``listener`` hears what happens as it happens.
+    ``stepwise`` runs each migration an operation at a time, recording its progress,
+    as ``migrate --stepwise`` does.
     """
     from dbshift.actions.migrate import MigrationSession
     from dbshift.exceptions import PlanError
@@ -160,12 +228,35 @@ def migrate(
     if target is not None and app_label is None:
         raise PlanError(f"The target migration {target!r} needs an app label.")
     project = load_project(settings)
-    with MigrationSession(project, database, lock_timeout, progress, read_only=plan) as session:
+    listener = listener or MigrateListener()
+    ran: dict[Key, tuple[str, ...]] = {}
+
+    def progress(event: Progress) -> None:
+        if event.event == "done":
+            ran[event.step.key] = event.statements
+        listener.progress(event)
+
+    with MigrationSession(
+        project, database, lock_timeout, progress, read_only=plan, lock_wait=lock_wait
+    ) as session:
+        if prune:
+            return _prune(session, app_label, listener)
+        _take_over(session, import_django_history, listener)
         session.check_history()
         steps = session.plan(session.targets(app_label, target))
-        described = [_step(step) for step in steps]
+        result = MigrateResult(
+            database,
+            [_step(step) for step in steps],
+            plan,
+            apps=sorted(session.loader.migrated_apps),
+            target=_target_name(session, app_label, target),
+        )
         if plan:
-            return MigrateResult(database, described, planned=True)
+            return _with_details(result, session, steps, sql)
+        # A broken models.py stops migrate (see MigrationSession.run): find out before
+        # telling what will run.
+        project.apps.import_models()
+        listener.planned(result)
         notes = session.run(
             steps,
             fake=fake,
@@ -174,14 +265,78 @@ def migrate(
             stepwise=stepwise,
         )
         changes = [] if steps else session.pending_model_changes()
-        return MigrateResult(database, described, False, changes, notes)
+    done = [
+        replace(step, statements=list(ran.get((step.app_label, step.name), ())))
+        for step in result.steps
+    ]
+    return replace(result, steps=done, model_changes=changes, notes=notes)
 
 
 def _step(step: PlanStep) -> MigrationStep:
-    from dbshift.cli.reporting import plan_lines
+    from dbshift.actions.plan import plan_lines
 
     app_label, name = step.key
     return MigrationStep(app_label, name, step.backwards, plan_lines(step))
+
+
+def _target_name(
+    session: MigrationSession, app_label: str | None, target: str | None
+) -> str | None:
+    if app_label is None or target is None or target == "zero":
+        return target
+    return session.loader.get_by_prefix(app_label, target).name
+
+
+def _with_details(
+    result: MigrateResult, session: MigrationSession, steps: list[PlanStep], sql: bool
+) -> MigrateResult:
+    """Return ``result`` with the warnings of each step and, with ``sql``, its SQL."""
+    hazards = session.rollback_hazards(steps)
+    detailed = []
+    for step, described in zip(steps, result.steps, strict=True):
+        warnings = [hazard.warning() for hazard in hazards if hazard.migration.key == step.key]
+        parts = [_statements(part) for part in session.collect_sql(step)] if sql else []
+        detailed.append(replace(described, warnings=warnings, sql=parts))
+    return replace(result, steps=detailed)
+
+
+def _take_over(session: MigrationSession, agreed: bool, listener: MigrateListener) -> None:
+    """Import the history of a database Django built, if there is one and it is agreed."""
+    from dbshift.exceptions import UserAbort
+
+    history = session.django_history()
+    if history is None:
+        return
+    if session.read_only or not (agreed or listener.confirm_django_import(history)):
+        raise UserAbort(
+            "This database was built by Django's migrate (it has django_migrations and no "
+            "dbshift_migrations); nothing was changed. Run 'dbshift migrate "
+            "--import-django-history' to record its applied migrations and continue."
+        )
+    session.import_django_history()
+    listener.django_history_imported(history)
+
+
+def _prune(
+    session: MigrationSession, app_label: str | None, listener: MigrateListener
+) -> MigrateResult:
+    from dbshift.exceptions import PlanError
+
+    if app_label is None:
+        raise PlanError("Migrations can be pruned only when an app is given.")
+    removable, kept = session.prunable(app_label)
+    labels = [f"{app}.{name}" for app, name in removable]
+    result = MigrateResult(session.alias, [], False, pruned=labels)
+    listener.planned(result)
+    if kept:
+        names = ", ".join(f"{app}.{name}" for app, name in kept)
+        raise PlanError(
+            f"Cannot prune {names}: a squashed migration on disk still replaces them, and "
+            "their records are what marks it applied. Remove 'replaces' from the squash "
+            "first, once every database has applied it."
+        )
+    session.prune(removable)
+    return result
 
 
 # -- showmigrations --------------------------------------------------------------------
@@ -316,12 +471,7 @@ def sqlmigrate(
     from dbshift.actions.sqlmigrate import migration_sql
 
     result = migration_sql(load_project(settings), app_label, name, backwards, database)
-    operations = [
-        OperationStatements(
-            part.operation.describe(), list(part.statements), part.operation.reduces_to_sql
-        )
-        for part in result.operations
-    ]
+    operations = [_statements(part) for part in result.operations]
     migration = result.migration
     return MigrationSQL(
         migration.app_label,
@@ -331,6 +481,13 @@ def sqlmigrate(
         operations,
         list(result.warnings),
         list(result.preamble),
+    )
+
+
+def _statements(part: OperationSQL) -> OperationStatements:
+    operation = part.operation
+    return OperationStatements(
+        operation.describe(), list(part.statements), operation.reduces_to_sql
     )
 
 
@@ -388,23 +545,29 @@ def squashmigrations(
     optimize: bool = True,
     include_header: bool = True,
     dry_run: bool = False,
+    confirm: Callable[[SquashedMigration], bool] | None = None,
     settings: SettingsArg = None,
 ) -> SquashedMigration:
     """Write one migration replacing ``start..end`` of ``app_label`` and return it.
 
     The squash is checked to build the state of the migrations it replaces before
-    it is written. ``start`` defaults to the app's first migration.
+    it is written. ``start`` defaults to the app's first migration. ``confirm`` is
+    called with the squash before it is written; when it returns False, it is not.
     """
     from dbshift.actions.makemigrations import write_files
     from dbshift.actions.squash import plan_squash
 
     project = load_project(settings)
     squash, file = plan_squash(project, app_label, start, end, name, optimize, include_header)
-    if not dry_run:
+
+    def result(written: bool) -> SquashedMigration:
+        return SquashedMigration(
+            **vars(_written(file, written)),
+            replaces=[f"{app_label}.{migration.name}" for migration in squash.replaced],
+            original_count=squash.original_count,
+        )
+
+    write = not dry_run and (confirm is None or confirm(result(False)))
+    if write:
         write_files([file])
-    written = _written(file, not dry_run)
-    return SquashedMigration(
-        **vars(written),
-        replaces=[f"{app_label}.{migration.name}" for migration in squash.replaced],
-        original_count=squash.original_count,
-    )
+    return result(write)

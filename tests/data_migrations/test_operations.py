@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dbshift import migrations, models
-from dbshift.cli.formatting import describe_for_plan
+from dbshift.actions.plan import describe_for_plan
 from dbshift.exceptions import BadMigrationError, IrreversibleError
 from tests.backends.support import Harness
 from tests.data_migrations.support import in_migration

@@ -1,49 +1,31 @@
-"""Reports ``migrate`` prints: the plan, progress lines, and model changes left over."""
+"""What ``migrate`` prints: the plan, what it is about to do, progress lines."""
 
 from __future__ import annotations
 
-import textwrap
+import argparse
+from typing import TYPE_CHECKING
 
-from dbshift.actions.migrate import MigrationSession
+from dbshift.api import MigrateListener, MigrateResult
 from dbshift.cli.context import Context
-from dbshift.cli.formatting import describe_for_plan, operation_sql_lines
-from dbshift.migrations.planner import PlanStep, Progress
+from dbshift.cli.formatting import indented_sql, operation_sql_lines
+from dbshift.cli.prompt import confirm
+
+if TYPE_CHECKING:
+    from dbshift.migrations.django_history import DjangoHistory
+    from dbshift.migrations.planner import Progress
 
 
-def print_plan(context: Context, session: MigrationSession, steps: list[PlanStep]) -> None:
+def print_plan(context: Context, result: MigrateResult) -> None:
     context.write("Planned operations:", level=0)
-    if not steps:
+    if not result.steps:
         context.write("  No planned migration operations.", level=0)
-    hazards = session.rollback_hazards(steps)
-    for step in steps:
-        context.write(str(step.migration), level=0)
-        for text in plan_lines(step):
+    for step in result.steps:
+        context.write(step.label, level=0)
+        for text in step.operations + step.warnings:
             context.write(f"    {text}", level=0)
-        for hazard in hazards:
-            if hazard.migration.key == step.key:
-                context.write(f"    {hazard.warning()}", level=0)
-        if context.verbosity >= 2:
-            for part in session.collect_sql(step):
-                for line in operation_sql_lines(part):
-                    # A statement may span lines; indent them all under the migration.
-                    context.write(textwrap.indent(line, "    "), level=0)
-
-
-def plan_lines(step: PlanStep) -> list[str]:
-    """Return how ``migrate --plan`` lists the operations of ``step``, in running order.
-
-    A schema-only migration's lines come from the history index when it holds
-    them, so that a long plan does not restore every migration's operations.
-    """
-    summary = getattr(step.migration, "summary", None)
-    if summary is not None and summary.schema_only:
-        texts = summary.descriptions
-        if step.backwards:
-            return [f"Undo {text}" for text in reversed(texts)]
-        return list(texts)
-    operations = step.migration.operations
-    ordered = reversed(operations) if step.backwards else operations
-    return [describe_for_plan(operation, step.backwards)[0] for operation in ordered]
+        for part in step.sql:
+            for line in operation_sql_lines(part):
+                context.write(indented_sql(line), level=0)
 
 
 def warn_about_model_changes(context: Context, labels: list[str]) -> None:
@@ -60,17 +42,55 @@ def warn_about_model_changes(context: Context, labels: list[str]) -> None:
     )
 
 
-class ProgressReporter:
-    """Print "  Applying pages.0001_initial... OK" as migrations run."""
+class MigrateReporter(MigrateListener):
+    """Print what ``migrate`` does as it goes, and ask what it asks at the terminal."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, args: argparse.Namespace) -> None:
         self.context = context
+        self.args = args
         #: The "Applying ..." line waiting for its outcome, if one is.
         self.open_line = ""
         #: A note broke that line off: it is written again before the outcome.
         self.interrupted = False
 
-    def __call__(self, progress: Progress) -> None:
+    def confirm_django_import(self, history: DjangoHistory) -> bool:
+        question = (
+            f"This database was built by Django's migrate: django_migrations lists "
+            f"{len(history.known) + len(history.unknown)} migration(s), and dbshift has no "
+            f"history here. Record the {len(history.known)} of them this project has files "
+            "for as applied, and continue?"
+        )
+        return bool(self.args.interactive) and confirm(self.context, question)
+
+    def django_history_imported(self, history: DjangoHistory) -> None:
+        context = self.context
+        context.write(f"Imported {len(history.known)} applied migration(s) from django_migrations.")
+        for app, name in history.unknown:
+            context.write(f"  Not imported (no such migration in this project): {app}.{name}", 2)
+
+    def planned(self, result: MigrateResult) -> None:
+        context = self.context
+        if self.args.prune:
+            context.write("Pruning migrations:")
+            if not result.pruned:
+                context.write("  No migrations to prune.")
+            return
+        context.write("Operations to perform:")
+        app_label, target = self.args.app_label, result.target
+        if app_label is None:
+            context.write(f"  Apply all migrations: {', '.join(result.apps) or '(none)'}")
+        elif target is None:
+            context.write(f"  Apply all migrations: {app_label}")
+        elif target == "zero":
+            context.write(f"  Unapply all migrations: {app_label}")
+        else:
+            context.write(f"  Target specific migration: {target}, from {app_label}")
+        context.write("Running migrations:")
+        if not result.steps:
+            context.write("  No migrations to apply.")
+
+    def progress(self, progress: Progress) -> None:
+        """Print "  Applying pages.0001_initial... OK" as migrations run."""
         context = self.context
         if context.verbosity < 1:
             return
@@ -98,4 +118,8 @@ class ProgressReporter:
         if context.verbosity >= 2:
             timing = f" ({progress.elapsed:.3f}s{', ' + progress.note if progress.note else ''})"
         context.stdout.write(f" {outcome}{timing}\n")
+        if context.verbosity >= 2:
+            # The SQL as it was sent, without the rewriting of quoted commands.
+            for statement in progress.statements:
+                context.stdout.write(indented_sql(statement) + "\n")
         context.stdout.flush()

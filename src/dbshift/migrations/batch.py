@@ -92,7 +92,7 @@ class BatchRun:
         def run(step: PlanStep, current: ProjectState) -> ProjectState:
             if self.fake:
                 return step.migration.mutate_state(current)
-            editor = self.executor.database.schema_editor(self.executor.connection)
+            editor = self.executor.schema_editor()
             after = step.migration.apply(current, editor)
             editor.finish()
             return after
@@ -107,7 +107,7 @@ class BatchRun:
 
         def run(step: PlanStep, current: ProjectState) -> ProjectState:
             if not self.fake:
-                editor = self.executor.database.schema_editor(self.executor.connection)
+                editor = self.executor.schema_editor()
                 step.migration.unapply(state_before(step), editor)
                 editor.finish()
             return current
@@ -138,6 +138,7 @@ class BatchRun:
         backwards = steps[0].backwards
         neighbours = NeighbourCheck(executor.graph, steps)
         timings: list[float] = []
+        statements: list[tuple[str, ...]] = []
         after = state
         try:
             with executor.database.locked_transaction(executor.connection, executor.lock_timeout):
@@ -147,11 +148,13 @@ class BatchRun:
                 if neighbours.conflict(recorded, recorder) is not None:
                     return 0, state  # the one-at-a-time run stops at the migration concerned
                 batch_started = time.perf_counter()
+                executor.ran_statements()
                 for step in steps:
                     started = time.perf_counter()
                     after = run(step, after)
                     finished = time.perf_counter()
                     timings.append(finished - started)
+                    statements.append(executor.ran_statements())
                     if finished - batch_started > BATCH_SECONDS:
                         break
                 done = keys[: len(timings)]
@@ -172,7 +175,7 @@ class BatchRun:
         executor.fast_paths.batched.extend(done)
         outcome: Literal["FAKED", "OK"] = "FAKED" if self.fake else "OK"
         note = f"in one transaction with {len(timings) - 1} others" if len(timings) > 1 else ""
-        for step, elapsed in zip(steps, timings, strict=False):
+        for step, elapsed, ran in zip(steps, timings, statements, strict=False):
             executor.progress(Progress("start", step))
-            executor.progress(Progress("done", step, outcome, elapsed, note))
+            executor.progress(Progress("done", step, outcome, elapsed, note, ran))
         return len(timings), after

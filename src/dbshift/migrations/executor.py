@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -78,6 +78,9 @@ __all__ = ["MigrationExecutor", "PlanStep", "Progress", "ProgressCallback", "Tar
 from dbshift.utils.imports import describe_exception
 from dbshift.utils.tracebacks import format_user_traceback
 
+if TYPE_CHECKING:
+    from dbshift.backends.base import SchemaEditor
+
 
 class MigrationExecutor:
     """Make and run plans for one database connection."""
@@ -118,6 +121,9 @@ class MigrationExecutor:
         #: How far each interrupted migration got, as read before the run, to say
         #: where it resumes.
         self.interrupted: dict[Key, RecordedProgress] = {}
+        #: The statements of each editor :meth:`schema_editor` gave out since
+        #: :meth:`ran_statements` was last called.
+        self._ran: list[list[str]] = []
 
     @property
     def graph(self) -> MigrationGraph:
@@ -128,6 +134,22 @@ class MigrationExecutor:
         return MigrationPlanner(self.loader)
 
     # -- Running ---------------------------------------------------------------------------
+
+    def schema_editor(self, connection: sa.Connection | None = None) -> SchemaEditor:
+        """Return an editor that runs a migration's SQL on ``connection`` (default: ours).
+
+        The statements it runs are reported with the migration's progress
+        (:attr:`Progress.statements`), as they were sent to the database.
+        """
+        editor = self.database.schema_editor(connection or self.connection)
+        self._ran.append(editor.collected_sql)
+        return editor
+
+    def ran_statements(self) -> tuple[str, ...]:
+        """Return, and forget, what the editors given out since the last call ran."""
+        statements = tuple(itertools.chain.from_iterable(self._ran))
+        self._ran.clear()
+        return statements
 
     def ensure_recorder_table(self) -> None:
         with self.database.locked_transaction(self.connection, self.lock_timeout):
@@ -225,9 +247,12 @@ class MigrationExecutor:
         self.fast_paths.built.extend(step.key for step in prefix)
         share = (time.perf_counter() - started) / len(prefix)
         note = f"built with {len(prefix) - 1} others straight to their end state"
+        built = tuple(editor.collected_sql)
         for step in prefix:
+            # The statements stand for all the steps; they are told with the last.
+            ran = built if step is prefix[-1] else ()
             self.progress(Progress("start", step))
-            self.progress(Progress("done", step, "OK", share, note))
+            self.progress(Progress("done", step, "OK", share, note, ran))
         return len(prefix), target
 
     def _rows_for(self, steps: list[PlanStep]) -> list[tuple[Key, Checksum]]:
@@ -248,6 +273,7 @@ class MigrationExecutor:
         self.progress(Progress("start", step))
         started = time.perf_counter()
         current: list[Operation] = []
+        self.ran_statements()
         outcome: Literal["OK", "FAKED", "SKIPPED"]
         try:
             if stepwise and not (fake_initial and self._initial_tables_exist(step, state)):
@@ -268,7 +294,8 @@ class MigrationExecutor:
             if refusal is not None:
                 raise refusal from err
             raise _failure(step, current, err, stepwise, _can_rollback_ddl(self.database)) from err
-        self.progress(Progress("done", step, outcome, time.perf_counter() - started))
+        elapsed = time.perf_counter() - started
+        self.progress(Progress("done", step, outcome, elapsed, statements=self.ran_statements()))
         self.fast_paths.ran([step.key])
         return state
 
@@ -309,6 +336,7 @@ class MigrationExecutor:
         limits = self.statement_limits.for_migration(step.migration)
         for attempt in itertools.count():
             current.clear()
+            self.ran_statements()  # those of a try rolled back
             watch = BlockerWatch()
             try:
                 with (
@@ -349,7 +377,7 @@ class MigrationExecutor:
         neighbours.verify(recorded, self.recorder)
         if step.backwards:
             if not fake:
-                editor = self.database.schema_editor(self.connection)
+                editor = self.schema_editor()
                 migration.unapply(state, editor, on_operation=current.append)
                 editor.finish()
             self.record_unapplied(migration)
@@ -358,7 +386,7 @@ class MigrationExecutor:
             after = migration.mutate_state(state, preserve=False)
             outcome: Literal["OK", "FAKED"] = "FAKED"
         else:
-            editor = self.database.schema_editor(self.connection)
+            editor = self.schema_editor()
             after = migration.apply(state, editor, on_operation=current.append)
             editor.finish()
             outcome = "OK"

@@ -44,6 +44,10 @@ class Progress:
     elapsed: float = 0.0
     #: How the step was done, when not as written (for verbose output).
     note: str = ""
+    #: The SQL statements the migration ran, in order (``done`` events; none when
+    #: faked or skipped). SQL that ``RunPython`` code sends through the connection
+    #: itself is not among them.
+    statements: tuple[str, ...] = ()
 
 
 ProgressCallback = Callable[[Progress], None]

@@ -27,6 +27,7 @@ about the schema they leave.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -92,9 +93,12 @@ class Recogniser:
         connection: sa.Connection,
         before: ProjectState,
         after: ProjectState,
+        make_editor: Callable[[sa.Connection], SchemaEditor] | None = None,
     ) -> None:
         self.database = database
         self.connection = connection
+        #: Gives the editor that runs what finishing a cut operation takes.
+        self.make_editor = make_editor or database.schema_editor
         #: An editor that only builds specs; nothing is run through it.
         self.specs_editor = database.schema_editor(None, collect=True)
         keys = _changed_models(before, after)
@@ -168,7 +172,7 @@ class Recogniser:
         Only objects of the other state are dropped: one that neither state has
         was put there by someone else, and stays.
         """
-        editor = self.database.schema_editor(self.connection)
+        editor = self.make_editor(self.connection)
         changes: list[str] = []
         for item in drift:
             if item.code not in OBJECT_CODES:

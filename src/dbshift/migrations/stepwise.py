@@ -120,7 +120,7 @@ class StepwiseRun:
                 ):
                     self._record_progress(position + 1)
                     continue
-                editor = self.database.schema_editor(target)
+                editor = self.executor.schema_editor(target)
                 if self.step.backwards:
                     operation.database_backwards(
                         self.migration.app_label, editor, before, after_operation
@@ -166,7 +166,9 @@ class StepwiseRun:
         """
         if not (self.executor.stepwise and recognisable(operation)):
             return False
-        recogniser = Recogniser(self.database, connection, before, after)
+        recogniser = Recogniser(
+            self.database, connection, before, after, self.executor.schema_editor
+        )
         recognition = recogniser.recognise()
         where = f"operation {index + 1} of {len(self.migration.operations)}"
         what = f"{where} ({operation.describe()})"

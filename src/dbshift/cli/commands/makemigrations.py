@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from dbshift.actions import makemigrations as actions
+from dbshift.api import WrittenMigration, makemigrations
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.migrations.questioner import (
-    DetectOnlyQuestioner,
     InteractiveQuestioner,
     NonInteractiveQuestioner,
     Questioner,
@@ -67,40 +66,44 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         from dbshift.cli.merge import handle_merge
 
         return handle_merge(args, context, project)
-    if args.empty:
-        changes = actions.empty_migrations(project, args.app_label, args.name)
+    if args.interactive:
+        questioner: Questioner = InteractiveQuestioner(context.stdin, context.stdout)
     else:
-        if args.check:
-            questioner: Questioner = DetectOnlyQuestioner()
-        elif args.interactive:
-            questioner = InteractiveQuestioner(context.stdin, context.stdout)
-        else:
-            questioner = NonInteractiveQuestioner(context.stderr)
-        changes = actions.detect_changes(
-            project, args.app_label, questioner=questioner, name=args.name
-        )
-    if not changes:
+        questioner = NonInteractiveQuestioner(context.stderr)
+
+    def report_before_writing(migrations: list[WrittenMigration]) -> bool:
+        report(context, migrations)
+        return True
+
+    migrations = makemigrations(
+        args.app_label,
+        name=args.name,
+        empty=args.empty,
+        dry_run=args.dry_run,
+        check=args.check,
+        include_header=args.include_header,
+        questioner=questioner,
+        confirm=report_before_writing,
+        settings=project,
+    )
+    if not migrations:
         context.write(_no_changes(args.app_label))
         return 0
-    files = actions.render_files(project, changes, args.include_header)
-    report(context, files, show_source=args.dry_run and context.verbosity >= 3)
-    if args.check:
-        return 1
-    if not args.dry_run:
-        actions.write_files(files)
-    return 0
+    if args.dry_run or args.check:
+        report(context, migrations, show_source=args.dry_run and context.verbosity >= 3)
+    return 1 if args.check else 0
 
 
-def report(context: Context, files: list[actions.MigrationFile], show_source: bool = False) -> None:
+def report(context: Context, migrations: list[WrittenMigration], show_source: bool = False) -> None:
     """Print each app's new files and their operations, as Django does."""
     current_app = None
-    for item in files:
+    for item in migrations:
         if item.app_label != current_app:
             current_app = item.app_label
             context.write(f"Migrations for '{current_app}':")
         context.write(f"  {context.relative(item.path)}")
-        for operation in item.migration.operations:
-            context.write(f"    {operation.category.value} {operation.describe()}")
+        for category, description in zip(item.categories, item.operations, strict=True):
+            context.write(f"    {category} {description}")
         if show_source:
             context.write(f"Full migrations file '{item.path.name}':")
             context.write(item.source)

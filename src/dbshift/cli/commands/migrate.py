@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from dbshift.actions.migrate import MigrationSession
+from dbshift.api import migrate
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
-from dbshift.cli.prompt import confirm
-from dbshift.cli.reporting import ProgressReporter, print_plan, warn_about_model_changes
-from dbshift.exceptions import PlanError, UserAbort
+from dbshift.cli.reporting import MigrateReporter, print_plan, warn_about_model_changes
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -98,103 +96,33 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if args.prune and not args.app_label:
         context.error("Migrations can be pruned only when an app is given: migrate <app> --prune.")
         return 2
-    project = context.project()
-    reporter = ProgressReporter(context)
-    read_only = args.plan or args.check_unapplied
-    with MigrationSession(
-        project,
-        args.database,
-        args.lock_timeout,
-        reporter,
-        read_only=read_only,
+    result = migrate(
+        args.app_label,
+        args.migration_name,
+        database=args.database,
+        plan=args.plan or args.check_unapplied,
+        sql=args.plan and context.verbosity >= 2,
+        fake=args.fake,
+        fake_initial=args.fake_initial,
+        one_by_one=args.one_by_one,
+        stepwise=args.stepwise,
+        lock_timeout=args.lock_timeout,
         lock_wait=args.lock_wait,
-    ) as session:
-        if args.prune:
-            return prune(context, session, args.app_label)
-        take_over(context, session, args)
-        session.check_history()
-        targets = session.targets(args.app_label, args.migration_name)
-        steps = session.plan(targets)
-        if args.plan:
-            print_plan(context, session, steps)
-            return 0
-        if args.check_unapplied:
-            return 1 if steps else 0
-        # A broken models.py stops migrate (see MigrationSession.run): find out before
-        # saying what will run, so that the error is the only outcome shown.
-        project.apps.import_models()
-        print_intent(context, session, args)
-        context.write("Running migrations:")
-        if not steps:
-            context.write("  No migrations to apply.")
-        notes = session.run(
-            steps,
-            fake=args.fake,
-            fake_initial=args.fake_initial,
-            one_by_one=args.one_by_one,
-            stepwise=args.stepwise,
-        )
-        for note in notes:
-            context.write(f"  {note}", level=2)
-        if not steps:
-            # As Django does: with nothing to apply, say if migrations are missing.
-            warn_about_model_changes(context, session.pending_model_changes())
-    return 0
-
-
-def take_over(context: Context, session: MigrationSession, args: argparse.Namespace) -> None:
-    """Import the history of a database Django built, if there is one and the user agrees."""
-    history = session.django_history()
-    if history is None:
-        return
-    question = (
-        f"This database was built by Django's migrate: django_migrations lists "
-        f"{len(history.known) + len(history.unknown)} migration(s), and dbshift has no "
-        f"history here. Record the {len(history.known)} of them this project has files "
-        "for as applied, and continue?"
+        import_django_history=args.import_django_history,
+        prune=args.prune,
+        listener=MigrateReporter(context, args),
+        settings=context.project(),
     )
-    agreed = not session.read_only and (
-        args.import_django_history or (args.interactive and confirm(context, question))
-    )
-    if not agreed:
-        raise UserAbort(
-            "This database was built by Django's migrate (it has django_migrations and no "
-            "dbshift_migrations); nothing was changed. Run 'dbshift migrate "
-            "--import-django-history' to record its applied migrations and continue."
-        )
-    session.import_django_history()
-    context.write(f"Imported {len(history.known)} applied migration(s) from django_migrations.")
-    for app, name in history.unknown:
-        context.write(f"  Not imported (no such migration in this project): {app}.{name}", 2)
-
-
-def prune(context: Context, session: MigrationSession, app_label: str) -> int:
-    removable, kept = session.prunable(app_label)
-    context.write("Pruning migrations:")
-    if kept:
-        names = ", ".join(f"{app}.{name}" for app, name in kept)
-        raise PlanError(
-            f"Cannot prune {names}: a squashed migration on disk still replaces them, and "
-            "their records are what marks it applied. Remove 'replaces' from the squash "
-            "first, once every database has applied it."
-        )
-    if not removable:
-        context.write("  No migrations to prune.")
-    session.prune(removable)
-    for app, name in removable:
-        context.write(f"  Pruning {app}.{name} OK")
-    return 0
-
-
-def print_intent(context: Context, session: MigrationSession, args: argparse.Namespace) -> None:
-    context.write("Operations to perform:")
-    if args.app_label is None:
-        labels = ", ".join(sorted(session.loader.migrated_apps))
-        context.write(f"  Apply all migrations: {labels or '(none)'}")
-    elif args.migration_name is None:
-        context.write(f"  Apply all migrations: {args.app_label}")
-    elif args.migration_name == "zero":
-        context.write(f"  Unapply all migrations: {args.app_label}")
+    if args.prune:
+        for label in result.pruned:
+            context.write(f"  Pruning {label} OK")
+    elif args.plan:
+        print_plan(context, result)
+    elif args.check_unapplied:
+        return 1 if result.steps else 0
     else:
-        target = session.loader.get_by_prefix(args.app_label, args.migration_name)
-        context.write(f"  Target specific migration: {target.name}, from {args.app_label}")
+        for note in result.notes:
+            context.write(f"  {note}", level=2)
+        # As Django does: with nothing to apply, say if migrations are missing.
+        warn_about_model_changes(context, result.model_changes)
+    return 0

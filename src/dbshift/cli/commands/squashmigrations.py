@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dbshift.actions.makemigrations import write_files
-from dbshift.actions.squash import plan_squash
+from dbshift.api import SquashedMigration, squashmigrations
 from dbshift.cli.commands import SUMMARIES
 from dbshift.cli.context import Context
 from dbshift.cli.prompt import confirm
@@ -40,32 +39,37 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
-    squash, file = plan_squash(
-        context.project(),
+    def proceed(squash: SquashedMigration) -> bool:
+        context.write("Will squash the following migrations:")
+        for label in squash.replaces:
+            context.write(f" - {label.removeprefix(args.app_label + '.')}")
+        if args.interactive and not confirm(context, "Do you wish to proceed?"):
+            return False
+        if args.optimized:
+            context.write("Optimizing...")
+            after = len(squash.operations)
+            if after == squash.original_count:
+                context.write("  No optimizations possible.")
+            else:
+                context.write(
+                    f"  Optimized from {squash.original_count} operations to {after} operations."
+                )
+        return True
+
+    squash = squashmigrations(
         args.app_label,
-        args.start_migration_name,
         args.migration_name,
-        args.squashed_name,
-        args.optimized,
-        args.include_header,
+        start=args.start_migration_name,
+        name=args.squashed_name,
+        optimize=args.optimized,
+        include_header=args.include_header,
+        confirm=proceed,
+        settings=context.project(),
     )
-    context.write("Will squash the following migrations:")
-    for migration in squash.replaced:
-        context.write(f" - {migration.name}")
-    if args.interactive and not confirm(context, "Do you wish to proceed?"):
+    if not squash.written:
         context.write("Nothing written.")
         return 0
-    if args.optimized:
-        context.write("Optimizing...")
-        after = len(squash.migration.operations)
-        if after == squash.original_count:
-            context.write("  No optimizations possible.")
-        else:
-            context.write(
-                f"  Optimized from {squash.original_count} operations to {after} operations."
-            )
-    write_files([file])
-    context.write(f"Created new squashed migration {context.relative(file.path)}")
+    context.write(f"Created new squashed migration {context.relative(squash.path)}")
     context.write(
         "  You should commit this migration but leave the old ones in place; the new "
         "migration will be used\n  for new installs. Once every database has applied the "

@@ -18,12 +18,15 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from dbshift.actions.migrate import MigrationSession
 from dbshift.backends.backend import backend_named, backend_names
+from dbshift.exceptions import ConcurrentMigrationError
 from dbshift.migrations.checksum import migration_checksum
 from dbshift.migrations.recorder import PROGRESS_TABLE_NAME
 from tests.expectations import assert_database_matches
 from tests.helpers import ProjectDir
 from tests.history import inspected_schema, read_schema, recorded_rows
+from tests.test_concurrency import ADD_FIELD, three_migrations
 from tests.test_crash import reset_database
 from tests.test_nonatomic import progress_rows
 
@@ -447,3 +450,30 @@ def test_a_cut_after_any_statement_of_any_operation_is_resumed(
             assert inspected_schema(pg_url) == expected, where
             assert recorded_rows(pg_url) == rows, where
             assert progress_rows(pg_url) == [], where
+
+
+def test_a_stale_plan_stops_before_unapplying_what_a_part_way_migration_builds_on(
+    make_project, db_url
+):
+    """Run an operation at a time, an atomic migration may be part-way too."""
+    project = three_migrations(make_project, db_url)
+    project.write(
+        "pages/migrations/0003_score.py",
+        ADD_FIELD.format(parent="0002_rank", field="score", atomic=True, fail=True),
+    )
+    assert project.run("migrate", "pages", "0002").code == 0
+    with MigrationSession(project.project()) as session:
+        steps = session.plan(session.targets("pages", "0001"))
+        # Meanwhile another run stops inside 0003, after its first operation.
+        failed = project.run("migrate", "--stepwise")
+        assert failed.code == 1
+        assert progress_rows(db_url) == [("pages", "0003_score", "forwards", 1)]
+
+        with pytest.raises(ConcurrentMigrationError) as raised:
+            session.run(steps, stepwise=True)
+
+    assert str(raised.value).startswith(
+        "Stopped before unapplying pages.0002_rank: another process is part-way through "
+        "pages.0003_score, which depends on it, while this migrate ran."
+    )
+    assert recorded_rows(db_url) == [("pages", "0001_initial"), ("pages", "0002_rank")]

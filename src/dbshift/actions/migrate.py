@@ -275,7 +275,8 @@ class MigrationSession:
                 continue
             raise PlanError(
                 f"{interrupted_message(key, progress, self.loader)} Finish it first with "
-                f"'{finishing_command(self.loader, key, progress)}'; nothing was changed."
+                f"'{finishing_command(self.loader, key, progress)}' (or, if another migrate "
+                "is running it now, wait for that one); nothing was changed."
             )
 
     def collect_sql(self, step: PlanStep) -> list[OperationSQL]:

@@ -368,7 +368,7 @@ class MigrationExecutor:
         current: list[Operation],
     ) -> tuple[Literal["OK", "FAKED", "SKIPPED"], ProjectState]:
         migration = step.migration
-        neighbours = NeighbourCheck(self.graph, [step])
+        neighbours = NeighbourCheck(self.graph, [step], self.stepwise)
         recorded = self.recorder.applied_among([migration.key, *neighbours.lookup()])
         if (migration.key in recorded) != step.backwards:
             # Another process got here first; follow its result in memory only.

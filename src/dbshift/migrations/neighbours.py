@@ -9,8 +9,9 @@ beside a ``migrate``), or build on what this run is about to take away.
 
 So, under the lock and before it changes anything, a run looks at the graph
 neighbours of what it is about to run: applying needs every dependency recorded,
-unapplying needs every dependent unrecorded, and a non-atomic neighbour that is
-part-way through (a progress row) counts as moving. If the check fails, the
+unapplying needs every dependent unrecorded, and a neighbour that is part-way
+through (a progress row: a non-atomic migration, or any migration where they
+run an operation at a time) counts as moving. If the check fails, the
 run stops there with :class:`ConcurrentMigrationError`: what it ran before is
 whole and recorded, that migration and the rest are not touched, and the
 recorded history stays consistent.
@@ -32,8 +33,12 @@ if TYPE_CHECKING:
 class NeighbourCheck:
     """What must (or must not) be recorded for some steps of one direction to run."""
 
-    def __init__(self, graph: MigrationGraph, steps: Sequence[PlanStep]) -> None:
+    def __init__(
+        self, graph: MigrationGraph, steps: Sequence[PlanStep], stepwise: bool = False
+    ) -> None:
         self.graph = graph
+        #: Atomic migrations too may be part-way through (run an operation at a time).
+        self.stepwise = stepwise
         self.backwards = steps[0].backwards
         links = graph.children if self.backwards else graph.parents
         running = {step.key for step in steps}
@@ -74,7 +79,8 @@ class NeighbourCheck:
                 moved = neighbour not in recorded and not (replaced and all(replaced))
             if moved:
                 return self._error(step, neighbour, "applied" if self.backwards else "unapplied")
-            if not migration.atomic and recorder.progress(neighbour) is not None:
+            may_be_part_way = self.stepwise or not migration.atomic
+            if may_be_part_way and recorder.progress(neighbour) is not None:
                 return self._error(step, neighbour, "is part-way through")
         return None
 

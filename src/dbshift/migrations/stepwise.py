@@ -72,7 +72,7 @@ class StepwiseRun:
         self.direction: Direction = "backwards" if step.backwards else "forwards"
         self.checksum = str(migration_checksum(self.migration))
         self.on_operation = on_operation
-        self.neighbours = NeighbourCheck(executor.graph, [step])
+        self.neighbours = NeighbourCheck(executor.graph, [step], executor.stepwise)
         #: The progress this run wrote last (``None`` before the first).
         self.written: int | None = None
 

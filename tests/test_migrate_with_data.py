@@ -93,8 +93,9 @@ AUTHOR = "class Author(models.Model):\n    name = models.CharField(max_length=20
 BOOK = "class Book(models.Model):\n    author = models.ForeignKey({to}, on_delete=models.CASCADE)\n"
 
 
+@pytest.mark.parametrize("options", [(), ("--stepwise",)], ids=["as-written", "stepwise"])
 @pytest.mark.parametrize("same_app", [False, True], ids=["other_app", "same_app"])
-def test_deleting_a_model_that_others_point_at_is_refused(make_project, db_url, same_app):
+def test_deleting_a_model_that_others_point_at_is_refused(make_project, db_url, same_app, options):
     project = make_project(apps=("authors", "pages"), database=db_url)
     if same_app:
         project.models("authors", AUTHOR + BOOK.format(to="Author"))
@@ -119,7 +120,7 @@ def test_deleting_a_model_that_others_point_at_is_refused(make_project, db_url, 
         """,
     )
 
-    result = project.run("migrate")
+    result = project.run("migrate", *options)
 
     assert result.code == 1
     # Where the history alone shows the problem, the refusal comes before any connection.

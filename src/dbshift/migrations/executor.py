@@ -275,9 +275,11 @@ class MigrationExecutor:
         current: list[Operation] = []
         self.ran_statements()
         outcome: Literal["OK", "FAKED", "SKIPPED"]
+        runner = None
         try:
             if stepwise and not (fake_initial and self._initial_tables_exist(step, state)):
-                outcome, state = StepwiseRun(self, step, current.append).run(state)
+                runner = StepwiseRun(self, step, current.append)
+                outcome, state = runner.run(state)
             else:
                 outcome, state = self._run_limited(step, state, fake, fake_initial, current)
         except (
@@ -293,7 +295,8 @@ class MigrationExecutor:
             refusal = self.database.read_only_error(err) if isinstance(err, DbShiftError) else None
             if refusal is not None:
                 raise refusal from err
-            raise _failure(step, current, err, stepwise, _can_rollback_ddl(self.database)) from err
+            started = runner is not None and runner.started
+            raise _failure(step, current, err, started, _can_rollback_ddl(self.database)) from err
         elapsed = time.perf_counter() - started
         self.progress(Progress("done", step, outcome, elapsed, statements=self.ran_statements()))
         self.fast_paths.ran([step.key])

@@ -44,12 +44,24 @@ if TYPE_CHECKING:
 Outcome = Literal["OK", "SKIPPED"]
 
 
-def states_through(migration: Migration, state: ProjectState) -> list[ProjectState]:
-    """Return the state before each operation of ``migration``, then the state after all."""
+def states_through(
+    migration: Migration,
+    state: ProjectState,
+    on_failure: Callable[[Operation], None] | None = None,
+) -> list[ProjectState]:
+    """Return the state before each operation of ``migration``, then the state after all.
+
+    ``on_failure`` hears of the operation whose state cannot be computed.
+    """
     states = [state]
     for operation in migration.operations:
         following = states[-1].clone()
-        operation.state_forwards(migration.app_label, following)
+        try:
+            operation.state_forwards(migration.app_label, following)
+        except Exception:
+            if on_failure is not None:
+                on_failure(operation)
+            raise
         states.append(following)
     return states
 
@@ -75,10 +87,13 @@ class StepwiseRun:
         self.neighbours = NeighbourCheck(executor.graph, [step], executor.stepwise)
         #: The progress this run wrote last (``None`` before the first).
         self.written: int | None = None
+        #: Operations began to run: a failure from here on may leave some done.
+        self.started = False
 
     def run(self, state: ProjectState) -> tuple[Outcome, ProjectState]:
         """Run the migration from ``state`` (the state before it); return the state after."""
-        states = states_through(self.migration, state)
+        # A refusal here names its operation, and nothing of the migration ran yet.
+        states = states_through(self.migration, state, self.on_operation)
         after = states[0] if self.step.backwards else states[-1]
         count = len(self.migration.operations)
         order = range(count - 1, -1, -1) if self.step.backwards else range(count)
@@ -88,6 +103,7 @@ class StepwiseRun:
             self._check_neighbours()
             self.recorder.ensure_progress_table()
         ran = False
+        self.started = True
         for position, index in enumerate(order):
             operation = self.migration.operations[index]
             self.on_operation(operation)

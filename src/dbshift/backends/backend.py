@@ -61,7 +61,9 @@ class Backend:
     - statement limits: :meth:`limit_statements_sql`, :meth:`watching_blockers`;
     - errors: :meth:`is_lock_timeout`, :meth:`is_lock_not_available`,
       :attr:`read_only_markers` and :attr:`read_only_fix`;
-    - running SQL: :meth:`execute_script`.
+    - running SQL: :meth:`execute_script`;
+    - reading the recorder without SQLAlchemy: :meth:`recorder_connection`,
+      :meth:`is_missing_table`.
 
     A new backend is a module (or package) in :mod:`dbshift.backends.vendors`
     declaring its subclass, the modules of its editor, and its tests. The module
@@ -206,6 +208,23 @@ class Backend:
     def is_lock_not_available(self, error: BaseException) -> bool:
         """Return whether ``error`` (or one it came from) is a statement's lock wait cut
         short by the statement limits, which the executor may retry."""
+        return False
+
+    # -- Reading the recorder without SQLAlchemy ---------------------------------------
+
+    def recorder_connection(self, url: str) -> Any | None:
+        """Return a DB-API connection to the database at ``url``, for reading the recorder.
+
+        Commands with nothing to run read the recorder tables through the bare
+        driver, without importing SQLAlchemy. Return ``None`` when the database
+        does not exist, and so recorded nothing; raise :class:`RecorderUnreadable`
+        when the driver cannot tell (no driver, no connection, a URL it does not
+        take), as the default does: SQLAlchemy then reads, or says what is wrong.
+        """
+        raise RecorderUnreadable
+
+    def is_missing_table(self, error: Exception) -> bool:
+        """Return whether an error of the bare driver says a recorder table does not exist."""
         return False
 
     # -- Running SQL -------------------------------------------------------------------

@@ -5,9 +5,14 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from dbshift.backends.backend import DEFAULT_LOCK_WAIT, Backend, LockNotTaken
+from dbshift.backends.backend import (
+    DEFAULT_LOCK_WAIT,
+    Backend,
+    LockNotTaken,
+    RecorderUnreadable,
+)
 from dbshift.backends.features import Features
 
 if TYPE_CHECKING:
@@ -110,6 +115,23 @@ class PostgreSQLBackend(Backend):
                 return True
             cause = cause.__cause__
         return False
+
+    def recorder_connection(self, url: str) -> Any | None:
+        """Connect with psycopg, whichever driver the URL names."""
+        try:
+            import psycopg
+        except ModuleNotFoundError as err:
+            raise RecorderUnreadable from err
+        conninfo = "postgresql://" + url.partition("://")[2]
+        try:
+            return psycopg.connect(conninfo, autocommit=True)
+        except (psycopg.Error, ValueError) as err:
+            raise RecorderUnreadable from err
+
+    def is_missing_table(self, error: Exception) -> bool:
+        import psycopg
+
+        return isinstance(error, psycopg.errors.UndefinedTable)
 
     def execute_script(self, connection: sa.Connection, statements: list[str]) -> None:
         """Send the statements in batches: the simple query protocol runs several at once."""

@@ -10,11 +10,12 @@ failure rolls all of it back.
 from __future__ import annotations
 
 import contextlib
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dbshift.backends.backend import DEFAULT_LOCK_WAIT, Backend
+from dbshift.backends.backend import DEFAULT_LOCK_WAIT, Backend, RecorderUnreadable
 from dbshift.backends.features import Features
 
 if TYPE_CHECKING:
@@ -99,6 +100,27 @@ class SQLiteBackend(Backend):
                 yield
         finally:
             connection.info.pop("dbshift_begin", None)
+
+    def recorder_connection(self, url: str) -> Any | None:
+        """Open the file read-only with ``sqlite3``; a missing file recorded nothing."""
+        import sqlite3
+
+        location, _, query = url.partition("://")[2].partition("?")
+        path = urllib.parse.unquote(location)[1:]
+        if query or path.startswith("file:"):
+            # URI filenames and driver options: let SQLAlchemy read them.
+            raise RecorderUnreadable
+        if path in ("", ":memory:") or not Path(path).exists():
+            return None
+        try:
+            return sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True)
+        except sqlite3.Error as err:
+            raise RecorderUnreadable from err
+
+    def is_missing_table(self, error: Exception) -> bool:
+        import sqlite3
+
+        return isinstance(error, sqlite3.OperationalError) and "no such table" in str(error)
 
 
 def _take_over_transactions(engine: sa.Engine) -> None:

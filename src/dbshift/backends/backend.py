@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
     from dbshift.backends.blockers import BlockerWatch
     from dbshift.backends.database import Database
+    from dbshift.backends.introspection import ColumnInfo, TableReader
     from dbshift.migrations.limits import StatementLimits
 
 #: How long a migration waits for the lock when no ``--lock-timeout`` is given, in seconds.
@@ -61,6 +62,10 @@ class Backend:
     - statement limits: :meth:`limit_statements_sql`, :meth:`watching_blockers`;
     - errors: :meth:`is_lock_timeout`, :meth:`is_lock_not_available`,
       :attr:`read_only_markers` and :attr:`read_only_fix`;
+    - introspection and drift: :attr:`table_reader`, :attr:`system_tables`,
+      :attr:`reports_collations`,
+      :attr:`canonical_defaults` and :meth:`canonical_default`,
+      :meth:`is_auto_numbered`, :meth:`comparable_type`;
     - running SQL: :meth:`execute_script`;
     - reading the recorder without SQLAlchemy: :meth:`recorder_connection`,
       :meth:`is_missing_table`.
@@ -88,6 +93,16 @@ class Backend:
     read_only_fix: ClassVar[str] = "connect with a role that may write"
     #: Lowercase words of the database's error when a lock wait runs out.
     lock_timeout_markers: ClassVar[tuple[str, ...]] = ()
+    #: The class reading its tables for introspection, as ``"module:Class"``.
+    table_reader: ClassVar[str] = "dbshift.backends.introspection:TableReader"
+    #: Tables the database keeps for itself, which introspection leaves out.
+    system_tables: ClassVar[frozenset[str]] = frozenset()
+    #: Introspection reports the collation of columns.
+    reports_collations: ClassVar[bool] = True
+    #: Introspection reports defaults in the database's own words: a constant as the
+    #: text of its value, an expression with lowercase names. Expected defaults are
+    #: put in those words (:meth:`canonical_default`) before they are compared.
+    canonical_defaults: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -226,6 +241,26 @@ class Backend:
     def is_missing_table(self, error: Exception) -> bool:
         """Return whether an error of the bare driver says a recorder table does not exist."""
         return False
+
+    # -- Introspection -----------------------------------------------------------------
+
+    def table_reader_class(self) -> type[TableReader]:
+        """Return the class that reads one table for introspection."""
+        return load(self.table_reader)  # type: ignore[no-any-return]
+
+    def canonical_default(self, connection: sa.Connection, expression: str) -> str:
+        """Return the text of a constant ``expression``'s value, as introspection reports
+        a default; only called when :attr:`canonical_defaults` is set."""
+        raise NotImplementedError(f"{type(self).__name__} reports defaults as written")
+
+    def is_auto_numbered(self, column: ColumnInfo) -> bool:
+        """Return whether the database numbers the new rows of an introspected column."""
+        return column.identity
+
+    def comparable_type(self, declared: str) -> str:
+        """Return what decides the values a column of type ``declared`` holds, for
+        comparing a database's columns with the migrations': the type itself by default."""
+        return declared
 
     # -- Running SQL -------------------------------------------------------------------
 

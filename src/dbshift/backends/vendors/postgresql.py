@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from dbshift.backends.blockers import BlockerWatch
     from dbshift.backends.database import Database
+    from dbshift.backends.introspection import ColumnInfo
     from dbshift.migrations.limits import StatementLimits
 
 #: The advisory lock key migrations take: "dbshift" read as a number.
@@ -49,6 +50,8 @@ class PostgreSQLBackend(Backend):
     read_only_markers: ClassVar[tuple[str, ...]] = ("read-only transaction",)
     read_only_fix: ClassVar[str] = "connect to the primary server with a role that may write"
     lock_timeout_markers: ClassVar[tuple[str, ...]] = ("lock timeout",)
+    table_reader: ClassVar[str] = "dbshift.backends.introspection:PostgreSQLTableReader"
+    canonical_defaults: ClassVar[bool] = True
 
     @contextlib.contextmanager
     def locked_transaction(
@@ -115,6 +118,17 @@ class PostgreSQLBackend(Backend):
                 return True
             cause = cause.__cause__
         return False
+
+    def canonical_default(self, connection: sa.Connection, expression: str) -> str:
+        """Return the value as PostgreSQL prints it: 'paper'::character varying is paper."""
+        value = connection.exec_driver_sql(
+            f"SELECT ({expression})::text", execution_options={"no_parameters": True}
+        ).scalar()
+        return "NULL" if value is None else str(value)
+
+    def is_auto_numbered(self, column: ColumnInfo) -> bool:
+        """Count a ``serial`` column, whose default is ``nextval()``, with identity columns."""
+        return column.identity or (column.default or "").startswith("nextval(")
 
     def recorder_connection(self, url: str) -> Any | None:
         """Connect with psycopg, whichever driver the URL names."""

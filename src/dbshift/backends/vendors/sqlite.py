@@ -21,6 +21,21 @@ from dbshift.backends.features import Features
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from dbshift.backends.introspection import ColumnInfo
+
+#: SQLite's rules for the affinity of a declared type, in the order it applies
+#: them (https://www.sqlite.org/datatype3.html#determination_of_column_affinity).
+AFFINITIES = (
+    ("int", "integer"),
+    ("char", "text"),
+    ("clob", "text"),
+    ("text", "text"),
+    ("blob", "blob"),
+    ("real", "real"),
+    ("floa", "real"),
+    ("doub", "real"),
+)
+
 
 class SQLiteBackend(Backend):
     """SQLite through the standard ``sqlite3`` module."""
@@ -48,6 +63,10 @@ class SQLiteBackend(Backend):
     read_only_markers: ClassVar[tuple[str, ...]] = ("readonly database",)
     read_only_fix: ClassVar[str] = "make the file and its directory writable for this user"
     lock_timeout_markers: ClassVar[tuple[str, ...]] = ("database is locked",)
+    table_reader: ClassVar[str] = "dbshift.backends.introspection:SQLiteTableReader"
+    system_tables: ClassVar[frozenset[str]] = frozenset({"sqlite_sequence"})
+    #: The pragmas that introspection reads do not report collations.
+    reports_collations: ClassVar[bool] = False
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
         """Return an engine whose connections leave transactions to dbshift."""
@@ -100,6 +119,14 @@ class SQLiteBackend(Backend):
                 yield
         finally:
             connection.info.pop("dbshift_begin", None)
+
+    def is_auto_numbered(self, column: ColumnInfo) -> bool:
+        """Count an ``INTEGER PRIMARY KEY``, the rowid, numbered with or without AUTOINCREMENT."""
+        return super().is_auto_numbered(column) or (column.primary_key and column.type == "integer")
+
+    def comparable_type(self, declared: str) -> str:
+        """Return the type's affinity: SQLite stores ``bool`` and ``BOOLEAN`` alike."""
+        return next((affinity for part, affinity in AFFINITIES if part in declared), "numeric")
 
     def recorder_connection(self, url: str) -> Any | None:
         """Open the file read-only with ``sqlite3``; a missing file recorded nothing."""

@@ -57,6 +57,7 @@ class Backend:
 
     - connecting: :meth:`create_engine`, :meth:`missing_database`,
       :meth:`stand_in_engine`, :meth:`connection_problem`;
+    - the application's engines: :meth:`prepare_app_engine`, :meth:`async_url`;
     - the migration lock: :meth:`locked_transaction` (no default),
       :meth:`locked_outside_transaction`;
     - statement limits: :meth:`limit_statements_sql`, :meth:`watching_blockers`;
@@ -146,6 +147,19 @@ class Backend:
         driver's own error.
         """
         return None
+
+    # -- The application's engines ---------------------------------------------------
+
+    def prepare_app_engine(self, engine: sa.Engine) -> None:
+        """Set up an engine of the application's own queries (not a migration engine),
+        so that it behaves as the models declare; nothing to do by default."""
+
+    def async_url(self, url: sa.URL) -> sa.URL:
+        """Return ``url`` naming the asyncio driver for the application's asyncio engines.
+
+        By default the URL is taken as it is: it must name an asyncio driver itself.
+        """
+        return url
 
     # -- The migration lock ------------------------------------------------------------
 

@@ -53,6 +53,15 @@ class PostgreSQLBackend(Backend):
     table_reader: ClassVar[str] = "dbshift.backends.introspection:PostgreSQLTableReader"
     canonical_defaults: ClassVar[bool] = True
 
+    def async_url(self, url: sa.URL) -> sa.URL:
+        """Name psycopg, unless the URL names asyncpg.
+
+        psycopg 3 serves both: SQLAlchemy picks its asyncio dialect for an asyncio engine.
+        """
+        if url.get_driver_name() != "asyncpg":
+            return url.set(drivername="postgresql+psycopg")
+        return url
+
     @contextlib.contextmanager
     def locked_transaction(
         self, connection: sa.Connection, lock_timeout: float | None

@@ -99,6 +99,27 @@ class SQLiteBackend(Backend):
             "exist. Create it, or point the URL at an existing directory."
         )
 
+    def prepare_app_engine(self, engine: sa.Engine) -> None:
+        """Make SQLite enforce foreign keys (and their ON DELETE) on every connection.
+
+        SQLite leaves them off unless each connection turns them on (its documentation,
+        "Enabling Foreign Key Support"); ``on_delete`` is the database's own rule, as on
+        PostgreSQL.
+        """
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()
+
+    def async_url(self, url: sa.URL) -> sa.URL:
+        """Name ``aiosqlite`` instead of the standard driver."""
+        if url.get_driver_name() in ("pysqlite", ""):
+            return url.set(drivername="sqlite+aiosqlite")
+        return url
+
     @contextlib.contextmanager
     def locked_transaction(
         self, connection: sa.Connection, lock_timeout: float | None

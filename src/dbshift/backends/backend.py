@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.backends.features import Features
@@ -32,6 +33,8 @@ DEFAULT_LOCK_WAIT = 3600.0
 
 #: Backend classes by URL backend name, filled as their modules are imported.
 _BACKENDS: dict[str, type[Backend]] = {}
+#: Backend classes by the other names settings may give them (``postgres``).
+_ALIASES: dict[str, type[Backend]] = {}
 
 
 class LockNotTaken(Exception):
@@ -55,6 +58,8 @@ class Backend:
 
     and, as methods with a default that suits a plain SQL database:
 
+    - settings: :attr:`aliases`, :attr:`url_has_credentials`, :meth:`normalize_url`,
+      :meth:`memory_only`;
     - connecting: :meth:`create_engine`, :meth:`missing_database`,
       :meth:`stand_in_engine`, :meth:`connection_problem`;
     - the application's engines: :meth:`prepare_app_engine`, :meth:`async_url`;
@@ -78,6 +83,8 @@ class Backend:
 
     #: URL backend names served, as SQLAlchemy spells them (``sqlite``, ``postgresql``).
     names: ClassVar[tuple[str, ...]] = ()
+    #: Other names a URL in the settings may use, which :meth:`normalize_url` rewrites.
+    aliases: ClassVar[tuple[str, ...]] = ()
     #: The kind of database, as Django's ``connection.vendor`` gives it to migration code.
     vendor: ClassVar[str] = ""
     #: The schema editor class, as ``"module:Class"``, imported on first use.
@@ -86,6 +93,8 @@ class Backend:
     features: ClassVar[Features] = Features()
     #: The class of throwaway test databases, as ``"module:Class"``.
     copies: ClassVar[str] = ""
+    #: URLs may carry a password (a SQLite URL is a path, which messages show whole).
+    url_has_credentials: ClassVar[bool] = True
     #: The extra of the dbshift package that installs the driver (``dbshift[postgresql]``).
     driver_extra: ClassVar[str] = ""
     #: Lowercase words of the database's refusals to write (a standby, a read-only file).
@@ -109,6 +118,25 @@ class Backend:
         super().__init_subclass__(**kwargs)
         for name in cls.names:
             _BACKENDS[name] = cls
+        for name in cls.aliases:
+            _ALIASES[name] = cls
+
+    # -- Settings --------------------------------------------------------------------
+
+    def normalize_url(self, url: str, root: Path) -> str:
+        """Return a URL from the settings as dbshift connects to it.
+
+        Name the driver dbshift installs when the URL names none, and make paths
+        relative to ``root``, the directory of the settings file, absolute. The URL
+        is taken as it is by default.
+        """
+        return url
+
+    def memory_only(self, url: str) -> str | None:
+        """Return ``None`` for a database that outlives its connections; for one that
+        does not (SQLite's in-memory databases, which ``migrate`` refuses), a note for
+        the message on why the URL means that, which may be empty."""
+        return None
 
     # -- The schema editor -------------------------------------------------------------
 
@@ -289,6 +317,12 @@ def backend_named(name: str) -> type[Backend] | None:
     if name not in _BACKENDS:
         _import_vendors()
     return _BACKENDS.get(name)
+
+
+def url_backend(url: str) -> type[Backend] | None:
+    """Return the backend of a URL as the settings give it, aliases included."""
+    name = url.partition("://")[0].split("+")[0]
+    return backend_named(name) or _ALIASES.get(name)
 
 
 def dialect_backend(dialect: sa.Dialect) -> Backend:

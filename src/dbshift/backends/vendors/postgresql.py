@@ -16,6 +16,8 @@ from dbshift.backends.backend import (
 from dbshift.backends.features import Features
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import sqlalchemy as sa
 
     from dbshift.backends.blockers import BlockerWatch
@@ -41,6 +43,7 @@ class PostgreSQLBackend(Backend):
     """PostgreSQL, whose DDL is transactional like everything else."""
 
     names: ClassVar[tuple[str, ...]] = ("postgresql",)
+    aliases: ClassVar[tuple[str, ...]] = ("postgres",)
     vendor: ClassVar[str] = "postgresql"
     editor: ClassVar[str] = "dbshift.backends.postgresql:PostgreSQLSchemaEditor"
     features: ClassVar[Features] = Features(defer_new_indexes=False, pattern_ops_indexes=True)
@@ -61,6 +64,11 @@ class PostgreSQLBackend(Backend):
         if url.get_driver_name() != "asyncpg":
             return url.set(drivername="postgresql+psycopg")
         return url
+
+    def normalize_url(self, url: str, root: Path) -> str:
+        """Name psycopg 3, the driver the ``postgresql`` extra installs, when none is named."""
+        scheme, _, rest = url.partition("://")
+        return url if "+" in scheme else f"postgresql+psycopg://{rest}"
 
     @contextlib.contextmanager
     def locked_transaction(

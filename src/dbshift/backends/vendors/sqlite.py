@@ -41,6 +41,7 @@ class SQLiteBackend(Backend):
     """SQLite through the standard ``sqlite3`` module."""
 
     names: ClassVar[tuple[str, ...]] = ("sqlite",)
+    url_has_credentials: ClassVar[bool] = False
     vendor: ClassVar[str] = "sqlite"
     editor: ClassVar[str] = "dbshift.backends.sqlite:SQLiteSchemaEditor"
     features: ClassVar[Features] = Features(
@@ -67,6 +68,28 @@ class SQLiteBackend(Backend):
     system_tables: ClassVar[frozenset[str]] = frozenset({"sqlite_sequence"})
     #: The pragmas that introspection reads do not report collations.
     reports_collations: ClassVar[bool] = False
+
+    def normalize_url(self, url: str, root: Path) -> str:
+        """Make a relative path absolute, relative to ``root``."""
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://{_absolute_path(rest, root)}"
+
+    def memory_only(self, url: str) -> str | None:
+        """Tell an in-memory database from a file, and say when an empty path made it one.
+
+        In memory are no path at all, ``:memory:``, and the URI forms
+        ``file::memory:``, ``mode=memory`` and ``vfs=memdb``; an empty ``file:`` URI
+        is a temporary file SQLite deletes on close.
+        """
+        path = _path(url)
+        if path == "":
+            return "; an empty path means in memory"
+        options = urllib.parse.parse_qs(url.partition("?")[2])
+        if options.get("mode") == ["memory"] or options.get("vfs") == ["memdb"]:
+            return ""
+        if path in (":memory:", "file:") or path.startswith("file::memory:"):
+            return ""
+        return None
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
         """Return an engine whose connections leave transactions to dbshift."""
@@ -169,6 +192,23 @@ class SQLiteBackend(Backend):
         import sqlite3
 
         return isinstance(error, sqlite3.OperationalError) and "no such table" in str(error)
+
+
+def _path(url: str) -> str:
+    """Return the database path of a SQLite URL."""
+    # The first slash ends the (always empty) host part.
+    return urllib.parse.unquote(url.partition("://")[2].partition("?")[0][1:])
+
+
+def _absolute_path(rest: str, root: Path) -> str:
+    # "sqlite:///rel/path" leaves "/rel/path"; "sqlite:////abs/path" leaves "//abs/path".
+    path, query_sep, query = rest.partition("?")
+    if path in ("", "/", "/:memory:") or path.startswith("/file:"):
+        return rest
+    relative = path[1:]
+    if not relative.startswith("/"):
+        relative = str(root / relative)
+    return "/" + relative + query_sep + query
 
 
 def _take_over_transactions(engine: sa.Engine) -> None:

@@ -11,6 +11,7 @@ the hooks that need SQLAlchemy import it, or the modules that use it, when calle
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import pkgutil
 from collections.abc import Iterator
@@ -343,8 +344,12 @@ def backend_names() -> list[str]:
     return sorted(_BACKENDS)
 
 
+@functools.cache
 def _import_vendors() -> None:
-    """Import every module of :mod:`dbshift.backends.vendors`, declaring their backends."""
+    """Import every module of :mod:`dbshift.backends.vendors`, declaring their backends.
+
+    Once: a name none of them serves is not looked for again.
+    """
     from dbshift.backends import vendors
 
     for module in pkgutil.iter_modules(vendors.__path__, f"{vendors.__name__}."):

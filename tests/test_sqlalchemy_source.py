@@ -194,6 +194,23 @@ def test_renamed_mapped_column_is_asked_about_and_keeps_rows(tmp_path, db_url):
     assert run_sql(db_url, "SELECT name, about FROM author") == [("Ann", "writes")]
 
 
+def test_renamed_mapped_column_with_noinput_exits_3_and_writes_nothing(tmp_path, sqlite_url):
+    project = sa_project(tmp_path / "p", sqlite_url)
+    assert project.run("makemigrations").code == 0
+    project.write("shop/db.py", MODELS.replace("    bio: Mapped", "    about: Mapped"))
+
+    refused = project.run("makemigrations", "--noinput")
+
+    assert refused.code == 3
+    assert refused.stderr.startswith(
+        "Error: Field shop.author.bio was removed and shop.author.about added with the same "
+        "column "
+        "(a TextField)"
+    )
+    assert "Traceback" not in refused.output
+    assert project.migration_names("shop") == ["0001_initial"]
+
+
 def test_added_and_removed_columns_indexes_and_constraints(tmp_path, db_url):
     project = sa_project(tmp_path / "p", db_url)
     assert project.run("makemigrations").code == 0

@@ -53,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="never ask; fail (exit 3) where an answer is needed",
     )
     parser.add_argument(
+        "--renames",
+        choices=("yes", "no"),
+        help="answer every 'was it renamed?' question without asking (no drops the old "
+        "column or table and its data)",
+    )
+    parser.add_argument(
         "--no-header",
         dest="include_header",
         action="store_false",
@@ -72,10 +78,12 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     else:
         if args.check:
             questioner: Questioner = DetectOnlyQuestioner()
-        elif args.interactive:
-            questioner = InteractiveQuestioner(context.stdin, context.stdout)
         else:
-            questioner = NonInteractiveQuestioner(context.stderr)
+            renames = None if args.renames is None else args.renames == "yes"
+            if args.interactive:
+                questioner = InteractiveQuestioner(context.stdin, context.stdout, renames)
+            else:
+                questioner = NonInteractiveQuestioner(context.stderr, renames)
         changes = actions.detect_changes(
             project, args.app_label, questioner=questioner, name=args.name
         )

@@ -27,7 +27,10 @@ def detect_renamed_fields(diff: Diff) -> None:
             for old_name in removed:
                 if not _may_be_renamed(old, old_name, field, name):
                     continue
-                if diff.questioner.ask_rename_field(new.name_lower, old_name, name, field):
+                asked = diff.questioner.ask_rename_field(
+                    new.name_lower, old_name, name, field, app_label=new.app_label
+                )
+                if asked:
                     if field_signature(old.fields[old_name]) != field_signature(field):
                         # The new field pins the old column with db_column: set that
                         # first, so that the rename leaves the column where it is.

@@ -266,6 +266,30 @@ def test_check_constraints_are_created_with_deterministic_names(tmp_path, db_url
         run_sql(db_url, "INSERT INTO tag (label) VALUES ('box')")
 
 
+def test_renamed_column_with_its_check_edited_migrates(tmp_path, db_url):
+    project = sa_project(tmp_path / "p", db_url)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    renamed = MODELS.replace(
+        "sa.CheckConstraint(\"label NOT LIKE 'bo_' OR weight > 1\")",
+        "sa.CheckConstraint(\"label NOT LIKE 'bo_' OR heft > 1\")",
+    ).replace('sa.Column("weight"', 'sa.Column("heft"')
+    project.write("shop/db.py", renamed)
+
+    made = project.run("makemigrations", "--renames", "yes")
+    assert made.code == 0, made.output
+    # The rename carries the check along; the check's new text is no change of its own.
+    assert made.stdout.splitlines()[2:] == ["    ~ Rename field weight on tag to heft"]
+    migrated = project.run("migrate")
+    assert migrated.code == 0, migrated.output
+
+    run_sql(db_url, "INSERT INTO tag (label, heft) VALUES ('box', 2)")
+    with pytest.raises(sa.exc.IntegrityError):
+        run_sql(db_url, "INSERT INTO tag (label, heft) VALUES ('box', 1)")
+    assert drift(project) == []
+    assert project.run("makemigrations", "--check").code == 0
+
+
 def test_check_constraints_follow_the_naming_convention_and_take_expressions(tmp_path, sqlite_url):
     source = (
         "import sqlalchemy as sa\n"

@@ -11,6 +11,7 @@ from dbshift.models.fields import BooleanField
 from dbshift.models.functions import RawSQL, referenced_fields, with_field_renamed
 from dbshift.models.query import F, Q
 from dbshift.utils.deconstruct import deep_deconstruct
+from dbshift.utils.sqltext import with_column_renamed
 
 
 class Deferrable(enum.Enum):
@@ -268,6 +269,15 @@ class CheckConstraint(BaseConstraint):
         if isinstance(self.condition, RawSQL):
             return set()  # SQL text names columns, which no field rename touches
         return self.condition.referenced_fields()
+
+    def with_column_renamed(self, old: str, new: str) -> CheckConstraint:
+        """Return a copy whose SQL text reads column ``new`` where it read ``old``."""
+        if not isinstance(self.condition, RawSQL):
+            return self
+        raw = self.condition
+        sql = with_column_renamed(raw.sql, old, new)
+        condition = RawSQL(sql, raw.params, output_field=raw.output_field)
+        return CheckConstraint(**{**self._base_kwargs(), "condition": condition})
 
     def with_field_renamed(self, old: str, new: str) -> CheckConstraint:
         if isinstance(self.condition, RawSQL):

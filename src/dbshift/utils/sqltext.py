@@ -1,4 +1,4 @@
-"""One spelling for SQL conditions that databases write back their own way.
+"""SQL conditions as text: one spelling for comparing them, and column renames.
 
 PostgreSQL keeps a check constraint as a parse tree and prints it back with
 parentheses around every comparison, casts on literals and columns, and
@@ -57,6 +57,35 @@ class _Group:
     """A parenthesised part of a condition."""
 
     items: list[str | _Group] = field(default_factory=list)
+
+
+#: What a column rename may rewrite: names, bare or quoted; string literals are skipped.
+_NAMES = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z_0-9$]*""")
+_BARE_NAME = re.compile(r"[a-z_][a-z_0-9]*")
+
+
+def with_column_renamed(sql: str, old: str, new: str) -> str:
+    """Return ``sql`` reading column ``new`` wherever it read column ``old``.
+
+    Unquoted names match whatever their case, as the databases fold them; a name
+    followed by ``(`` is a function, not a column.
+    """
+
+    def rename(match: re.Match[str]) -> str:
+        token = match.group()
+        if token.startswith("'") or sql[match.end() :].lstrip().startswith("("):
+            return token
+        if token.startswith('"'):
+            return _quoted(new) if token[1:-1].replace('""', '"') == old else token
+        return _quoted(new, bare=True) if token.lower() == old.lower() else token
+
+    return _NAMES.sub(rename, sql)
+
+
+def _quoted(name: str, bare: bool = False) -> str:
+    if bare and _BARE_NAME.fullmatch(name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def normalized_condition(sql: str) -> str:

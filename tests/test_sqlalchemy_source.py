@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 import sqlalchemy as sa
 
+from dbshift.sources import cache
 from tests.helpers import ProjectDir, process_env, run_sql
 from tests.structure import Column, Structure, Table, describe_differences, read_structure
 
@@ -597,3 +600,87 @@ def test_run_python_sqlmigrate_and_squash_work_on_sqlalchemy_apps(tmp_path, db_u
     assert squashed.code == 0, squashed.output
     assert project.run("migrate").code == 0
     assert project.run("makemigrations", "--check").code == 0
+
+
+# -- The cached model states of a source ----------------------------------------------------
+
+LENGTHS = "NAME_LENGTH = 100\n"
+
+
+def cached_project(root, sqlite_url) -> ProjectDir:
+    """Return a project whose source imports a module of the project outside the app."""
+    models = MODELS.replace(
+        "import sqlalchemy as sa\n", "import sqlalchemy as sa\nfrom common import lengths\n", 1
+    ).replace("sa.String(100), unique=True", "sa.String(lengths.NAME_LENGTH), unique=True")
+    project = sa_project(root, sqlite_url, models=models)
+    project.write("common/__init__.py", "")
+    project.write("common/lengths.py", LENGTHS)
+    assert project.run("makemigrations").code == 0
+    return project
+
+
+def test_unchanged_source_is_not_imported_again(tmp_path, sqlite_url):
+    project = cached_project(tmp_path / "p", sqlite_url)
+
+    assert project.run("makemigrations", "--check").code == 0
+
+    assert "shop.db" not in sys.modules  # the app's modules are forgotten at each start
+    assert project.run("makemigrations", "--check").code == 0
+    assert "shop.db" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    ("path", "edit"),
+    [
+        # One character in the models module, one in a module it imports.
+        ("shop/db.py", ("sa.String(200), index=True", "sa.String(20), index=True")),
+        ("common/lengths.py", ("100", "10")),
+    ],
+)
+def test_one_character_edit_of_a_source_module_is_seen(tmp_path, sqlite_url, path, edit):
+    project = cached_project(tmp_path / "p", sqlite_url)
+    assert project.run_process("makemigrations", "--check").code == 0
+    source = (project.root / path).read_text()
+    assert source.count(edit[0]) == 1
+
+    project.write(path, source.replace(*edit))
+
+    checked = project.run_process("makemigrations", "--check")
+    assert checked.code == 1, checked.output
+    assert "Alter field" in checked.stdout
+
+
+def test_same_size_edit_with_the_old_time_is_seen(tmp_path, sqlite_url):
+    project = cached_project(tmp_path / "p", sqlite_url)
+    assert project.run_process("makemigrations", "--check").code == 0
+    lengths = project.root / "common" / "lengths.py"
+    before = lengths.stat()
+
+    lengths.write_text(LENGTHS.replace("100", "120"))
+    os.utime(lengths, ns=(before.st_atime_ns, before.st_mtime_ns))
+    shutil.rmtree(lengths.parent / "__pycache__", ignore_errors=True)  # Python's own cache
+
+    assert project.run_process("makemigrations", "--check").code == 1
+
+
+def test_another_sqlalchemy_version_reads_the_source_again(tmp_path, sqlite_url, monkeypatch):
+    project = cached_project(tmp_path / "p", sqlite_url)
+    assert project.run("makemigrations", "--check").code == 0
+
+    installed = cache.installed_version
+    monkeypatch.setattr(cache, "installed_version", lambda name: installed(name) + ".post1")
+    assert project.run("makemigrations", "--check").code == 0
+
+    assert "shop.db" in sys.modules
+
+
+def test_module_imported_before_an_edit_is_not_cached_as_the_edited_file(tmp_path, sqlite_url):
+    project = cached_project(tmp_path / "p", sqlite_url)
+    assert project.run("makemigrations", "--check").code == 0
+    lengths = project.root / "common" / "lengths.py"
+
+    lengths.write_text(LENGTHS.replace("100", "10"))
+    # This process still holds common.lengths as it was: what it reads is not cached.
+    project.run("makemigrations", "--check")
+
+    assert project.run_process("makemigrations", "--check").code == 1

@@ -173,7 +173,8 @@ class TableReader:
             fld.check(self.mapped.label, name)
             fields[name] = fld
             self.field_names[column.name] = name
-        options: dict[str, Any] = {"db_table": self.table.name}
+        # Names are plain str: SQLAlchemy's quoted_name would make the states need it.
+        options: dict[str, Any] = {"db_table": str(self.table.name)}
         table_indexes = _sorted_by_name(self.table.indexes)
         indexes = [self.index(index) for index in table_indexes if not index.unique]
         # A unique index and a UNIQUE constraint enforce the same rule; the model
@@ -200,7 +201,7 @@ class TableReader:
             name = self.field_name(column)
             field_class, options = self.column_type(column)
             if column.name != name:
-                options["db_column"] = column.name
+                options["db_column"] = str(column.name)
         options.update(self.common_options(column))
         if column.server_default is not None:
             options["db_default"] = self.db_default(column, field_class(*args, **options))
@@ -208,7 +209,7 @@ class TableReader:
 
     def field_name(self, column: sa.Column[Any]) -> str:
         """Return the mapped attribute's name, else the column's, if it can name a field."""
-        for candidate in (self.mapped.attributes.get(column.name), column.name):
+        for candidate in (self.mapped.attributes.get(column.name), str(column.name)):
             if candidate and candidate.isidentifier() and _valid_field_name(candidate):
                 return candidate
         raise ModelDefinitionError(
@@ -354,9 +355,9 @@ class TableReader:
         }
         target_pk = [c.name for c in target.table.primary_key.columns]
         if [target_column.name] != target_pk:
-            options["to_field"] = target.attributes.get(target_column.name, target_column.name)
+            options["to_field"] = target.attributes.get(target_column.name, str(target_column.name))
         if column.name != f"{name}_id":
-            options["db_column"] = column.name
+            options["db_column"] = str(column.name)
         kind = models.OneToOneField if column.primary_key else models.ForeignKey
         return name, kind, (target.label,), options
 

@@ -116,11 +116,14 @@ def write_states(
     states cannot be pickled.
     """
     names = set(modules)
-    names |= imported_project_modules(names)
-    if not names.isdisjoint(name for name in preloaded if is_project_module(name)):
+    project = {name for name in names if is_project_module(name)}
+    # Only the project's modules are followed: an installed package changes as a whole.
+    project |= imported_project_modules(project)
+    if not project.isdisjoint(preloaded):
         return
+    names |= project
     paths = {
-        (file, is_project_module(name))
+        (file, name in project)
         for name in names
         if (file := getattr(sys.modules.get(name), "__file__", None))
     }

@@ -76,9 +76,7 @@ class ScriptedQuestioner(Questioner):
         self.asked.append(("rename_model", app_label, old_name, new_name))
         return self.model_renames
 
-    def ask_rename_field(
-        self, model_name: str, old_name: str, new_name: str, field: Any, app_label: str = ""
-    ) -> bool:
+    def ask_rename_field(self, model_name: str, old_name: str, new_name: str, field: Any) -> bool:
         self.asked.append(("rename_field", model_name, old_name, new_name, type(field).__name__))
         return self.renames
 

@@ -347,7 +347,7 @@ def test_noinput_refuses_a_rename_it_cannot_ask_about(project):
     assert result.code == 3
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "Error: Field pages.article.title was removed and pages.article.headline added "
+        "Error: App 'pages': Field article.title was removed and article.headline added "
         "with the same column (a CharField): a rename keeps its values, a removal drops them. "
         "makemigrations --noinput cannot ask which; run it without --noinput to answer, "
         "or add --renames yes (rename) or --renames no (drop the column and its data)."

@@ -147,8 +147,8 @@ def test_non_interactive_questioner_refuses_renames_and_stops_for_a_default():
         questioner.ask_rename_model("pages", "Article", "Post")
     assert refused.value.exit_code == 3
     with pytest.raises(UnansweredQuestionError) as refused:
-        questioner.ask_rename_field("article", "a", "b", models.IntegerField(), app_label="pages")
-    assert "Field pages.article.a was removed and pages.article.b added" in str(refused.value)
+        questioner.ask_rename_field("article", "a", "b", models.IntegerField())
+    assert "Field article.a was removed and article.b added" in str(refused.value)
     with pytest.raises(UserAbort) as caught:
         questioner.ask_not_null_addition("body", "article")
     assert caught.value.exit_code == 3

@@ -212,8 +212,8 @@ def test_renamed_mapped_column_with_noinput_exits_3_and_writes_nothing(tmp_path,
 
     assert refused.code == 3
     assert refused.stderr.startswith(
-        "Error: Field shop.author.bio was removed and shop.author.about added with the same "
-        "column "
+        "Error: App 'shop': Field author.bio was removed and author.about added with the "
+        "same column "
         "(a TextField)"
     )
     assert "Traceback" not in refused.output

@@ -35,12 +35,9 @@ class Questioner:
             loses="table",
         )
 
-    def ask_rename_field(
-        self, model_name: str, old_name: str, new_name: str, field: Field, app_label: str = ""
-    ) -> bool:
-        model = f"{app_label}.{model_name}" if app_label else model_name
+    def ask_rename_field(self, model_name: str, old_name: str, new_name: str, field: Field) -> bool:
         return self._scripted_rename(
-            f"Field {model}.{old_name} was removed and {model}.{new_name} added with the "
+            f"Field {model_name}.{old_name} was removed and {model_name}.{new_name} added with the "
             f"same column (a {type(field).__name__}): a rename keeps its values, a removal "
             "drops them.",
             loses="column",
@@ -169,9 +166,7 @@ class InteractiveQuestioner(Questioner):
             return self.renames
         return self._boolean(f"Was the model {app_label}.{old_name} renamed to {new_name}?")
 
-    def ask_rename_field(
-        self, model_name: str, old_name: str, new_name: str, field: Field, app_label: str = ""
-    ) -> bool:
+    def ask_rename_field(self, model_name: str, old_name: str, new_name: str, field: Field) -> bool:
         if self.renames is not None:
             return self.renames
         kind = type(field).__name__

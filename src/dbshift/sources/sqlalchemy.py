@@ -394,8 +394,9 @@ class TableReader:
         the table alone (``book_check``), numbered from 1 when the name is taken.
         """
         declared = [check for column in self.table.columns for check in column.constraints]
+        # SQLAlchemy's own order of a table's constraints in CREATE TABLE.
         declared += sorted(self.table.constraints, key=lambda item: item._creation_order)
-        used = {str(item.name) for item in self.table.constraints if item.name}
+        used = {str(item.name) for item in declared if item.name}
         checks = []
         for check in declared:
             if not isinstance(check, sa.CheckConstraint) or _is_type_check(check):

@@ -20,9 +20,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 
+from dbshift.backends import names
 from dbshift.backends.backend import Backend, dialect_backend
 from dbshift.backends.introspection import (
     ColumnInfo,
@@ -32,6 +34,9 @@ from dbshift.backends.introspection import (
     introspect,
 )
 from dbshift.migrations.state import ProjectState
+from dbshift.models.functions import RawSQL
+from dbshift.models.indexes import CheckConstraint
+from dbshift.utils.sqltext import normalized_condition
 
 #: Tables other tools keep their bookkeeping in; never drift.
 FOREIGN_BOOKKEEPING = frozenset({"alembic_version", "django_migrations"})
@@ -78,7 +83,62 @@ def find_drift(
         expected = {
             name: _canonical_defaults(connection, backend, info) for name, info in expected.items()
         }
-    return list(_schema_drift(actual, expected, backend))
+    inspector = sa.inspect(connection)
+    texts = {
+        table: TextChecks(declared, inspector.get_check_constraints(table))
+        for table, declared in _sql_text_checks(state).items()
+        if table in actual
+    }
+    return list(_schema_drift(actual, expected, backend, texts))
+
+
+@dataclasses.dataclass(frozen=True)
+class TextChecks:
+    """The checks of a table written as SQL text, and every check the database has."""
+
+    #: SQL text by constraint name.
+    declared: dict[str, str]
+    #: The inspector's ``get_check_constraints()``.
+    found: list[Any]
+
+
+def _sql_text_checks(state: ProjectState) -> dict[str, dict[str, str]]:
+    """Return the SQL text of each check written as text (``RawSQL``), by table and name.
+
+    Checks built from ``Q`` are compared by name only: their text is dbshift's own,
+    which PostgreSQL rewrites beyond what :func:`normalized_condition` undoes.
+    """
+    texts: dict[str, dict[str, str]] = {}
+    for model in state.models.values():
+        for constraint in model.options.get("constraints", ()):
+            condition = getattr(constraint, "condition", None)
+            if isinstance(constraint, CheckConstraint) and isinstance(condition, RawSQL):
+                name = names.shorten(constraint.name)
+                texts.setdefault(model.db_table, {})[name] = condition.sql
+    return texts
+
+
+def _check_text_drift(table: str, checks: TextChecks) -> Iterator[Drift]:
+    """Compare the conditions of the checks written as SQL text with the database's.
+
+    A check the database holds without a name (SQLite's ``CHECK (...)`` from
+    ``create_all``) stands for the declared check of the same condition.
+    """
+    found = checks.found
+    named = {item["name"]: normalized_condition(item["sqltext"]) for item in found if item["name"]}
+    unnamed = {normalized_condition(item["sqltext"]) for item in found if not item["name"]}
+    for name, sql in sorted(checks.declared.items()):
+        want = normalized_condition(sql)
+        if name not in named:
+            if want not in unnamed:
+                yield _drift("check", table, f"The database lacks check constraint {name}.")
+        elif named[name] != want:
+            yield _drift(
+                "check",
+                table,
+                f"Check constraint {name} is {named[name]} in the database; the migrations "
+                f"build {want}.",
+            )
 
 
 def _canonical_defaults(connection: sa.Connection, backend: Backend, table: TableInfo) -> TableInfo:
@@ -102,16 +162,20 @@ def _canonical_defaults(connection: sa.Connection, backend: Backend, table: Tabl
     return dataclasses.replace(table, columns=tuple(columns))
 
 
-def _schema_drift(actual: Schema, expected: Schema, backend: Backend) -> Iterator[Drift]:
+def _schema_drift(
+    actual: Schema, expected: Schema, backend: Backend, texts: dict[str, TextChecks]
+) -> Iterator[Drift]:
     for name in sorted(set(expected) - set(actual)):
         yield _drift("missing_table", name, f"Table {name} is missing from the database.")
     for name in sorted(set(actual) - set(expected)):
         yield _drift("extra_table", name, f"Table {name} is in the database but in no model.")
     for name in sorted(set(actual) & set(expected)):
-        yield from _table_drift(actual[name], expected[name], backend)
+        yield from _table_drift(actual[name], expected[name], backend, texts.get(name))
 
 
-def _table_drift(got: TableInfo, want: TableInfo, backend: Backend) -> Iterator[Drift]:
+def _table_drift(
+    got: TableInfo, want: TableInfo, backend: Backend, texts: TextChecks | None
+) -> Iterator[Drift]:
     table = want.name
     got_columns = {column.name: column for column in got.columns}
     want_columns = {column.name: column for column in want.columns}
@@ -131,7 +195,11 @@ def _table_drift(got: TableInfo, want: TableInfo, backend: Backend) -> Iterator[
     yield from _set_drift("index", table, _indexes(got), _indexes(want))
     yield from _set_drift("unique", table, _uniques(got), _uniques(want))
     yield from _set_drift("foreign_key", table, _foreign_keys(got), _foreign_keys(want))
-    yield from _set_drift("check", table, set(got.checks) - {""}, set(want.checks) - {""})
+    by_text = set(texts.declared) if texts else set()
+    got_checks, want_checks = set(got.checks) - {""}, set(want.checks) - {""}
+    yield from _set_drift("check", table, got_checks - by_text, want_checks - by_text)
+    if texts:
+        yield from _check_text_drift(table, texts)
 
 
 def _column_drift(

@@ -15,7 +15,9 @@ from dbshift.exceptions import (
     HistoryChangedError,
     NodeNotFoundError,
     PlanError,
+    UnansweredQuestionError,
 )
+from dbshift.migrations.questioner import Questioner
 from tests.helpers import SRC
 from tests.history import recorded_rows
 from tests.test_migrate import ARTICLE, SLUG, columns
@@ -67,6 +69,20 @@ def test_makemigrations_check_and_dry_run_write_nothing(settings):
 def test_makemigrations_unknown_app(settings):
     with pytest.raises(AppNotFoundError, match="nowhere"):
         dbshift.makemigrations(["nowhere"], settings=settings)
+
+
+def test_makemigrations_refuses_a_rename_no_questioner_answers(settings):
+    dbshift.makemigrations(settings=settings)
+    models_file = settings.parent / "pages" / "models.py"
+    models_file.write_text(models_file.read_text().replace("content", "body"))
+
+    with pytest.raises(
+        UnansweredQuestionError, match=r"App 'pages': Field article\.content was removed"
+    ):
+        dbshift.makemigrations(settings=settings)
+    renamed = dbshift.makemigrations(settings=settings, questioner=Questioner(renames=True))
+
+    assert renamed[0].operations == ["Rename field content on article to body"]
 
 
 def test_settings_are_found_from_the_working_directory(settings, monkeypatch):

@@ -13,6 +13,10 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers import run_sql
 from tests.history import read_schema, recorded_rows
 from tests.test_migrate import ARTICLE, SLUG
 
@@ -382,3 +386,54 @@ def test_indexes_over_expressions_are_no_drift(make_project, db_url):
     code, found = findings(project)
 
     assert (code, ids(found)) == (0, [])
+
+
+RAW_CHECK = """
+class Book(models.Model):
+    title = models.CharField(max_length=200)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.RawSQL(
+                    "price > 0 AND (title LIKE 'B%' OR price < 10)", [],
+                    output_field=models.BooleanField(),
+                ),
+                name="book_price_title",
+            )
+        ]
+"""
+
+
+def test_check_constraint_of_sql_text_is_built_and_compared_as_text(make_project, db_url):
+    project = make_project(database=db_url)
+    project.models("pages", RAW_CHECK)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+
+    run_sql(db_url, "INSERT INTO pages_book (title, price) VALUES ('Bees', 20)")
+    with pytest.raises(sa.exc.IntegrityError):
+        run_sql(db_url, "INSERT INTO pages_book (title, price) VALUES ('Ants', 20)")
+    engine = sa.create_engine(db_url)
+    with engine.connect() as connection:
+        checks = sa.inspect(connection).get_check_constraints("pages_book")
+    engine.dispose()
+    assert [check["name"] for check in checks] == ["book_price_title"]
+    assert findings(project) == (0, [])
+
+    # The migrations now say 'price >= 0' while the table keeps 'price > 0'.
+    project.models("pages", RAW_CHECK.replace("price > 0", "price >= 0"))
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate", "--fake").code == 0
+    _code, found = findings(project, "--database-only")
+    assert [(item["id"], item["obj"], item["message"]) for item in found] == [
+        (
+            "migrations.W020",
+            "pages_book",
+            # Both conditions in one spelling: PostgreSQL prints its own.
+            "Check constraint book_price_title is price > 0 and (title like 'B%' or "
+            "price < 10) in the database; the migrations build price >= 0 and (title "
+            "like 'B%' or price < 10).",
+        )
+    ]

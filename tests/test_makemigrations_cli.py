@@ -332,21 +332,64 @@ def test_interactive_rename(project):
     )
 
 
-def test_noinput_does_not_rename(project):
-    project.models("pages", ARTICLE.replace("max_length=200", "max_length=200, null=True"))
+def changed_after_0001(project, models: str, changed: str) -> None:
+    """Give app pages ``models``, its first migration, then ``changed`` models."""
+    project.models("pages", models)
     project.run("makemigrations")
-    project.models(
-        "pages",
-        ARTICLE.replace("max_length=200", "max_length=200, null=True").replace("title", "headline"),
-    )
+    project.models("pages", changed)
+
+
+def test_noinput_refuses_a_rename_it_cannot_ask_about(project):
+    changed_after_0001(project, ARTICLE, ARTICLE.replace("title", "headline"))
 
     result = project.run("makemigrations", "--noinput")
 
-    assert result.code == 0
-    assert result.stdout.splitlines()[2:] == [
-        "    - Remove field title from article",
-        "    + Add field headline to article",
+    assert result.code == 3
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Error: App 'pages': Field article.title was removed and article.headline added "
+        "with the same column (a CharField): a rename keeps its values, a removal drops them. "
+        "makemigrations --noinput cannot ask which; run it without --noinput to answer, "
+        "or add --renames yes (rename) or --renames no (drop the column and its data)."
     ]
+    assert project.migration_names("pages") == ["0001_initial"]
+
+
+def test_noinput_refuses_a_model_rename_it_cannot_ask_about(project):
+    changed_after_0001(project, ARTICLE, ARTICLE.replace("Article", "Post"))
+
+    result = project.run("makemigrations", "--noinput")
+
+    assert result.code == 3
+    assert "Model pages.Article was removed and pages.Post added" in result.stderr
+    assert "--renames yes" in result.stderr
+    assert project.migration_names("pages") == ["0001_initial"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "operations"),
+    [
+        ("yes", ["    ~ Rename field title on article to headline"]),
+        ("no", ["    - Remove field title from article", "    + Add field headline to article"]),
+    ],
+)
+def test_noinput_with_a_scripted_rename_answer(project, answer, operations):
+    nullable = ARTICLE.replace("max_length=200", "max_length=200, null=True")
+    changed_after_0001(project, nullable, nullable.replace("title", "headline"))
+
+    result = project.run("makemigrations", "--noinput", "--renames", answer)
+
+    assert result.code == 0, result.output
+    assert result.stdout.splitlines()[2:] == operations
+
+
+def test_scripted_rename_answer_is_not_asked_interactively(project):
+    changed_after_0001(project, ARTICLE, ARTICLE.replace("title", "headline"))
+
+    result = project.run("makemigrations", "--renames", "yes", stdin="")
+
+    assert result.code == 0, result.output
+    assert result.stdout.splitlines()[2:] == ["    ~ Rename field title on article to headline"]
 
 
 def test_not_null_field_with_noinput_exits_3_and_writes_nothing(project):

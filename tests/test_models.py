@@ -331,6 +331,17 @@ class A(models.Model):
         (lambda: models.Index(fields=["a", "b"], name="i", opclasses=["x"]), "one entry per field"),
         (lambda: models.CheckConstraint(name="c"), "needs condition"),
         (lambda: models.CheckConstraint(condition="a > 1", name="c"), "must be a Q object"),
+        (
+            lambda: models.CheckConstraint(condition=models.RawSQL("a > 1", []), name="c"),
+            r"output_field=BooleanField\(\)",
+        ),
+        (
+            lambda: models.CheckConstraint(
+                condition=models.RawSQL("a > %s", [1], output_field=models.BooleanField()),
+                name="c",
+            ),
+            "takes no params",
+        ),
         (lambda: models.UniqueConstraint(fields=[], name="u"), "needs fields"),
         (lambda: models.UniqueConstraint(fields=["a"], name=""), "needs a name"),
         (

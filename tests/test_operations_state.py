@@ -269,6 +269,35 @@ def test_rename_field_keeps_position_and_follows_in_index_and_constraint():
     assert model.get_constraint("has_title").condition == models.Q(headline__gt="")
 
 
+def sql_check(sql: str) -> models.CheckConstraint:
+    condition = models.RawSQL(sql, [], output_field=models.BooleanField())
+    return models.CheckConstraint(condition=condition, name="sql_check")
+
+
+@pytest.mark.parametrize(
+    ("operation", "condition"),
+    [
+        (ops.RenameField("article", "body", "text"), "text <> 'body' AND \"text\" > title"),
+        (
+            ops.AlterField("article", "body", models.TextField(db_column="Main Text")),
+            '"Main Text" <> \'body\' AND "Main Text" > title',
+        ),
+        (ops.RenameField("article", "title", "headline"), "body <> 'body' AND \"body\" > headline"),
+        (
+            ops.AlterField("article", "body", models.TextField(db_comment="words")),
+            "body <> 'body' AND \"body\" > title",
+        ),
+    ],
+)
+def test_check_of_sql_text_follows_its_column_as_the_database_does(operation, condition):
+    """PostgreSQL and SQLite rewrite a check when a column it reads is renamed."""
+    start = applied(ops.AddConstraint("article", sql_check("body <> 'body' AND \"body\" > title")))
+
+    model = article_of(applied(operation, start))
+
+    assert model.get_constraint("sql_check").condition.sql == condition
+
+
 def test_index_operations():
     current = applied(ops.AddIndex("article", INDEX))
     assert [index.name for index in article_of(current).indexes] == ["title_idx", "Art_Idx"]

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from dbshift import models
-from dbshift.exceptions import UserAbort
+from dbshift.exceptions import UnansweredQuestionError, UserAbort
 from dbshift.migrations.questioner import (
     InteractiveQuestioner,
     NonInteractiveQuestioner,
@@ -139,18 +139,30 @@ def test_not_null_alteration_choices():
         questioner.ask_not_null_alteration("title", "article")
 
 
-def test_non_interactive_questioner_never_renames_and_stops_for_a_default():
+def test_non_interactive_questioner_refuses_renames_and_stops_for_a_default():
     errors = io.StringIO()
     questioner = NonInteractiveQuestioner(errors)
 
-    assert questioner.ask_rename_model("pages", "Article", "Post") is False
-    assert questioner.ask_rename_field("article", "a", "b", models.IntegerField()) is False
+    with pytest.raises(UnansweredQuestionError) as refused:
+        questioner.ask_rename_model("pages", "Article", "Post")
+    assert refused.value.exit_code == 3
+    with pytest.raises(UnansweredQuestionError) as refused:
+        questioner.ask_rename_field("article", "a", "b", models.IntegerField())
+    assert "Field article.a was removed and article.b added" in str(refused.value)
     with pytest.raises(UserAbort) as caught:
         questioner.ask_not_null_addition("body", "article")
     assert caught.value.exit_code == 3
     message = str(caught.value)
     assert "non-nullable field 'body' to article" in message
     assert "default" in message and "null=True" in message and "--noinput" in message
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_non_interactive_questioner_gives_the_scripted_rename_answer(answer):
+    questioner = NonInteractiveQuestioner(io.StringIO(), renames=answer)
+
+    assert questioner.ask_rename_model("pages", "Article", "Post") is answer
+    assert questioner.ask_rename_field("article", "a", "b", models.IntegerField()) is answer
 
 
 def test_non_interactive_alteration_warns_and_goes_on():
@@ -162,11 +174,13 @@ def test_non_interactive_alteration_warns_and_goes_on():
     assert "Field 'title' on article becomes non-nullable" in errors.getvalue()
 
 
-def test_default_questioner_answers_safely():
+def test_default_questioner_refuses_what_needs_an_answer():
     questioner = Questioner()
 
-    assert questioner.ask_rename_model("pages", "A", "B") is False
-    assert questioner.ask_rename_field("a", "b", "c", models.IntegerField()) is False
+    with pytest.raises(UnansweredQuestionError):
+        questioner.ask_rename_model("pages", "A", "B")
+    with pytest.raises(UnansweredQuestionError):
+        questioner.ask_rename_field("a", "b", "c", models.IntegerField())
     assert questioner.ask_not_null_alteration("a", "b") is NOT_PROVIDED
     with pytest.raises(UserAbort):
         questioner.ask_not_null_addition("a", "b")

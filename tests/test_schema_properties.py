@@ -72,8 +72,9 @@ class ModelSpec:
             lines.append(f"    {field_name} = {spec.source()}")
         for field_name, target in self.relations.items():
             lines.append(
+                # No reverse accessor: two relations to one model would clash (Django's E304).
                 f"    {field_name} = models.ForeignKey('{target}', null=True, "
-                "on_delete=models.SET_NULL)"
+                "on_delete=models.SET_NULL, related_name='+')"
             )
         if self.unique_pair:
             lines += ["", "    class Meta:", f"        unique_together = [{self.unique_pair!r}]"]

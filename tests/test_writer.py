@@ -636,6 +636,21 @@ def test_value_is_written_as_django_writes_it_in_ruff_style(tmp_path, value, exp
         assert shape(loaded) == shape(value)
 
 
+def test_check_constraint_of_sql_text_is_written_as_django_writes_it(tmp_path):
+    condition = models.RawSQL("price > 0", [], output_field=models.BooleanField())
+    constraint = models.CheckConstraint(condition=condition, name="price_positive")
+    path = write(tmp_path, migration_of([ops.AddConstraint("book", constraint)]))
+
+    body = re.sub(r"\s+", "", path.read_text().partition("class Migration")[2])
+
+    assert (
+        'constraint=models.CheckConstraint(condition=models.RawSQL("price>0",[],'
+        'output_field=models.BooleanField()),name="price_positive",),'
+    ) in body
+    assert load(path).operations[0].constraint == constraint
+    assert_ruff_leaves_unchanged(tmp_path)
+
+
 def test_aware_datetime_is_written_in_utc(tmp_path):
     value = datetime.datetime(
         2024, 1, 2, 3, 4, tzinfo=datetime.timezone(datetime.timedelta(hours=2))

@@ -81,6 +81,10 @@ class Apps:
         self.app_configs: dict[str, AppConfig] = {}
         self.models_ready = False
         self.fresh = True
+        #: Where what was read from SQLAlchemy sources is cached (None: not cached).
+        self.cache_dir: Path | None = None
+        #: The modules imported before the apps were (see :meth:`populate`).
+        self.preloaded: frozenset[str] = frozenset()
 
     def populate(self, fresh: bool = True) -> Apps:
         """Import every app package; models are imported when first asked for.
@@ -91,6 +95,10 @@ class Apps:
         """
         self.fresh = fresh
         with loading(self):
+            for spec in self.specs:
+                if fresh:
+                    forget_modules(spec.name)
+            self.preloaded = frozenset(sys.modules)
             for spec in self.specs:
                 self._import_app(spec)
         return self
@@ -105,7 +113,7 @@ class Apps:
                     self._import_models(spec)
         if any(spec.models for spec in self.specs):
             # Imported here: only projects with such apps need SQLAlchemy's metadata.
-            from dbshift.sources.sqlalchemy import read_sources
+            from dbshift.sources.cache import read_sources
 
             read_sources(self)
         self.models_ready = True
@@ -124,8 +132,6 @@ class Apps:
             ) from None
 
     def _import_app(self, spec: AppSpec) -> None:
-        if self.fresh:
-            forget_modules(spec.name)
         module = self._import(spec.name, f"app {spec.name!r}")
         if not hasattr(module, "__path__"):
             raise ConfigurationError(
@@ -393,4 +399,6 @@ def load_apps(settings: Settings, fresh: bool = True) -> Apps:
         sys.path.remove(root)
     sys.path.insert(0, root)
     importlib.invalidate_caches()
-    return Apps(settings.apps, settings.default_auto_field).populate(fresh)
+    apps = Apps(settings.apps, settings.default_auto_field)
+    apps.cache_dir = settings.root / "__pycache__"
+    return apps.populate(fresh)

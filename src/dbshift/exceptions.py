@@ -157,6 +157,10 @@ class UserAbort(DbShiftError):
     exit_code = 3
 
 
+class UnansweredQuestionError(UserAbort):
+    """``makemigrations`` must ask whether a field or model was renamed, with nobody to answer."""
+
+
 class NotMigratedError(DbShiftError, RuntimeError):
     """The database is behind the migrations, or the models are ahead of them."""
 

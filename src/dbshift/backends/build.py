@@ -35,7 +35,7 @@ from dbshift.exceptions import BadMigrationError, NotSupportedError
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.deletion import CASCADE
 from dbshift.models.fields import Field
-from dbshift.models.functions import OrderBy
+from dbshift.models.functions import OrderBy, RawSQL
 from dbshift.models.indexes import BaseConstraint, CheckConstraint, Index, UniqueConstraint
 from dbshift.models.query import Q
 from dbshift.models.related import ForeignKey, ManyToManyField
@@ -463,10 +463,12 @@ class SpecBuilder:
             given_name=True,
         )
 
-    def condition_sql(self, model: ModelState, q: Q | None) -> str | None:
+    def condition_sql(self, model: ModelState, q: Q | RawSQL | None) -> str | None:
         """Return condition ``q`` over ``model``'s columns as SQL with inlined values."""
         if q is None:
             return None
+        if isinstance(q, RawSQL):
+            return q.sql
 
         def field_of(name: str) -> tuple[str, Field]:
             found = model.find_field_by_attname(name)

@@ -82,7 +82,7 @@ class LintFinding:
 
 def active_rules(database: Database) -> list[type[Rule]]:
     """Return the rules that hold on ``database``, by id."""
-    features = database.schema_editor(None, collect=True).features
+    features = database.backend.features
     return [
         rule
         for _, rule in sorted(Rule.registry.items())

@@ -212,16 +212,22 @@ def pickled_state(state: ProjectState) -> bytes | None:
 
 def module_dependencies(module_names: Iterable[str]) -> Dependencies:
     """Return the files of the project modules that ``module_names`` import, transitively."""
+    files = {sys.modules[name].__file__ for name in imported_project_modules(module_names)}
+    return _stats(sorted(filter(None, files)))
+
+
+def imported_project_modules(module_names: Iterable[str]) -> set[str]:
+    """Return the project modules that ``module_names`` import, transitively, by their source."""
     pending = list(module_names)
     seen = set(pending)
-    files = set()
+    found = set()
     while pending:
         for name in _imported_names(pending.pop()):
             if name not in seen and is_project_module(name):
                 seen.add(name)
                 pending.append(name)
-                files.add(sys.modules[name].__file__)
-    return _stats(sorted(filter(None, files)))
+                found.add(name)
+    return found
 
 
 def _imported_names(module_name: str) -> set[str]:

@@ -1,7 +1,8 @@
 """Questions ``makemigrations`` asks: renames, one-off defaults, merges.
 
 The autodetector only calls these methods; it never prints or reads input itself.
-:class:`NonInteractiveQuestioner` answers without asking (``--noinput``).
+:class:`NonInteractiveQuestioner` answers without asking (``--noinput``), and refuses
+a rename question unless told the answer (``--renames yes|no``).
 """
 
 from __future__ import annotations
@@ -10,19 +11,46 @@ import datetime
 import sys
 from typing import IO, Any
 
-from dbshift.exceptions import UserAbort
+from dbshift.exceptions import UnansweredQuestionError, UserAbort
 from dbshift.models.fields import NOT_PROVIDED, Field
 from dbshift.utils import timezone
 
 
 class Questioner:
-    """Answers every question with the safe default: no rename, no default, no merge."""
+    """Answer without asking: refuse where an answer decides whether data is kept.
+
+    A removed field (or model) and an added one of the same shape are a rename,
+    which keeps the values, or a removal and an addition, which drops them. With
+    ``renames`` None, nobody has said which, and the question raises
+    :class:`UnansweredQuestionError`; True or False answers every such question.
+    """
+
+    def __init__(self, renames: bool | None = None) -> None:
+        self.renames = renames
 
     def ask_rename_model(self, app_label: str, old_name: str, new_name: str) -> bool:
-        return False
+        return self._scripted_rename(
+            f"Model {app_label}.{old_name} was removed and {app_label}.{new_name} added "
+            "with the same fields: a rename keeps its rows, a removal drops them.",
+            loses="table",
+        )
 
     def ask_rename_field(self, model_name: str, old_name: str, new_name: str, field: Field) -> bool:
-        return False
+        return self._scripted_rename(
+            f"Field {model_name}.{old_name} was removed and {model_name}.{new_name} added with the "
+            f"same column (a {type(field).__name__}): a rename keeps its values, a removal "
+            "drops them.",
+            loses="column",
+        )
+
+    def _scripted_rename(self, what: str, loses: str) -> bool:
+        if self.renames is None:
+            raise UnansweredQuestionError(
+                f"{what} makemigrations --noinput cannot ask which; run it without --noinput "
+                "to answer, or add --renames yes (rename) or --renames no (drop the "
+                f"{loses} and its data)."
+            )
+        return self.renames
 
     def ask_not_null_addition(self, field_name: str, model_name: str) -> Any:
         """Return a one-off default for a new NOT NULL field, or raise :class:`UserAbort`."""
@@ -48,6 +76,9 @@ class DetectOnlyQuestioner(Questioner):
     ``migrate``'s closing warning); the answers never reach a file.
     """
 
+    def __init__(self) -> None:
+        super().__init__(renames=False)
+
     def ask_not_null_addition(self, field_name: str, model_name: str) -> Any:
         return None
 
@@ -55,7 +86,8 @@ class DetectOnlyQuestioner(Questioner):
 class NonInteractiveQuestioner(Questioner):
     """The questioner for ``--noinput``: it never asks; see :class:`Questioner`."""
 
-    def __init__(self, stderr: IO[str] | None = None) -> None:
+    def __init__(self, stderr: IO[str] | None = None, renames: bool | None = None) -> None:
+        super().__init__(renames)
         self.stderr = stderr or sys.stderr
 
     def ask_not_null_alteration(self, field_name: str, model_name: str) -> Any:
@@ -68,9 +100,15 @@ class NonInteractiveQuestioner(Questioner):
 
 
 class InteractiveQuestioner(Questioner):
-    """Ask the user at a terminal."""
+    """Ask the user at a terminal, except the rename questions ``renames`` answers."""
 
-    def __init__(self, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        stdin: IO[str] | None = None,
+        stdout: IO[str] | None = None,
+        renames: bool | None = None,
+    ) -> None:
+        super().__init__(renames)
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
 
@@ -124,9 +162,13 @@ class InteractiveQuestioner(Questioner):
                 self._write(f"Invalid input: {err}\n")
 
     def ask_rename_model(self, app_label: str, old_name: str, new_name: str) -> bool:
+        if self.renames is not None:
+            return self.renames
         return self._boolean(f"Was the model {app_label}.{old_name} renamed to {new_name}?")
 
     def ask_rename_field(self, model_name: str, old_name: str, new_name: str, field: Field) -> bool:
+        if self.renames is not None:
+            return self.renames
         kind = type(field).__name__
         return self._boolean(
             f"Was {model_name}.{old_name} renamed to {model_name}.{new_name} (a {kind})?"

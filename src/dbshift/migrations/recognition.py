@@ -36,7 +36,6 @@ from dbshift.backends import ddl
 from dbshift.backends.drift import CODES, Drift, compare_schemas
 from dbshift.backends.introspection import Schema, TableInfo, introspect, table_info
 from dbshift.backends.spec import SchemaObject, TableSpec
-from dbshift.migrations.fresh import SCHEMA_OPERATIONS
 from dbshift.migrations.state import ModelKey, ProjectState
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ SHOWN = 6
 
 def recognisable(operation: Operation) -> bool:
     """Return whether the live schema tells if ``operation`` took effect."""
-    return type(operation) in SCHEMA_OPERATIONS
+    return operation.schema_only
 
 
 @dataclasses.dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from dbshift.exceptions import BadMigrationError
 from dbshift.models.base import STATE_OPTIONS, normalize_together
 from dbshift.models.fields import Field
-from dbshift.models.indexes import BaseConstraint, Index
+from dbshift.models.indexes import BaseConstraint, CheckConstraint, Index
 from dbshift.models.related import RelatedField, make_label
 from dbshift.utils.deconstruct import deep_deconstruct
 
@@ -453,8 +453,9 @@ class ProjectState:
 
     def alter_field(self, app_label: str, model_name: str, name: str, field: Field) -> None:
         state = self.get_model(app_label, model_name)
-        state.get_field(name)
+        old_column = state.get_field(name).column_name(name)
         self._replace_field(state.key, name, field)
+        self._rename_column_in_checks(state.key, old_column, field.column_name(name))
 
     def rename_field(self, app_label: str, model_name: str, old_name: str, new_name: str) -> None:
         state = self.get_model(app_label, model_name)
@@ -483,7 +484,23 @@ class ProjectState:
                     for item in options[key]
                 ]
         self.replace_model(state.replace(fields=fields, options=options))
+        field = fields[new_name]
+        self._rename_column_in_checks(
+            state.key, field.column_name(old_name), field.column_name(new_name)
+        )
         self._rename_to_field_references(state.label_lower, old_name, new_name)
+
+    def _rename_column_in_checks(self, key: ModelKey, old: str, new: str) -> None:
+        """Follow a renamed column in checks written as SQL text, as the databases do."""
+        state = self.models[key]
+        constraints = state.options.get("constraints")
+        if old == new or not constraints:
+            return
+        renamed = [
+            item.with_column_renamed(old, new) if isinstance(item, CheckConstraint) else item
+            for item in constraints
+        ]
+        self._store(state.replace(options={**state.options, "constraints": renamed}))
 
     def _rename_to_field_references(self, label: str, old_name: str, new_name: str) -> None:
         for state, name, field in list(self.related_fields_to(label)):

@@ -49,6 +49,7 @@ from dbshift.models.functions import (
     Max,
     Min,
     OrderBy,
+    RawSQL,
     Sum,
     Value,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "PositiveIntegerField",
     "PositiveSmallIntegerField",
     "Q",
+    "RawSQL",
     "SlugField",
     "SmallAutoField",
     "SmallIntegerField",

@@ -32,6 +32,7 @@ __all__ = [
     "Now",
     "NullIf",
     "OrderBy",
+    "RawSQL",
     "Replace",
     "Round",
     "Substr",
@@ -152,6 +153,23 @@ class Value(Combinable):
 
     def __repr__(self) -> str:
         return f"Value({self.value!r})"
+
+
+class RawSQL:
+    """SQL text the database evaluates as it is, such as the condition of a check constraint.
+
+    Django's ``RawSQL``: the text names columns, not fields, so renaming a field
+    leaves it as written. dbshift takes it where a condition is SQL text only (a
+    ``CheckConstraint``), with no ``params``.
+    """
+
+    def __init__(self, sql: str, params: Any = (), output_field: Any = None) -> None:
+        self.sql = sql
+        self.params = params
+        self.output_field = output_field
+
+    def __repr__(self) -> str:
+        return f"RawSQL({self.sql!r})"
 
 
 class Now(Func):
@@ -303,6 +321,7 @@ class Avg(Aggregate):
 
 
 deconstructible(OrderBy, path="dbshift.models.OrderBy")
+deconstructible(RawSQL, path="dbshift.models.RawSQL")
 for _cls in (
     Value,
     Now,

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from dbshift.exceptions import ModelDefinitionError
-from dbshift.models.functions import referenced_fields, with_field_renamed
+from dbshift.models.fields import BooleanField
+from dbshift.models.functions import RawSQL, referenced_fields, with_field_renamed
 from dbshift.models.query import F, Q
 from dbshift.utils.deconstruct import deep_deconstruct
+from dbshift.utils.sqltext import with_column_renamed
 
 
 class Deferrable(enum.Enum):
@@ -95,6 +97,19 @@ def _expressions_fields(expressions: Sequence[Any]) -> set[str]:
 def _check_condition(kind: str, condition: Any) -> None:
     if condition is not None and not isinstance(condition, Q):
         raise ModelDefinitionError(f"{kind}.condition must be a Q object, not {condition!r}.")
+
+
+def _check_sql_condition(name: str, condition: RawSQL) -> None:
+    if not isinstance(condition.output_field, BooleanField):
+        raise ModelDefinitionError(
+            f"CheckConstraint {name!r}: RawSQL is a condition only with "
+            "output_field=BooleanField(), as in Django."
+        )
+    if condition.params:
+        raise ModelDefinitionError(
+            f"CheckConstraint {name!r}: RawSQL in a constraint takes no params; write the "
+            "values into the SQL text."
+        )
 
 
 class Index(_Declaration):
@@ -213,14 +228,18 @@ class BaseConstraint(_Declaration):
 
 
 class CheckConstraint(BaseConstraint):
-    """A condition every row must satisfy, as ``CHECK (...)``."""
+    """A condition every row must satisfy, as ``CHECK (...)``.
+
+    The condition is a ``Q`` over fields, or SQL text over columns:
+    ``RawSQL("price > 0", [], output_field=BooleanField())``, as Django writes it.
+    """
 
     def __init__(
         self,
         *,
         name: str,
-        condition: Q | None = None,
-        check: Q | None = None,
+        condition: Q | RawSQL | None = None,
+        check: Q | RawSQL | None = None,
         violation_error_code: str | None = None,
         violation_error_message: str | None = None,
     ) -> None:
@@ -228,7 +247,10 @@ class CheckConstraint(BaseConstraint):
         condition = condition if condition is not None else check
         if condition is None:
             raise ModelDefinitionError(f"CheckConstraint {name!r} needs condition=Q(...).")
-        _check_condition("CheckConstraint", condition)
+        if isinstance(condition, RawSQL):
+            _check_sql_condition(name, condition)
+        else:
+            _check_condition("CheckConstraint", condition)
         super().__init__(
             name=name,
             violation_error_code=violation_error_code,
@@ -244,9 +266,22 @@ class CheckConstraint(BaseConstraint):
         )
 
     def referenced_fields(self) -> set[str]:
+        if isinstance(self.condition, RawSQL):
+            return set()  # SQL text names columns, which no field rename touches
         return self.condition.referenced_fields()
 
+    def with_column_renamed(self, old: str, new: str) -> CheckConstraint:
+        """Return a copy whose SQL text reads column ``new`` where it read ``old``."""
+        if not isinstance(self.condition, RawSQL):
+            return self
+        raw = self.condition
+        sql = with_column_renamed(raw.sql, old, new)
+        condition = RawSQL(sql, raw.params, output_field=raw.output_field)
+        return CheckConstraint(**{**self._base_kwargs(), "condition": condition})
+
     def with_field_renamed(self, old: str, new: str) -> CheckConstraint:
+        if isinstance(self.condition, RawSQL):
+            return self
         _path, _args, kwargs = self.deconstruct()
         kwargs["condition"] = self.condition.with_field_renamed(old, new)
         return CheckConstraint(**kwargs)

@@ -45,6 +45,8 @@ ON_DELETE = {
 NOW_SPELLINGS = frozenset({"now()", "current_timestamp", "localtimestamp"})
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _QUOTED = re.compile(r"^'((?:[^']|'')*)'$")
+#: Compiles a check given as an expression; its SQL is the same on every database.
+_GENERIC_DIALECT = sa.engine.default.DefaultDialect()
 
 
 @dataclass
@@ -171,7 +173,8 @@ class TableReader:
             fld.check(self.mapped.label, name)
             fields[name] = fld
             self.field_names[column.name] = name
-        options: dict[str, Any] = {"db_table": self.table.name}
+        # Names are plain str: SQLAlchemy's quoted_name would make the states need it.
+        options: dict[str, Any] = {"db_table": str(self.table.name)}
         table_indexes = _sorted_by_name(self.table.indexes)
         indexes = [self.index(index) for index in table_indexes if not index.unique]
         # A unique index and a UNIQUE constraint enforce the same rule; the model
@@ -198,7 +201,7 @@ class TableReader:
             name = self.field_name(column)
             field_class, options = self.column_type(column)
             if column.name != name:
-                options["db_column"] = column.name
+                options["db_column"] = str(column.name)
         options.update(self.common_options(column))
         if column.server_default is not None:
             options["db_default"] = self.db_default(column, field_class(*args, **options))
@@ -206,7 +209,7 @@ class TableReader:
 
     def field_name(self, column: sa.Column[Any]) -> str:
         """Return the mapped attribute's name, else the column's, if it can name a field."""
-        for candidate in (self.mapped.attributes.get(column.name), column.name):
+        for candidate in (self.mapped.attributes.get(column.name), str(column.name)):
             if candidate and candidate.isidentifier() and _valid_field_name(candidate):
                 return candidate
         raise ModelDefinitionError(
@@ -352,9 +355,9 @@ class TableReader:
         }
         target_pk = [c.name for c in target.table.primary_key.columns]
         if [target_column.name] != target_pk:
-            options["to_field"] = target.attributes.get(target_column.name, target_column.name)
+            options["to_field"] = target.attributes.get(target_column.name, str(target_column.name))
         if column.name != f"{name}_id":
-            options["db_column"] = column.name
+            options["db_column"] = str(column.name)
         kind = models.OneToOneField if column.primary_key else models.ForeignKey
         return name, kind, (target.label,), options
 
@@ -375,19 +378,57 @@ class TableReader:
         return [column.name for column in columns]
 
     def constraints(self) -> list[Any]:
-        found = []
-        for constraint in _sorted_by_name(self.table.constraints):
-            if isinstance(constraint, sa.UniqueConstraint):
-                found.append(self.unique(constraint))
-            elif isinstance(constraint, sa.CheckConstraint):
-                if _is_type_check(constraint):
-                    continue
-                raise ModelDefinitionError(
-                    f"CheckConstraint {constraint.name or '(unnamed)'} on table "
-                    f"{self.table.name} is SQL text, which dbshift models cannot hold yet; "
-                    "remove it from the model and add it with a RunSQL migration."
-                )
-        return found
+        found: list[Any] = [
+            self.unique(constraint)
+            for constraint in _sorted_by_name(self.table.constraints)
+            if isinstance(constraint, sa.UniqueConstraint)
+        ]
+        return found + self.checks()
+
+    def checks(self) -> list[models.CheckConstraint]:
+        """Return the table's check constraints, named as PostgreSQL names unnamed ones.
+
+        ``create_all`` writes a column's checks with the column and the table's after
+        the columns, each in the order it was declared; PostgreSQL names an unnamed
+        check after the table and the one column it reads (``book_pages_check``), or
+        the table alone (``book_check``), numbered from 1 when the name is taken.
+        """
+        declared = [check for column in self.table.columns for check in column.constraints]
+        # SQLAlchemy's own order of a table's constraints in CREATE TABLE.
+        declared += sorted(self.table.constraints, key=lambda item: item._creation_order)
+        used = {str(item.name) for item in declared if item.name}
+        checks = []
+        for check in declared:
+            if not isinstance(check, sa.CheckConstraint) or _is_type_check(check):
+                continue
+            sql = self.check_sql(check)
+            name = str(check.name) if check.name else self.check_name(sql, used)
+            used.add(name)
+            condition = models.RawSQL(sql, [], output_field=models.BooleanField())
+            checks.append(models.CheckConstraint(condition=condition, name=name))
+        return _sorted_by_name(checks)
+
+    def check_sql(self, check: sa.CheckConstraint) -> str:
+        """Return the condition of a check as SQL text, as ``create_all`` writes it."""
+        if isinstance(check.sqltext, elements.TextClause):
+            return check.sqltext.text.strip()
+        compiled = check.sqltext.compile(
+            dialect=_GENERIC_DIALECT,
+            compile_kwargs={"literal_binds": True, "include_table": False},
+        )
+        return str(compiled).strip()
+
+    def check_name(self, sql: str, used: set[str]) -> str:
+        words = {word.lower() for word in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", _unquoted(sql))}
+        read = [column.name for column in self.table.columns if column.name.lower() in words]
+        base = (
+            f"{self.table.name}_{read[0]}_check" if len(read) == 1 else f"{self.table.name}_check"
+        )
+        name, number = base, 0
+        while name in used:
+            number += 1
+            name = f"{base}{number}"
+        return name
 
     def unique(self, constraint: sa.UniqueConstraint | sa.Index) -> models.UniqueConstraint:
         if isinstance(constraint, sa.Index):
@@ -425,6 +466,11 @@ def _sorted_by_name(items: Iterable[Any]) -> list[Any]:
 def _is_type_check(constraint: sa.CheckConstraint) -> bool:
     """Return whether a check comes with a type (Boolean, Enum), not with the table."""
     return bool(getattr(constraint, "_type_bound", False))
+
+
+def _unquoted(sql: str) -> str:
+    """Return ``sql`` without its string literals."""
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
 
 
 def _sql_text(arg: Any) -> str | None:

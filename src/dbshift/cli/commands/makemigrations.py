@@ -52,6 +52,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="never ask; fail (exit 3) where an answer is needed",
     )
     parser.add_argument(
+        "--renames",
+        choices=("yes", "no"),
+        help="answer every 'was it renamed?' question without asking (no drops the old "
+        "column or table and its data)",
+    )
+    parser.add_argument(
         "--no-header",
         dest="include_header",
         action="store_false",
@@ -66,10 +72,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         from dbshift.cli.merge import handle_merge
 
         return handle_merge(args, context, project)
+    renames = None if args.renames is None else args.renames == "yes"
     if args.interactive:
-        questioner: Questioner = InteractiveQuestioner(context.stdin, context.stdout)
+        questioner: Questioner = InteractiveQuestioner(context.stdin, context.stdout, renames)
     else:
-        questioner = NonInteractiveQuestioner(context.stderr)
+        questioner = NonInteractiveQuestioner(context.stderr, renames)
 
     def report_before_writing(migrations: list[WrittenMigration]) -> bool:
         report(context, migrations)

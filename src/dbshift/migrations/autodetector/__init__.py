@@ -46,7 +46,8 @@ class MigrationAutodetector:
     ) -> None:
         self.from_state = from_state
         self.to_state = to_state
-        self.questioner = questioner or Questioner()
+        # Without a questioner, only what needs no answer is found: no renames.
+        self.questioner = questioner or Questioner(renames=False)
 
     def changes(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from dbshift.exceptions import UnansweredQuestionError
 from dbshift.migrations.autodetector.changes import Requirement
 from dbshift.migrations.autodetector.diff import (
     Diff,
@@ -27,7 +28,7 @@ def detect_renamed_fields(diff: Diff) -> None:
             for old_name in removed:
                 if not _may_be_renamed(old, old_name, field, name):
                     continue
-                if diff.questioner.ask_rename_field(new.name_lower, old_name, name, field):
+                if _ask_rename(diff, new, old_name, name, field):
                     if field_signature(old.fields[old_name]) != field_signature(field):
                         # The new field pins the old column with db_column: set that
                         # first, so that the rename leaves the column where it is.
@@ -47,6 +48,14 @@ def detect_renamed_fields(diff: Diff) -> None:
                     )
                     removed.remove(old_name)
                     break
+
+
+def _ask_rename(diff: Diff, model: ModelState, old_name: str, name: str, field: Field) -> bool:
+    try:
+        return diff.questioner.ask_rename_field(model.name_lower, old_name, name, field)
+    except UnansweredQuestionError as err:
+        # The question names the model only, as Django's does; the refusal needs the app.
+        raise UnansweredQuestionError(f"App '{model.app_label}': {err}") from None
 
 
 def _may_be_renamed(old_model: ModelState, old_name: str, field: Field, name: str) -> bool:

@@ -271,10 +271,11 @@ def mask_password(url: str) -> str:
 
 
 def normalize_url(url: str, root: Path) -> str:
-    """Return ``url`` with the PostgreSQL driver named and SQLite paths made absolute.
+    """Return ``url`` with the driver named and SQLite paths made absolute.
 
     ``postgres://`` and ``postgresql://`` both mean psycopg 3, the driver dbshift
-    installs with its ``postgresql`` extra.
+    installs with its ``postgresql`` extra; ``mysql://`` and ``mariadb://`` mean
+    PyMySQL, which its ``mysql`` extra installs.
     """
     scheme, sep, rest = url.partition("://")
     if not sep:
@@ -284,6 +285,8 @@ def normalize_url(url: str, root: Path) -> str:
         )
     if scheme in ("postgres", "postgresql"):
         return f"postgresql+psycopg://{rest}"
+    if scheme in ("mysql", "mariadb"):
+        return f"{scheme}+pymysql://{rest}"
     if scheme.split("+")[0] == "sqlite":
         return f"{scheme}://{_absolute_sqlite_path(rest, root)}"
     return url

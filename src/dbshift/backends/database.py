@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
+from dbshift.backends import mysql_connection
 from dbshift.conf import mask_password
 from dbshift.exceptions import (
     ConfigurationError,
@@ -52,7 +53,12 @@ SCRIPT_BATCH = 200
 EDITORS = {
     "sqlite": "dbshift.backends.sqlite:SQLiteSchemaEditor",
     "postgresql": "dbshift.backends.postgresql:PostgreSQLSchemaEditor",
+    "mysql": "dbshift.backends.mysql:MySQLSchemaEditor",
+    "mariadb": "dbshift.backends.mysql:MySQLSchemaEditor",
 }
+
+#: The extra that installs the driver of each database.
+EXTRAS = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 
 
 class Database:
@@ -72,7 +78,7 @@ class Database:
         if self.vendor not in EDITORS:
             raise ConfigurationError(
                 f"Database '{alias}' ({self.display_url}) uses {self.vendor!r}; dbshift "
-                "supports sqlite and postgresql."
+                "supports sqlite, postgresql, mysql and mariadb."
             )
         self.engine = self._create_engine()
 
@@ -87,11 +93,14 @@ class Database:
                 engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
                 _take_over_sqlite_transactions(engine)
                 return engine
+            if mysql_connection.is_mysql(self.vendor):
+                options = mysql_connection.engine_options(self.url)
+                return sa.create_engine(self.url, poolclass=sa.pool.NullPool, **options)
             return sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         except ModuleNotFoundError as err:
             raise ConfigurationError(
                 f"The driver for {self.display_url} is not installed ({err.name}); "
-                "install dbshift[postgresql]."
+                f"install dbshift[{EXTRAS.get(self.vendor, self.vendor)}]."
             ) from err
         except exc.ArgumentError as err:
             raise ConfigurationError(f"Database URL {self.display_url} is invalid: {err}.") from err
@@ -156,7 +165,9 @@ class Database:
         transaction to another server connection (PgBouncer) breaks nothing.
         PostgreSQL takes a transaction-level advisory lock; SQLite starts the
         transaction with ``BEGIN IMMEDIATE``, taking the database's write lock,
-        which the operating system releases if the process dies.
+        which the operating system releases if the process dies. MySQL and MariaDB
+        take a named lock for the session, released when the transaction ends (see
+        :mod:`dbshift.backends.mysql_connection`).
         """
         if self.vendor == "sqlite":
             timeout_ms = int(
@@ -168,12 +179,15 @@ class Database:
             cursor.close()
             connection.info["dbshift_begin"] = "BEGIN IMMEDIATE"
         try:
-            if self.vendor == "postgresql":
-                transaction = self._begin_with_advisory_lock(connection, lock_timeout)
-            else:
-                transaction = connection.begin()
-            with transaction:
-                yield connection
+            with contextlib.ExitStack() as session_lock:
+                if self.vendor == "postgresql":
+                    transaction = self._begin_with_advisory_lock(connection, lock_timeout)
+                else:
+                    if mysql_connection.is_mysql(self.vendor):
+                        session_lock.enter_context(self._named_lock(connection, lock_timeout))
+                    transaction = connection.begin()
+                with transaction:
+                    yield connection
         except exc.DBAPIError as err:
             if _is_lock_timeout(err):
                 raise self._lock_timeout_error(lock_timeout) from err
@@ -226,6 +240,14 @@ class Database:
             time.sleep(min(pause, remaining))
             pause = min(pause * 2, MAX_POLL_INTERVAL)
 
+    def _named_lock(
+        self, connection: sa.Connection, lock_timeout: float | None
+    ) -> contextlib.AbstractContextManager[None]:
+        wait = lock_timeout if lock_timeout is not None else DEFAULT_LOCK_WAIT
+        return mysql_connection.named_lock(
+            connection, wait, lambda: self._lock_timeout_error(lock_timeout)
+        )
+
     @contextlib.contextmanager
     def locked_outside_transaction(
         self, connection: sa.Connection, lock_timeout: float | None = None
@@ -244,11 +266,17 @@ class Database:
 
         SQLite cannot write on one connection while another holds its write lock,
         and no statement a migration needs refuses a transaction there; the block
-        runs inside the locked transaction, on ``connection`` itself.
+        runs inside the locked transaction, on ``connection`` itself. On MySQL the
+        named lock is the session's: ``connection`` holds it and the block gets a
+        second connection in autocommit mode, as on PostgreSQL.
         """
         if self.vendor == "sqlite":
             with self.locked_transaction(connection, lock_timeout):
                 yield connection
+            return
+        if mysql_connection.is_mysql(self.vendor):
+            with self._named_lock(connection, lock_timeout), self.connect() as outside:
+                yield outside.execution_options(isolation_level="AUTOCOMMIT")
             return
         with self.connect() as holder:
             transaction = self._begin_with_advisory_lock(holder, lock_timeout)
@@ -338,7 +366,9 @@ class Database:
         PostgreSQL runs several statements sent as one string (its simple query
         protocol); Python's sqlite3 runs one statement per call.
         """
-        if self.vendor == "postgresql":
+        if mysql_connection.is_mysql(self.vendor):
+            mysql_connection.execute_script(connection, statements)
+        elif self.vendor == "postgresql":
             for start in range(0, len(statements), SCRIPT_BATCH):
                 connection.exec_driver_sql(";\n".join(statements[start : start + SCRIPT_BATCH]))
         else:

@@ -3,7 +3,7 @@
 ``showmigrations``, ``check`` and a ``migrate`` with nothing to do only read the
 recorder tables. Importing SQLAlchemy costs more than everything else those
 commands do on a small project, so these two queries go through the bare driver
-(the standard ``sqlite3``, or psycopg), and SQLAlchemy is loaded only when there
+(the standard ``sqlite3``, psycopg or PyMySQL), and SQLAlchemy is loaded only when there
 is something to run.
 """
 
@@ -45,6 +45,8 @@ def read_history(url: str) -> RecordedHistory | None:
             applied, progress = _sqlite_rows(url)
         elif backend == "postgresql":
             applied, progress = _postgresql_rows(url)
+        elif backend in ("mysql", "mariadb"):
+            applied, progress = _mysql_rows(url)
         else:
             return None
     except _Unreadable:
@@ -101,6 +103,43 @@ def _postgresql_rows(url: str) -> tuple[Rows, Rows]:
         raise _Unreadable from err
     try:
         return _read(connection, lambda error: isinstance(error, psycopg.errors.UndefinedTable))
+    finally:
+        connection.close()
+
+
+#: MySQL's error number for a table that does not exist.
+_NO_SUCH_TABLE = 1146
+#: Options of a MySQL URL's query that PyMySQL takes as they are; any other falls back.
+_MYSQL_OPTIONS = frozenset({"charset", "unix_socket"})
+
+
+def _mysql_rows(url: str) -> tuple[Rows, Rows]:
+    try:
+        import pymysql  # type: ignore[import-untyped]
+    except ModuleNotFoundError as err:
+        raise _Unreadable from err
+    parts = urllib.parse.urlsplit(url)
+    options = dict(urllib.parse.parse_qsl(parts.query))
+    if not set(options) <= _MYSQL_OPTIONS:
+        raise _Unreadable  # TLS and other driver options: let SQLAlchemy read them.
+    try:
+        connection = pymysql.connect(
+            host=parts.hostname or "localhost",
+            port=parts.port or 3306,
+            user=urllib.parse.unquote(parts.username or ""),
+            password=urllib.parse.unquote(parts.password or ""),
+            database=urllib.parse.unquote(parts.path[1:]) or None,
+            charset=options.get("charset", "utf8mb4"),
+            unix_socket=options.get("unix_socket"),
+            autocommit=True,
+        )
+    except (pymysql.Error, ValueError) as err:
+        raise _Unreadable from err
+    try:
+        return _read(
+            connection,
+            lambda error: isinstance(error, pymysql.Error) and error.args[0] == _NO_SUCH_TABLE,
+        )
     finally:
         connection.close()
 

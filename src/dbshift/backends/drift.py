@@ -27,6 +27,7 @@ from dbshift.backends.introspection import (
     ColumnInfo,
     Schema,
     TableInfo,
+    constant_value,
     expected_schema,
     introspect,
 )
@@ -92,20 +93,18 @@ def find_drift(
 
 
 def _canonical_defaults(connection: sa.Connection, table: TableInfo) -> TableInfo:
-    """Return ``table`` with constant defaults in PostgreSQL's text of their value.
+    """Return ``table`` with constant defaults in the database's text of their value.
 
     Introspection reports a constant default that way ('paper'::character varying
-    as paper); an expression such as statement_timestamp() is compared as text
-    rather than evaluated.
+    as paper on PostgreSQL, 1.50 for 1.5 in a decimal(5, 2) on MySQL); an
+    expression such as statement_timestamp() is compared as text rather than
+    evaluated.
     """
     columns = []
     for column in table.columns:
         if column.default is not None and _CONSTANT.fullmatch(column.default):
-            value = connection.exec_driver_sql(
-                f"SELECT (CAST({column.default} AS {column.type}))::text",
-                execution_options={"no_parameters": True},
-            ).scalar()
-            column = dataclasses.replace(column, default="NULL" if value is None else str(value))
+            value = constant_value(connection, column.default, column.type)
+            column = dataclasses.replace(column, default=value)
         elif (default := _default(column)) is not None:
             # PostgreSQL keeps an expression with lowercase names and no outer parentheses.
             column = dataclasses.replace(column, default=default.lower())

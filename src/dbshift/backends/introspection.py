@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
+from dbshift.backends import mysql_connection
 from dbshift.backends.base import SchemaEditor
 from dbshift.backends.database import EDITORS
 from dbshift.backends.spec import TableSpec
@@ -95,7 +96,7 @@ def introspect(connection: sa.Connection, ignore: Iterable[str] = ()) -> Schema:
     """Return every table of the database, except those named in ``ignore``."""
     inspector = sa.inspect(connection)
     skipped = _SYSTEM_TABLES | set(ignore)
-    reader = _SQLiteReader if connection.dialect.name == "sqlite" else _Reader
+    reader = _reader_class(connection.dialect.name)
     tables = {}
     with warnings.catch_warnings():
         # Indexes over expressions are read without their expressions (see drift).
@@ -106,6 +107,16 @@ def introspect(connection: sa.Connection, ignore: Iterable[str] = ()) -> Schema:
             if name not in skipped:
                 tables[name] = reader(connection, inspector).table(name)
     return tables
+
+
+def _reader_class(vendor: str) -> type[_Reader]:
+    if vendor == "sqlite":
+        return _SQLiteReader
+    if mysql_connection.is_mysql(vendor):
+        from dbshift.backends.mysql_introspection import MySQLReader
+
+        return MySQLReader
+    return _Reader
 
 
 def expected_schema(
@@ -148,7 +159,7 @@ def table_info(
         columns.append(
             ColumnInfo(
                 column.name,
-                editor.builder.type_sql(type_).lower(),
+                _canonical_type(editor.dialect.name, editor.builder.type_sql(type_)),
                 column.nullable,
                 default,
                 column.primary_key,
@@ -182,6 +193,25 @@ def table_info(
         checks=tuple(sorted(check.name or "" for check in spec.checks)),
         comment=spec.comment if editor.features.supports_comments else None,
     )
+
+
+def _canonical_type(vendor: str, type_sql: str) -> str:
+    """Return a declared type as :func:`introspect` reports it on ``vendor``."""
+    if mysql_connection.is_mysql(vendor):
+        from dbshift.backends.mysql_introspection import canonical_type
+
+        return canonical_type(type_sql)
+    return type_sql.lower()
+
+
+def constant_value(connection: sa.Connection, value_sql: str, type_sql: str) -> str:
+    """Return the text of a constant's value in a column of ``type_sql``, as the database
+    prints it (PostgreSQL, MySQL), so that a default compares with an introspected one."""
+    if mysql_connection.is_mysql(connection.dialect.name):
+        from dbshift.backends.mysql_introspection import constant_value as mysql_value
+
+        return mysql_value(connection, value_sql, type_sql)
+    return _canonical_default(connection, f"CAST({value_sql} AS {type_sql})")
 
 
 # -- Reading a database ------------------------------------------------------------------

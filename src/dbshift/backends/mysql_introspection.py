@@ -1,0 +1,148 @@
+"""Reading a MySQL or MariaDB table in the shape :mod:`dbshift.backends.introspection` gives.
+
+What the server reports differs from what dbshift's DDL says in ways that mean
+nothing, and both sides are brought to one text before they are compared:
+
+- types: ``int(11)`` is ``int`` (a display width changes no value; MySQL 8 stopped
+  reporting it), ``bool`` is ``tinyint(1)``, ``integer`` is ``int``, ``numeric``
+  is ``decimal``, ``double precision`` and ``real`` are ``double``; a column's
+  character set goes with its collation, which is compared on its own. MariaDB
+  stores ``json`` as ``longtext`` with a ``json_valid`` check, read back as ``json``;
+- defaults: the server prints a constant in its own way (``1.50`` for ``1.5`` in a
+  ``decimal(5, 2)``), so a constant is compared by the value the server makes of
+  it in the column's type;
+- indexes: MySQL creates an index for a foreign key that has none and names it
+  after the key; it belongs to the key and is not reported. The direction of an
+  index's columns is read from ``information_schema``, which SQLAlchemy skips.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from dbshift.backends.introspection import _CONSTANT, ColumnInfo, IndexInfo, _Reader
+
+#: Integer types, whose display width is dropped (all but ``tinyint(1)``, a boolean).
+_DISPLAY_WIDTH = re.compile(r"\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)")
+#: Other spellings of one type, as (pattern, canonical text).
+_ALIASES = (
+    (re.compile(r"\bbool(ean)?\b"), "tinyint(1)"),
+    (re.compile(r"\binteger\b"), "int"),
+    (re.compile(r"\bnumeric\b"), "decimal"),
+    (re.compile(r"\b(double precision|real)\b"), "double"),
+    (re.compile(r"\s+character set \w+"), ""),
+)
+#: The CAST target that gives a constant default its value, by the start of the type.
+_CAST_TARGETS = (
+    (re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\b.*\bunsigned\b"), "UNSIGNED"),
+    (re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\b"), "SIGNED"),
+    (re.compile(r"^decimal\(\d+, ?\d+\)"), None),  # the type itself
+    (re.compile(r"^(double|float)\b"), "DOUBLE"),
+    (re.compile(r"^(datetime|date|time)(\(\d\))?$"), None),
+)
+
+
+def canonical_type(text: str) -> str:
+    """Return the one spelling of a MySQL column type (lowercase) that both sides compare by."""
+    text = text.lower()
+    for pattern, replacement in _ALIASES:
+        text = pattern.sub(replacement, text)
+    return _DISPLAY_WIDTH.sub(
+        lambda match: match[0] if match[0] == "tinyint(1)" else match[1], text
+    )
+
+
+def constant_value(connection: sa.Connection, value_sql: str, type_text: str) -> str:
+    """Return the text of a constant's value in a column of ``type_text`` (canonical)."""
+    target = "CHAR"
+    for pattern, cast in _CAST_TARGETS:
+        match = pattern.match(type_text)
+        if match:
+            target = cast or match[0].upper()
+            break
+    value = connection.exec_driver_sql(
+        f"SELECT CAST({value_sql} AS {target})", execution_options={"no_parameters": True}
+    ).scalar()
+    return "NULL" if value is None else str(value)
+
+
+class MySQLReader(_Reader):
+    """Read a MySQL or MariaDB table; ``information_schema`` adds what the inspector skips."""
+
+    def columns(self, name: str, primary_key: tuple[str, ...]) -> list[ColumnInfo]:
+        json_columns = self._json_columns(name)
+        result = []
+        for column in self.inspector.get_columns(name):
+            type_, collation = _without_charset(column["type"])
+            type_text = canonical_type(self.dialect.type_compiler_instance.process(type_))
+            if column["name"] in json_columns:
+                type_text, collation = "json", None
+            result.append(
+                ColumnInfo(
+                    column["name"],
+                    type_text,
+                    bool(column["nullable"]),
+                    self._default(column.get("default"), type_text),
+                    column["name"] in primary_key,
+                    column.get("autoincrement") is True,
+                    column.get("comment"),
+                    collation,
+                )
+            )
+        return result
+
+    def _default(self, text: str | None, type_text: str) -> str | None:
+        if text is None or not _CONSTANT.match(text):
+            return text
+        return constant_value(self.connection, text, type_text)
+
+    def _json_columns(self, table: str) -> set[str]:
+        """Return the columns MariaDB declared ``json`` (a ``json_valid`` check of its own)."""
+        rows = self.connection.exec_driver_sql(
+            "SELECT c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.check_constraints k ON k.constraint_schema = c.table_schema "
+            "AND k.table_name = c.table_name AND k.constraint_name = c.column_name "
+            "WHERE c.table_schema = DATABASE() AND c.table_name = %s AND k.level = 'Column' "
+            "AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)')",
+            (table,),
+        )
+        return {row[0] for row in rows}
+
+    def indexes(self, name: str) -> list[IndexInfo]:
+        foreign_keys = {
+            (key["name"], tuple(key["constrained_columns"]))
+            for key in self.inspector.get_foreign_keys(name)
+        }
+        directions = self._directions(name)
+        return [
+            dataclasses.replace(index, descending=directions.get(index.name, index.descending))
+            for index in super().indexes(name)
+            if (index.name, index.columns) not in foreign_keys
+        ]
+
+    def _directions(self, table: str) -> dict[str, tuple[bool, ...]]:
+        rows = self.connection.exec_driver_sql(
+            "SELECT index_name, collation FROM information_schema.statistics "
+            "WHERE table_schema = DATABASE() AND table_name = %s ORDER BY index_name, seq_in_index",
+            (table,),
+        )
+        directions: dict[str, tuple[bool, ...]] = {}
+        for index, collation in rows:
+            directions[index] = (*directions.get(index, ()), collation == "D")
+        return directions
+
+
+def _without_charset(type_: Any) -> tuple[Any, str | None]:
+    """Return a type without its character set and collation, and the collation."""
+    collation = getattr(type_, "collation", None)
+    if collation is None and getattr(type_, "charset", None) is None:
+        return type_, None
+    plain = copy.copy(type_)
+    plain.collation = None
+    plain.charset = None
+    return plain, collation

@@ -26,6 +26,7 @@ TABLES = [
         price decimal(5, 2) DEFAULT 1.5,
         body longtext,
         extra json,
+        token uuid,
         added datetime(6) NOT NULL DEFAULT current_timestamp(6),
         code varchar(10) COLLATE utf8mb4_bin COMMENT 'shelf code',
         copies int unsigned,
@@ -64,9 +65,10 @@ def test_a_hand_made_table_reads_back_in_canonical_types_values_and_keys(
         ColumnInfo("extra", "json", True, None, False, False),
         ColumnInfo("id", "bigint", False, None, True, True),
         ColumnInfo("pages", "int", False, "0", False, False),
-        ColumnInfo("price", "decimal(5, 2)", True, "1.50", False, False),
+        ColumnInfo("price", "decimal(5,2)", True, "1.50", False, False),
         ColumnInfo("published", "tinyint(1)", False, "1", False, False),
         ColumnInfo("title", "varchar(100)", False, "it's", False, False),
+        ColumnInfo("token", "uuid", True, None, False, False),
     )
     assert book.primary_key == ("id",)
     # The editor's key has no index of its own: MySQL made one, named after the key.
@@ -98,7 +100,8 @@ def test_a_hand_made_table_reads_back_in_canonical_types_values_and_keys(
         ("BIGINT(20)", "bigint"),
         ("SMALLINT(6)", "smallint"),
         ("TINYINT(1)", "tinyint(1)"),
-        ("NUMERIC(10, 2)", "decimal(10, 2)"),
+        ("NUMERIC(10, 2)", "decimal(10,2)"),
+        ("decimal(10,2)", "decimal(10,2)"),
         ("DOUBLE PRECISION", "double"),
         ("VARCHAR(20) CHARACTER SET utf8mb4", "varchar(20)"),
         ("DATETIME(6)", "datetime(6)"),
@@ -112,7 +115,7 @@ def test_spellings_of_one_type_are_one_type(declared: str, canonical: str) -> No
 @pytest.mark.parametrize(
     ("constant", "type_text", "value"),
     [
-        ("1.5", "decimal(5, 2)", "1.50"),
+        ("1.5", "decimal(5,2)", "1.50"),
         ("true", "tinyint(1)", "1"),
         ("'7'", "int", "7"),
         ("1e3", "double", "1000.0"),

@@ -3,11 +3,13 @@
 What the server reports differs from what dbshift's DDL says in ways that mean
 nothing, and both sides are brought to one text before they are compared:
 
-- types: ``int(11)`` is ``int`` (a display width changes no value; MySQL 8 stopped
-  reporting it), ``bool`` is ``tinyint(1)``, ``integer`` is ``int``, ``numeric``
-  is ``decimal``, ``double precision`` and ``real`` are ``double``; a column's
-  character set goes with its collation, which is compared on its own. MariaDB
-  stores ``json`` as ``longtext`` with a ``json_valid`` check, read back as ``json``;
+- types: read as the server declares them (``information_schema``, which also
+  knows MariaDB's ``uuid``), ``int(11)`` is ``int`` (a display width changes no
+  value; MySQL 8 stopped reporting it), ``bool`` is ``tinyint(1)``, ``integer`` is
+  ``int``, ``numeric`` is ``decimal``, ``double precision`` and ``real`` are
+  ``double``, ``decimal(5, 2)`` is ``decimal(5,2)``; a column's character set goes
+  with its collation, which is compared on its own. MariaDB stores ``json`` as
+  ``longtext`` with a ``json_valid`` check, read back as ``json``;
 - defaults: the server prints a constant in its own way (``1.50`` for ``1.5`` in a
   ``decimal(5, 2)``), so a constant is compared by the value the server makes of
   it in the column's type;
@@ -18,10 +20,8 @@ nothing, and both sides are brought to one text before they are compared:
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,12 +36,13 @@ _ALIASES = (
     (re.compile(r"\bnumeric\b"), "decimal"),
     (re.compile(r"\b(double precision|real)\b"), "double"),
     (re.compile(r"\s+character set \w+"), ""),
+    (re.compile(r",\s+"), ","),
 )
 #: The CAST target that gives a constant default its value, by the start of the type.
 _CAST_TARGETS = (
     (re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\b.*\bunsigned\b"), "UNSIGNED"),
     (re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\b"), "SIGNED"),
-    (re.compile(r"^decimal\(\d+, ?\d+\)"), None),  # the type itself
+    (re.compile(r"^decimal\(\d+,\d+\)"), None),  # the type itself
     (re.compile(r"^(double|float)\b"), "DOUBLE"),
     (re.compile(r"^(datetime|date|time)(\(\d\))?$"), None),
 )
@@ -75,13 +76,13 @@ class MySQLReader(_Reader):
     """Read a MySQL or MariaDB table; ``information_schema`` adds what the inspector skips."""
 
     def columns(self, name: str, primary_key: tuple[str, ...]) -> list[ColumnInfo]:
-        json_columns = self._json_columns(name)
+        declared = self._declared_types(name)
         result = []
         for column in self.inspector.get_columns(name):
-            type_, collation = _without_charset(column["type"])
-            type_text = canonical_type(self.dialect.type_compiler_instance.process(type_))
-            if column["name"] in json_columns:
-                type_text, collation = "json", None
+            collation = getattr(column["type"], "collation", None)
+            type_text = declared[column["name"]]
+            if type_text == "json":
+                collation = None  # MariaDB's json is longtext in utf8mb4_bin
             result.append(
                 ColumnInfo(
                     column["name"],
@@ -101,17 +102,23 @@ class MySQLReader(_Reader):
             return text
         return constant_value(self.connection, text, type_text)
 
-    def _json_columns(self, table: str) -> set[str]:
-        """Return the columns MariaDB declared ``json`` (a ``json_valid`` check of its own)."""
+    def _declared_types(self, table: str) -> dict[str, str]:
+        """Return each column's type as declared, MariaDB's ``json`` included (a
+        ``longtext`` with a ``json_valid`` check of its own, named after the column)."""
         rows = self.connection.exec_driver_sql(
-            "SELECT c.column_name FROM information_schema.columns c "
-            "JOIN information_schema.check_constraints k ON k.constraint_schema = c.table_schema "
-            "AND k.table_name = c.table_name AND k.constraint_name = c.column_name "
-            "WHERE c.table_schema = DATABASE() AND c.table_name = %s AND k.level = 'Column' "
-            "AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)')",
+            "SELECT c.column_name, c.column_type, k.check_clause IS NOT NULL "
+            "FROM information_schema.columns c "
+            "LEFT JOIN information_schema.check_constraints k "
+            "ON k.constraint_schema = c.table_schema AND k.table_name = c.table_name "
+            "AND k.constraint_name = c.column_name "
+            "AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)') "
+            "WHERE c.table_schema = DATABASE() AND c.table_name = %s",
             (table,),
         )
-        return {row[0] for row in rows}
+        return {
+            name: "json" if is_json else canonical_type(str(type_text))
+            for name, type_text, is_json in rows
+        }
 
     def indexes(self, name: str) -> list[IndexInfo]:
         foreign_keys = {
@@ -135,14 +142,3 @@ class MySQLReader(_Reader):
         for index, collation in rows:
             directions[index] = (*directions.get(index, ()), collation == "D")
         return directions
-
-
-def _without_charset(type_: Any) -> tuple[Any, str | None]:
-    """Return a type without its character set and collation, and the collation."""
-    collation = getattr(type_, "collation", None)
-    if collation is None and getattr(type_, "charset", None) is None:
-        return type_, None
-    plain = copy.copy(type_)
-    plain.collation = None
-    plain.charset = None
-    return plain, collation

@@ -52,6 +52,8 @@ SCRIPT_BATCH = 200
 EDITORS = {
     "sqlite": "dbshift.backends.sqlite:SQLiteSchemaEditor",
     "postgresql": "dbshift.backends.postgresql:PostgreSQLSchemaEditor",
+    "mysql": "dbshift.backends.mysql:MySQLSchemaEditor",
+    "mariadb": "dbshift.backends.mysql:MySQLSchemaEditor",
 }
 
 

@@ -64,6 +64,8 @@ class SchemaEditor(TableChanges):
     #: Checks that come with a field family, such as ``>= 0`` for positive integers.
     field_checks: ClassVar[Mapping[str, FieldCheck]] = POSITIVE_CHECKS
     value_adapter_class: ClassVar[type[ValueAdapter]] = ValueAdapter
+    #: Builds the table specs of models; a backend with rules of its own subclasses it.
+    builder_class: ClassVar[type[SpecBuilder]] = SpecBuilder
 
     def __init__(
         self,
@@ -103,10 +105,15 @@ class SchemaEditor(TableChanges):
         builder = builders.get(type(self))
         if builder is None:
             adapter = self.value_adapter_class(dialect)
-            builder = builders[type(self)] = SpecBuilder(
-                dialect, self.features, self.data_types, self.field_checks, adapter
+            builder = builders[type(self)] = self.builder_class(
+                dialect, self.features, self.column_types(dialect), self.field_checks, adapter
             )
         return builder
+
+    @classmethod
+    def column_types(cls, dialect: sa.Dialect) -> Mapping[str, TypeFactory]:
+        """Return the type map for ``dialect``; a server version may change a type."""
+        return cls.data_types
 
     # -- Running SQL -----------------------------------------------------------------
 
@@ -340,7 +347,7 @@ class SchemaEditor(TableChanges):
                     self._check_lengths(diff.old.name, change.old.name, length)
 
     def _check_lengths(self, table: str, column: str, length: int) -> None:
-        size = sa.func.length(sa.cast(sa.column(column), sa.Text()))
+        size = ddl.TextLength(sa.column(column))
         count, longest = self.query(
             sa.select(sa.func.count(), sa.func.max(size))
             .select_from(sa.table(table))

@@ -27,6 +27,22 @@ _URL_PREFIXES = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mys
 os.environ[STRICT_VARIABLE] = "1"
 
 
+#: Why a test marked ``transactional_ddl`` cannot pass on MariaDB yet.
+NO_TRANSACTIONAL_DDL = (
+    "MySQL and MariaDB commit each DDL statement: a failed migration leaves the operations "
+    "before the failure applied, until progress is recorded operation by operation"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Expect tests that need a failed migration's DDL rolled back to fail on MariaDB."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_mariadb = callspec is not None and callspec.params.get("db_url") == "mariadb"
+        if on_mariadb and item.get_closest_marker("transactional_ddl"):
+            item.add_marker(pytest.mark.xfail(strict=True, reason=NO_TRANSACTIONAL_DDL))
+
+
 @pytest.fixture
 def allow_fast_path_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let a fast path of migrate break and fall back quietly, as outside the tests."""

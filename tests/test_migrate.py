@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from dbshift.migrations.recorder import TABLE_NAME
@@ -71,7 +72,7 @@ def test_the_tutorial_from_first_migration_to_rollback(make_project, db_url):
     execute(
         db_url,
         "INSERT INTO pages_article (title, content, created, updated) "
-        "VALUES ('Hello', 'World', '2026-01-01 10:00:00+00', '2026-01-01 10:00:00+00')",
+        "VALUES ('Hello', 'World', '2026-01-01 10:00:00', '2026-01-01 10:00:00')",
     )
 
     project.models("pages", ARTICLE + SLUG)
@@ -107,6 +108,7 @@ def test_the_tutorial_from_first_migration_to_rollback(make_project, db_url):
     assert query(db_url, f"SELECT app, name FROM {TABLE_NAME}") == []
 
 
+@pytest.mark.transactional_ddl
 def test_a_failing_migration_leaves_nothing_behind(make_project, db_url):
     project = make_project(database=db_url)
     project.models("pages", ARTICLE)

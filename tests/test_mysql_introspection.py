@@ -56,7 +56,7 @@ def test_a_hand_made_table_reads_back_in_canonical_types_values_and_keys(
     book = schema["book"]
     assert sorted(schema) == ["author", "book"]
     assert book.columns == (
-        ColumnInfo("added", "datetime(6)", False, "current_timestamp(6)", False, False),
+        ColumnInfo("added", "datetime(6)", False, "current_timestamp", False, False),
         ColumnInfo("author_id", "int", True, None, False, False),
         ColumnInfo("body", "longtext", True, None, False, False),
         ColumnInfo("code", "varchar(10)", True, None, False, False, "shelf code", "utf8mb4_bin"),

@@ -12,7 +12,8 @@ nothing, and both sides are brought to one text before they are compared:
   ``longtext`` with a ``json_valid`` check, read back as ``json``;
 - defaults: the server prints a constant in its own way (``1.50`` for ``1.5`` in a
   ``decimal(5, 2)``), so a constant is compared by the value the server makes of
-  it in the column's type;
+  it in the column's type; the current time is ``current_timestamp``, whatever
+  precision the server adds to it (``current_timestamp(6)`` in a ``datetime(6)``);
 - indexes: MySQL creates an index for a foreign key that has none and names it
   after the key; it belongs to the key and is not reported. The direction of an
   index's columns is read from ``information_schema``, which SQLAlchemy skips.
@@ -38,6 +39,8 @@ _ALIASES = (
     (re.compile(r"\s+character set \w+"), ""),
     (re.compile(r",\s+"), ","),
 )
+#: The current time as the server prints it: the column's precision is implied.
+_NOW = re.compile(r"^(current_timestamp|now)\(\d*\)$", re.IGNORECASE)
 #: The CAST target that gives a constant default its value, by the start of the type.
 _CAST_TARGETS = (
     (re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\b.*\bunsigned\b"), "UNSIGNED"),
@@ -98,7 +101,11 @@ class MySQLReader(_Reader):
         return result
 
     def _default(self, text: str | None, type_text: str) -> str | None:
-        if text is None or not _CONSTANT.match(text):
+        if text is None:
+            return None
+        if _NOW.match(text):
+            return "current_timestamp"
+        if not _CONSTANT.match(text):
             return text
         return constant_value(self.connection, text, type_text)
 

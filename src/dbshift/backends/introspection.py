@@ -187,7 +187,13 @@ def table_info(
             UniqueInfo(index.name, index.columns) for index in spec.indexes if index.constraint
         ),
         foreign_keys=frozenset(
-            ForeignKeyInfo(fk.name, (fk.column,), fk.to_table, (fk.to_column,), fk.on_delete)
+            ForeignKeyInfo(
+                fk.name,
+                (fk.column,),
+                fk.to_table,
+                (fk.to_column,),
+                _canonical_on_delete(editor.dialect.name, fk.on_delete),
+            )
             for fk in spec.foreign_keys
         ),
         checks=tuple(sorted(check.name or "" for check in spec.checks)),
@@ -202,6 +208,15 @@ def _canonical_type(vendor: str, type_sql: str) -> str:
 
         return canonical_type(type_sql)
     return type_sql.lower()
+
+
+def _canonical_on_delete(vendor: str, action: str | None) -> str | None:
+    """Return an ``ON DELETE`` action as :func:`introspect` reports it on ``vendor``."""
+    if mysql_connection.is_mysql(vendor):
+        from dbshift.backends.mysql_introspection import canonical_on_delete
+
+        return canonical_on_delete(action)
+    return action
 
 
 def constant_value(connection: sa.Connection, value_sql: str, type_sql: str) -> str:

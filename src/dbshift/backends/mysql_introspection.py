@@ -17,6 +17,9 @@ nothing, and both sides are brought to one text before they are compared:
 - indexes: MySQL creates an index for a foreign key that has none and names it
   after the key; it belongs to the key and is not reported. The direction of an
   index's columns is read from ``information_schema``, which SQLAlchemy skips.
+  Unique rules are unique indexes only: MySQL has no ``UNIQUE`` constraint apart;
+- ``ON DELETE``: InnoDB's ``RESTRICT`` is ``NO ACTION`` (both check at once), and
+  ``SHOW CREATE TABLE`` leaves it out, so both sides report neither.
 """
 
 from __future__ import annotations
@@ -26,7 +29,17 @@ import re
 
 import sqlalchemy as sa
 
-from dbshift.backends.introspection import _CONSTANT, ColumnInfo, IndexInfo, _Reader
+from dbshift.backends.introspection import (
+    _CONSTANT,
+    ColumnInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    TableInfo,
+    _Reader,
+)
+
+#: What InnoDB does on delete when a key says nothing, RESTRICT or NO ACTION.
+NO_ACTION = frozenset({"RESTRICT", "NO ACTION"})
 
 #: Integer types, whose display width is dropped (all but ``tinyint(1)``, a boolean).
 _DISPLAY_WIDTH = re.compile(r"\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)")
@@ -75,8 +88,22 @@ def constant_value(connection: sa.Connection, value_sql: str, type_text: str) ->
     return "NULL" if value is None else str(value)
 
 
+def canonical_on_delete(action: str | None) -> str | None:
+    """Return an ``ON DELETE`` action as MySQL tells it apart (RESTRICT is no action)."""
+    return None if action is None or action.upper() in NO_ACTION else action.upper()
+
+
 class MySQLReader(_Reader):
     """Read a MySQL or MariaDB table; ``information_schema`` adds what the inspector skips."""
+
+    def table(self, name: str) -> TableInfo:
+        return dataclasses.replace(super().table(name), unique_constraints=frozenset())
+
+    def foreign_keys(self, name: str) -> list[ForeignKeyInfo]:
+        return [
+            dataclasses.replace(key, on_delete=canonical_on_delete(key.on_delete))
+            for key in super().foreign_keys(name)
+        ]
 
     def columns(self, name: str, primary_key: tuple[str, ...]) -> list[ColumnInfo]:
         declared = self._declared_types(name)

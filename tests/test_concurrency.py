@@ -26,8 +26,8 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.actions.migrate import MigrationSession
-from dbshift.backends.database import MIGRATION_LOCK_KEY
-from dbshift.backends.mysql_connection import lock_name
+from dbshift.backends.vendors.mysql import lock_name
+from dbshift.backends.vendors.postgresql import MIGRATION_LOCK_KEY
 from dbshift.exceptions import ConcurrentMigrationError
 from tests.expectations import assert_database_matches
 from tests.helpers import process_env

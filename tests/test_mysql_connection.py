@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.backends.database import Database
-from dbshift.backends.mysql_connection import lock_name
 from dbshift.backends.reading import read_history
+from dbshift.backends.vendors.mysql import lock_name
 from dbshift.conf import normalize_url
 from dbshift.exceptions import LockTimeoutError
 from dbshift.migrations.applied import Progress

@@ -6,14 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.backends.database import Database
-from dbshift.backends.introspection import (
-    ColumnInfo,
-    ForeignKeyInfo,
-    IndexInfo,
-    constant_value,
-    introspect,
-)
-from dbshift.backends.mysql_introspection import canonical_type
+from dbshift.backends.introspection import ColumnInfo, ForeignKeyInfo, IndexInfo, introspect
+from dbshift.backends.mysql_introspection import canonical_type, constant_value
 
 TABLES = [
     "CREATE TABLE author (id int AUTO_INCREMENT PRIMARY KEY)",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -20,9 +19,8 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from dbshift.backends import mysql_connection
+from dbshift.backends.backend import dialect_backend
 from dbshift.backends.base import SchemaEditor
-from dbshift.backends.database import EDITORS
 from dbshift.backends.spec import TableSpec
 from dbshift.migrations.state import ProjectState
 
@@ -88,15 +86,13 @@ class TableInfo:
 
 Schema = dict[str, TableInfo]
 
-#: Tables a database keeps for itself.
-_SYSTEM_TABLES = {"sqlite_sequence"}
-
 
 def introspect(connection: sa.Connection, ignore: Iterable[str] = ()) -> Schema:
     """Return every table of the database, except those named in ``ignore``."""
     inspector = sa.inspect(connection)
-    skipped = _SYSTEM_TABLES | set(ignore)
-    reader = _reader_class(connection.dialect.name)
+    backend = dialect_backend(connection.dialect)
+    skipped = backend.system_tables | set(ignore)
+    reader = backend.table_reader_class()
     tables = {}
     with warnings.catch_warnings():
         # Indexes over expressions are read without their expressions (see drift).
@@ -109,16 +105,6 @@ def introspect(connection: sa.Connection, ignore: Iterable[str] = ()) -> Schema:
     return tables
 
 
-def _reader_class(vendor: str) -> type[_Reader]:
-    if vendor == "sqlite":
-        return _SQLiteReader
-    if mysql_connection.is_mysql(vendor):
-        from dbshift.backends.mysql_introspection import MySQLReader
-
-        return MySQLReader
-    return _Reader
-
-
 def expected_schema(
     state: ProjectState, dialect: sa.Dialect, connection: sa.Connection | None = None
 ) -> Schema:
@@ -127,7 +113,7 @@ def expected_schema(
     With a PostgreSQL ``connection``, defaults are put in the database's canonical
     text so that they compare with introspected ones.
     """
-    editor = editor_class(dialect.name)(None, dialect, collect=True)
+    editor = dialect_backend(dialect).editor_class()(None, dialect, collect=True)
     tables = {}
     for model in state.models.values():
         if not model.managed:
@@ -139,36 +125,31 @@ def expected_schema(
     return tables
 
 
-def editor_class(vendor: str) -> type[SchemaEditor]:
-    """Return the schema editor class of a database (a SQLAlchemy dialect name)."""
-    module_name, _, class_name = EDITORS[vendor].partition(":")
-    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
-
-
 def table_info(
     spec: TableSpec, editor: SchemaEditor, connection: sa.Connection | None = None
 ) -> TableInfo:
     """Return what introspection reports for a table made from ``spec``."""
+    backend = dialect_backend(editor.dialect)
     columns = []
     for column in spec.columns:
         default = column.default_sql
-        if default is not None and connection is not None and _needs_canonical(connection):
-            default = _canonical_default(connection, f"CAST({default} AS {column.type_sql})")
+        if default is not None and connection is not None and backend.canonical_defaults:
+            default = backend.canonical_default(connection, f"CAST({default} AS {column.type_sql})")
         comment = column.comment if editor.features.supports_comments else None
         type_, collation = _split_collation(column.type)
         columns.append(
             ColumnInfo(
                 column.name,
-                _canonical_type(editor.dialect.name, editor.builder.type_sql(type_)),
+                editor.builder.type_sql(type_).lower(),
                 column.nullable,
                 default,
                 column.primary_key,
                 column.identity,
                 comment,
-                collation if editor.vendor != "sqlite" else None,
+                collation if backend.reports_collations else None,
             )
         )
-    return TableInfo(
+    info = TableInfo(
         name=spec.name,
         columns=tuple(sorted(columns, key=lambda column: column.name)),
         primary_key=spec.primary_key.columns if spec.primary_key else (),
@@ -187,46 +168,13 @@ def table_info(
             UniqueInfo(index.name, index.columns) for index in spec.indexes if index.constraint
         ),
         foreign_keys=frozenset(
-            ForeignKeyInfo(
-                fk.name,
-                (fk.column,),
-                fk.to_table,
-                (fk.to_column,),
-                _canonical_on_delete(editor.dialect.name, fk.on_delete),
-            )
+            ForeignKeyInfo(fk.name, (fk.column,), fk.to_table, (fk.to_column,), fk.on_delete)
             for fk in spec.foreign_keys
         ),
         checks=tuple(sorted(check.name or "" for check in spec.checks)),
         comment=spec.comment if editor.features.supports_comments else None,
     )
-
-
-def _canonical_type(vendor: str, type_sql: str) -> str:
-    """Return a declared type as :func:`introspect` reports it on ``vendor``."""
-    if mysql_connection.is_mysql(vendor):
-        from dbshift.backends.mysql_introspection import canonical_type
-
-        return canonical_type(type_sql)
-    return type_sql.lower()
-
-
-def _canonical_on_delete(vendor: str, action: str | None) -> str | None:
-    """Return an ``ON DELETE`` action as :func:`introspect` reports it on ``vendor``."""
-    if mysql_connection.is_mysql(vendor):
-        from dbshift.backends.mysql_introspection import canonical_on_delete
-
-        return canonical_on_delete(action)
-    return action
-
-
-def constant_value(connection: sa.Connection, value_sql: str, type_sql: str) -> str:
-    """Return the text of a constant's value in a column of ``type_sql``, as the database
-    prints it (PostgreSQL, MySQL), so that a default compares with an introspected one."""
-    if mysql_connection.is_mysql(connection.dialect.name):
-        from dbshift.backends.mysql_introspection import constant_value as mysql_value
-
-        return mysql_value(connection, value_sql, type_sql)
-    return _canonical_default(connection, f"CAST({value_sql} AS {type_sql})")
+    return backend.as_reported(info)
 
 
 # -- Reading a database ------------------------------------------------------------------
@@ -234,20 +182,12 @@ def constant_value(connection: sa.Connection, value_sql: str, type_sql: str) -> 
 _CONSTANT = re.compile(r"^\(*('(?:[^']|'')*'|-?[\d.]+|true|false)\)*(::[\w \"\[\]().,]+)*$")
 
 
-def _needs_canonical(connection: sa.Connection) -> bool:
-    return connection.dialect.name == "postgresql"
+class TableReader:
+    """Read one table through the inspector.
 
-
-def _canonical_default(connection: sa.Connection, expression: str) -> str:
-    """Return the text of a constant default's value, as PostgreSQL prints it."""
-    value = connection.exec_driver_sql(
-        f"SELECT ({expression})::text", execution_options={"no_parameters": True}
-    ).scalar()
-    return "NULL" if value is None else str(value)
-
-
-class _Reader:
-    """Read one table through the inspector (PostgreSQL, and the defaults elsewhere)."""
+    A backend names the class that reads its tables (``Backend.table_reader``),
+    overriding what the inspector loses on its database.
+    """
 
     def __init__(self, connection: sa.Connection, inspector: sa.Inspector) -> None:
         self.connection = connection
@@ -293,9 +233,8 @@ class _Reader:
         return result
 
     def default(self, text: str | None) -> str | None:
-        if text is None or not _CONSTANT.match(text):
-            return text
-        return _canonical_default(self.connection, text)
+        """Return a column's default as introspection reports it: as the database has it."""
+        return text
 
     def indexes(self, name: str) -> list[IndexInfo]:
         result = []
@@ -340,7 +279,16 @@ class _Reader:
             return None
 
 
-class _SQLiteReader(_Reader):
+class PostgreSQLTableReader(TableReader):
+    """Read a PostgreSQL table, with constant defaults in the text of their value."""
+
+    def default(self, text: str | None) -> str | None:
+        if text is None or not _CONSTANT.match(text):
+            return text
+        return dialect_backend(self.dialect).canonical_default(self.connection, text)
+
+
+class SQLiteTableReader(TableReader):
     """Read a SQLite table; the pragmas keep what the inspector normalises away."""
 
     def pragma(self, pragma: str, name: str) -> list[Any]:

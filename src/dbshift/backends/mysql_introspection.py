@@ -35,7 +35,7 @@ from dbshift.backends.introspection import (
     ForeignKeyInfo,
     IndexInfo,
     TableInfo,
-    _Reader,
+    TableReader,
 )
 
 #: What InnoDB does on delete when a key says nothing, RESTRICT or NO ACTION.
@@ -93,7 +93,22 @@ def canonical_on_delete(action: str | None) -> str | None:
     return None if action is None or action.upper() in NO_ACTION else action.upper()
 
 
-class MySQLReader(_Reader):
+def as_reported(table: TableInfo) -> TableInfo:
+    """Return a table made from migrations as :class:`MySQLTableReader` reads it back."""
+    return dataclasses.replace(
+        table,
+        columns=tuple(
+            dataclasses.replace(column, type=canonical_type(column.type))
+            for column in table.columns
+        ),
+        foreign_keys=frozenset(
+            dataclasses.replace(key, on_delete=canonical_on_delete(key.on_delete))
+            for key in table.foreign_keys
+        ),
+    )
+
+
+class MySQLTableReader(TableReader):
     """Read a MySQL or MariaDB table; ``information_schema`` adds what the inspector skips."""
 
     def table(self, name: str) -> TableInfo:

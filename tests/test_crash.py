@@ -79,6 +79,7 @@ def reset_database(url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.transactional_ddl
 def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
     make_project, db_url, another_database
 ):
@@ -166,6 +167,7 @@ class Article(models.Model):
 """
 
 
+@pytest.mark.transactional_ddl
 def test_a_kill_in_the_middle_of_a_migration_undoes_its_first_operations(
     make_project, db_url, tmp_path
 ):
@@ -232,6 +234,7 @@ class Migration(migrations.Migration):
 """
 
 
+@pytest.mark.transactional_ddl
 @pytest.mark.parametrize(
     ("source", "operation", "reason"),
     [

@@ -225,7 +225,9 @@ def test_fake_initial_finds_tables_and_columns_whose_names_were_shortened(make_p
     assert project.run("migrate").code == 0
     table = f"pages_{LONG_MODEL.lower()}"
     created = [name for name in tables(db_url) if name.startswith(table[:40])]
-    assert len(created) == 1 and created[0] != table and len(created[0]) == 63
+    # PostgreSQL keeps 63 bytes of a name (and dbshift keeps SQLite's as short), MySQL 64.
+    longest = 64 if db_url.startswith("mysql") else 63
+    assert len(created) == 1 and created[0] != table and len(created[0]) == longest
     assert any(name.startswith(long_field[:40]) for name in columns(db_url, created[0]))
     faked = project.run("migrate", "pages", "zero", "--fake")
     assert faked.code == 0, faked.output

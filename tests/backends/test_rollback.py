@@ -27,6 +27,7 @@ def with_parent_and_child(h: Harness) -> None:
     h.insert("pages_child", id=1, parent_id=1)
 
 
+@pytest.mark.transactional_ddl
 def test_failure_mid_migration_rolls_everything_back(h: Harness) -> None:
     with_parent_and_child(h)
     before, state = h.schema(), h.state
@@ -45,6 +46,7 @@ def test_failure_mid_migration_rolls_everything_back(h: Harness) -> None:
     h.assert_schema_matches()
 
 
+@pytest.mark.transactional_ddl
 def test_dangling_rows_fail_the_migration_by_name(h: Harness) -> None:
     with_parent_and_child(h)
     before = h.schema()

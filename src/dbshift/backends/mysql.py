@@ -38,6 +38,7 @@ from dbshift.backends.mysql_ddl import (
     ModifyColumn,
     default_clause,
 )
+from dbshift.backends.mysql_script import split_statements
 from dbshift.backends.spec import (
     CheckSpec,
     ColumnSpec,
@@ -348,6 +349,11 @@ class MySQLSchemaEditor(SchemaEditor):
             self.create_object(table, new)
             return
         super().rename_object(table, old, new)
+
+    def run_script(self, sql: str) -> None:
+        """Run each statement of ``sql``; the driver runs only one per call."""
+        for statement in split_statements(sql):
+            self.execute(statement)
 
     def check_integrity(self) -> None:
         """Nothing is left to check: InnoDB checks foreign keys at each statement."""

@@ -6,6 +6,9 @@ the editor's own specs.
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import uuid
 from typing import Any
 
 import pytest
@@ -423,3 +426,98 @@ def test_sql_of_a_new_table() -> None:
         "    CONSTRAINT pages_item_rank_5dedf5b7_check CHECK (`rank` >= 0)\n"
         ");"
     ]
+
+
+def test_check_constraints_and_unique_rules(maria: Harness) -> None:
+    maria.migrate(
+        migrations.CreateModel(
+            "Entry",
+            [
+                ("id", models.AutoField(primary_key=True)),
+                ("title", models.CharField(max_length=20)),
+                ("rank", models.IntegerField(default=0)),
+                ("hidden", models.BooleanField(default=False)),
+            ],
+        )
+    )
+    maria.insert("pages_entry", id=1, title="a", rank=1, hidden=False)
+    sane = models.Q(rank__gte=0) & (models.Q(hidden=True) | ~models.Q(title=""))
+    maria.migrate(
+        migrations.AddConstraint("Entry", models.CheckConstraint(condition=sane, name="sane")),
+        migrations.AddConstraint(
+            "Entry", models.UniqueConstraint(fields=["title", "rank"], name="unique_title")
+        ),
+    )
+    assert set(checks(maria, "pages_entry")) == {"sane"}
+    assert indexes(maria, "pages_entry")["unique_title"] == (True, ("title", "rank"))
+    assert maria.fails("UPDATE pages_entry SET `rank` = -1")
+    assert maria.fails("UPDATE pages_entry SET title = ''")
+    assert maria.fails("INSERT INTO pages_entry (title, `rank`, hidden) VALUES ('a', 1, true)")
+    maria.unmigrate()
+    assert checks(maria, "pages_entry") == {}
+    assert set(indexes(maria, "pages_entry")) == {"PRIMARY"}
+    maria.execute("UPDATE pages_entry SET `rank` = -1")
+
+
+SOME_UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
+UTC = datetime.UTC
+#: (field, value written, value the driver reads, value read back for the field)
+VALUES: dict[str, tuple[models.Field, Any, Any, Any]] = {
+    "binary": (models.BinaryField(), b"\x00\x01'\\", b"\x00\x01'\\", b"\x00\x01'\\"),
+    "flag": (models.BooleanField(), True, 1, True),
+    "name": (models.CharField(max_length=20), "it's a\\b", "it's a\\b", "it's a\\b"),
+    "day": (models.DateField(), datetime.date(2020, 1, 2), datetime.date(2020, 1, 2), None),
+    "moment": (
+        models.DateTimeField(),
+        datetime.datetime(
+            2020, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+        ),
+        datetime.datetime(2020, 1, 2, 1, 4, 5, 6),
+        datetime.datetime(2020, 1, 2, 1, 4, 5, 6, tzinfo=UTC),
+    ),
+    "price": (
+        models.DecimalField(max_digits=10, decimal_places=2),
+        decimal.Decimal("12.34"),
+        decimal.Decimal("12.34"),
+        decimal.Decimal("12.34"),
+    ),
+    "span": (
+        models.DurationField(),
+        datetime.timedelta(days=1, microseconds=5),
+        86_400_000_005,
+        datetime.timedelta(days=1, microseconds=5),
+    ),
+    "ratio": (models.FloatField(), 1.5, 1.5, 1.5),
+    "pos": (models.PositiveIntegerField(), 5, 5, 5),
+    "ip": (models.GenericIPAddressField(), "10.0.0.1", "10.0.0.1", "10.0.0.1"),
+    "data": (models.JSONField(), {"a": [1, "\\"]}, '{"a": [1, "\\\\"]}', {"a": [1, "\\"]}),
+    "clock": (
+        models.TimeField(),
+        datetime.time(1, 2, 3, 4),
+        datetime.timedelta(hours=1, minutes=2, seconds=3, microseconds=4),
+        datetime.time(1, 2, 3, 4),
+    ),
+    "uid": (models.UUIDField(), SOME_UUID, str(SOME_UUID), SOME_UUID),
+}
+
+
+def test_values_are_written_and_read_as_django_stores_them(maria: Harness) -> None:
+    maria.migrate(
+        migrations.CreateModel(
+            "Value",
+            [("id", models.AutoField(primary_key=True))]
+            + [(name, field.clone()) for name, (field, *_rest) in VALUES.items()],
+        )
+    )
+    adapter = maria.db.schema_editor(None).adapter
+    names = ", ".join(maria.quote(name) for name in VALUES)
+    literals = ", ".join(adapter.literal(field, value) for field, value, *_ in VALUES.values())
+    maria.execute(f"INSERT INTO pages_value ({names}) VALUES ({literals})")
+    maria.execute(
+        f"INSERT INTO pages_value ({names}) VALUES ({', '.join(['%s'] * len(VALUES))})",
+        *(adapter.to_param(field, value) for field, value, *_ in VALUES.values()),
+    )
+    for row in maria.rows("pages_value", *VALUES):
+        for (name, (field, value, stored, loaded)), got in zip(VALUES.items(), row, strict=True):
+            assert got == stored, name
+            assert adapter.from_db(field, got) == (value if loaded is None else loaded), name

@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.actions.migrate import MigrationSession
-from dbshift.backends.database import MIGRATION_LOCK_KEY
+from dbshift.backends.vendors.postgresql import MIGRATION_LOCK_KEY
 from dbshift.exceptions import ConcurrentMigrationError
 from tests.expectations import assert_database_matches
 from tests.helpers import process_env

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -20,8 +19,8 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
+from dbshift.backends.backend import dialect_backend
 from dbshift.backends.base import SchemaEditor
-from dbshift.backends.database import EDITORS
 from dbshift.backends.spec import TableSpec
 from dbshift.migrations.state import ProjectState
 
@@ -116,7 +115,7 @@ def expected_schema(
     With a PostgreSQL ``connection``, defaults are put in the database's canonical
     text so that they compare with introspected ones.
     """
-    editor = editor_class(dialect.name)(None, dialect, collect=True)
+    editor = dialect_backend(dialect).editor_class()(None, dialect, collect=True)
     tables = {}
     for model in state.models.values():
         if not model.managed:
@@ -126,12 +125,6 @@ def expected_schema(
         for spec in specs:
             tables[spec.name] = table_info(spec, editor, connection)
     return tables
-
-
-def editor_class(vendor: str) -> type[SchemaEditor]:
-    """Return the schema editor class of a database (a SQLAlchemy dialect name)."""
-    module_name, _, class_name = EDITORS[vendor].partition(":")
-    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
 
 
 def table_info(

@@ -49,6 +49,7 @@ from dbshift.backends.spec import (
     TableSpec,
 )
 from dbshift.backends.values import SQLiteValueAdapter
+from dbshift.backends.vendors.mysql import MySQLBackend
 from dbshift.exceptions import NotSupportedError
 from dbshift.migrations.state import ModelState, ProjectState
 from dbshift.models.fields import Field
@@ -246,22 +247,8 @@ def _char_bytes(field: Field) -> int:
 class MySQLSchemaEditor(SchemaEditor):
     """Change a MySQL or MariaDB schema in place, one committed statement at a time."""
 
-    vendor: ClassVar[str] = "mysql"
-    features: ClassVar[Features] = Features(
-        can_rollback_ddl=False,
-        unique_constraints=False,
-        supports_deferrable_unique=False,
-        supports_nulls_distinct=False,
-        supports_covering_indexes=False,
-        supports_drop_cascade=False,
-        defer_new_indexes=False,
-        supports_concurrent_indexes=False,
-        supports_not_valid_constraints=False,
-        max_name_length=64,
-        related_fields_match_type=True,
-        inline_column_comments=True,
-        constraint_names_per_schema=True,
-    )
+    vendor: ClassVar[str] = MySQLBackend.vendor
+    features: ClassVar[Features] = MySQLBackend.features
     data_types = DATA_TYPES
     field_checks = POSITIVE_CHECKS
     value_adapter_class = MySQLValueAdapter

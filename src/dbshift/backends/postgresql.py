@@ -18,6 +18,7 @@ from dbshift.backends.base import SchemaEditor
 from dbshift.backends.datatypes import CHAR_TYPES, TypeFactory, fixed
 from dbshift.backends.features import Features
 from dbshift.backends.spec import ColumnSpec, IndexSpec
+from dbshift.backends.vendors.postgresql import PostgreSQLBackend
 
 
 def _numeric(field: Any) -> sa.types.TypeEngine[Any]:
@@ -52,8 +53,8 @@ DATA_TYPES: dict[str, TypeFactory] = {
 class PostgreSQLSchemaEditor(SchemaEditor):
     """Change a PostgreSQL schema in place."""
 
-    vendor: ClassVar[str] = "postgresql"
-    features: ClassVar[Features] = Features(defer_new_indexes=False, pattern_ops_indexes=True)
+    vendor: ClassVar[str] = PostgreSQLBackend.vendor
+    features: ClassVar[Features] = PostgreSQLBackend.features
     data_types = DATA_TYPES
     field_checks = datatypes.POSITIVE_CHECKS
 

@@ -9,13 +9,13 @@ connection, and the asyncio drivers have their own URL names.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from dbshift.backends.database import EDITORS, Database
+from dbshift.backends.backend import dialect_backend
+from dbshift.backends.database import Database
 from dbshift.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
@@ -80,11 +80,5 @@ def _enforce_foreign_keys(database: Database, engine: sa.Engine) -> None:
 
 def schema_editor_for(connection: sa.Connection) -> SchemaEditor:
     """Return the schema editor of ``connection``'s database, running on it."""
-    vendor = connection.dialect.name
-    if vendor not in EDITORS:
-        raise ConfigurationError(
-            f"dbshift creates tables on sqlite and postgresql, not on {vendor}."
-        )
-    module_name, _, class_name = EDITORS[vendor].partition(":")
-    editor_class = getattr(importlib.import_module(module_name), class_name)
-    return editor_class(connection, connection.dialect)  # type: ignore[no-any-return]
+    editor_class = dialect_backend(connection.dialect).editor_class()
+    return editor_class(connection, connection.dialect)

@@ -42,6 +42,7 @@ from dbshift.backends.features import Features
 from dbshift.backends.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
 from dbshift.backends.sqlite_objects import SCHEMA_QUERY, CarriedObjects, carried_objects
 from dbshift.backends.values import SQLiteValueAdapter
+from dbshift.backends.vendors.sqlite import SQLiteBackend
 from dbshift.conf import DEFAULT_ALIAS
 from dbshift.exceptions import MigrationFailedError, NotSupportedError
 
@@ -97,22 +98,8 @@ class TableRows:
 class SQLiteSchemaEditor(SchemaEditor):
     """Change a SQLite schema, rebuilding tables where ``ALTER TABLE`` cannot."""
 
-    vendor: ClassVar[str] = "sqlite"
-    features: ClassVar[Features] = Features(
-        unique_constraints=False,
-        inline_foreign_keys=True,
-        named_keys=False,
-        supports_comments=False,
-        supports_deferrable_unique=False,
-        supports_nulls_distinct=False,
-        supports_covering_indexes=False,
-        supports_drop_cascade=False,
-        supports_index_rename=False,
-        enforces_foreign_keys=False,
-        ddl_locks_tables=False,
-        supports_concurrent_indexes=False,
-        supports_not_valid_constraints=False,
-    )
+    vendor: ClassVar[str] = SQLiteBackend.vendor
+    features: ClassVar[Features] = SQLiteBackend.features
     data_types = DATA_TYPES
     field_checks = FIELD_CHECKS
     value_adapter_class = SQLiteValueAdapter

@@ -521,3 +521,35 @@ def test_values_are_written_and_read_as_django_stores_them(maria: Harness) -> No
         for (name, (field, value, stored, loaded)), got in zip(VALUES.items(), row, strict=True):
             assert got == stored, name
             assert adapter.from_db(field, got) == (value if loaded is None else loaded), name
+
+
+def test_checks_go_before_their_column_is_renamed_and_come_back_after() -> None:
+    # MySQL 8 refuses to rename a column a check uses, and renames no constraint.
+    statements = mysql_sql(
+        migrations.CreateModel(
+            "Item",
+            [("id", models.AutoField(primary_key=True)), ("rank", models.PositiveIntegerField())],
+        ),
+        migrations.RenameField("Item", "rank", "level"),
+    )[1:]
+    assert [statement.split(" (")[0] for statement in statements] == [
+        "ALTER TABLE pages_item DROP CONSTRAINT pages_item_rank_5dedf5b7_check;",
+        "ALTER TABLE pages_item RENAME COLUMN `rank` TO level;",
+        "ALTER TABLE pages_item ADD CONSTRAINT pages_item_level_86360cff_check CHECK",
+    ]
+
+
+def test_now_as_a_default_keeps_microseconds(maria: Harness) -> None:
+    create = migrations.CreateModel(
+        "Stamp",
+        [
+            ("id", models.AutoField(primary_key=True)),
+            ("at", models.DateTimeField(db_default=models.functions.Now())),
+        ],
+    )
+    # MySQL keeps whole seconds of a bare CURRENT_TIMESTAMP; MariaDB adapts it.
+    assert "    at DATETIME(6) NOT NULL DEFAULT (CURRENT_TIMESTAMP(6)),\n" in mysql_sql(create)[0]
+    maria.migrate(create)
+    assert columns(maria, "pages_stamp")["at"][2] == "current_timestamp(6)"
+    maria.execute("INSERT INTO pages_stamp (id) VALUES (1)")
+    assert maria.execute("SELECT at IS NOT NULL FROM pages_stamp") == [(1,)]

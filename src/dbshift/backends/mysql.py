@@ -290,21 +290,28 @@ class MySQLSchemaEditor(SchemaEditor):
     # -- Indexes and constraints -----------------------------------------------------------
 
     def drop_objects(self, diff: TableDiff) -> None:
-        """Drop what goes; an ``AUTO_INCREMENT`` column loses it before its primary key.
+        """Drop what goes, and the keys and checks to re-create under new names, first.
 
-        MySQL refuses a table whose auto column is no key.
+        MySQL renames neither, and refuses to rename or drop a column a check uses;
+        an ``AUTO_INCREMENT`` column loses it before its primary key goes, as MySQL
+        refuses a table whose auto column is no key.
         """
-        if diff.old.primary_key is not None and diff.old.primary_key in diff.dropped_objects:
+        for old, _new in _recreated(diff):
+            self.drop_object(diff.old.name, old)
+        primary_key = diff.old.primary_key
+        if primary_key is not None and primary_key in diff.dropped_objects:
             for column in diff.old.columns:
-                if column.identity and column.name in diff.old.primary_key.columns:
-                    plain = _without_identity(column)
-                    self.execute(
-                        ModifyColumn(
-                            diff.old.name,
-                            ddl.ColumnDefinition(plain, default_sql=plain.default_sql),
-                        )
-                    )
+                if column.identity and column.name in primary_key.columns:
+                    plain = dataclasses.replace(column, identity=False)
+                    definition = ddl.ColumnDefinition(plain, default_sql=plain.default_sql)
+                    self.execute(ModifyColumn(diff.old.name, definition))
         super().drop_objects(diff)
+
+    def create_objects(self, diff: TableDiff) -> None:
+        """Create what comes, then the keys and checks dropped to be renamed."""
+        super().create_objects(diff)
+        for _old, new in _recreated(diff):
+            self.create_object(diff.new.name, new)
 
     def locate(
         self, table: str, obj: SchemaObject, current: SchemaObject | None = None
@@ -325,17 +332,12 @@ class MySQLSchemaEditor(SchemaEditor):
             self.drop_located(table, name, is_index)
 
     def rename_object(self, table: str, old: SchemaObject, new: SchemaObject) -> None:
-        """Rename an index; re-create a key or check, which MySQL cannot rename.
+        """Rename an index; keys and checks are re-created instead (see :meth:`drop_objects`).
 
         A primary key is always called PRIMARY: it has nothing to rename.
         """
-        if isinstance(old, PrimaryKeySpec):
-            return
-        if isinstance(old, ForeignKeySpec | CheckSpec):
-            self.drop_object(table, _renamed_like(old, new))
-            self.create_object(table, new)
-            return
-        super().rename_object(table, old, new)
+        if not isinstance(old, PrimaryKeySpec | ForeignKeySpec | CheckSpec):
+            super().rename_object(table, old, new)
 
     def run_script(self, sql: str) -> None:
         """Run each statement of ``sql``; the driver runs only one per call."""
@@ -361,10 +363,10 @@ def _default_value(column: ColumnSpec) -> str:
     return default_clause(column, column.default_sql)
 
 
-def _without_identity(column: ColumnSpec) -> ColumnSpec:
-    return dataclasses.replace(column, identity=False)
-
-
-def _renamed_like(old: SchemaObject, new: SchemaObject) -> SchemaObject:
-    """Return ``old`` as it is found once columns are renamed: ``new``'s definition, old name."""
-    return dataclasses.replace(new, name=old.name)  # type: ignore[arg-type]
+def _recreated(diff: TableDiff) -> list[tuple[SchemaObject, SchemaObject]]:
+    """Return the keys and checks whose names change, which MySQL cannot rename."""
+    return [
+        (old, new)
+        for old, new in diff.renamed_objects
+        if isinstance(old, ForeignKeySpec | CheckSpec)
+    ]

@@ -23,6 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from dbshift.backends import ddl
+from dbshift.backends.functions import CurrentTime
 from dbshift.backends.spec import (
     CheckSpec,
     ColumnSpec,
@@ -216,3 +217,9 @@ def _text_length(element: ddl.TextLength, compiler: Any, **kw: Any) -> str:
     # LENGTH counts bytes on MySQL; a column's max_length counts characters.
     (argument,) = element.clauses
     return f"CHAR_LENGTH({compiler.process(argument, **kw)})"
+
+
+@mysql_compiles(CurrentTime)
+def _current_time(element: CurrentTime, compiler: Any, **kw: Any) -> str:
+    # Microseconds, as datetime(6) columns keep them (Django's Now() on MySQL).
+    return "CURRENT_TIMESTAMP(6)"

@@ -553,3 +553,23 @@ def test_now_as_a_default_keeps_microseconds(maria: Harness) -> None:
     assert columns(maria, "pages_stamp")["at"][2] == "current_timestamp(6)"
     maria.execute("INSERT INTO pages_stamp (id) VALUES (1)")
     assert maria.execute("SELECT at IS NOT NULL FROM pages_stamp") == [(1,)]
+
+
+def test_a_key_keeps_an_index_while_its_index_changes(maria: Harness) -> None:
+    # InnoDB refuses to drop the last index a foreign key can use.
+    maria.migrate(*parent_and_child(models.ForeignKey("pages.parent", models.CASCADE)))
+    maria.migrate(
+        migrations.AlterField(
+            "Child", "parent", models.ForeignKey("pages.parent", models.CASCADE, unique=True)
+        )
+    )
+    assert sorted(indexes(maria, "pages_child").values()) == [
+        (True, ("id",)),
+        (True, ("parent_id",)),
+    ]
+    maria.unmigrate()
+    assert sorted(indexes(maria, "pages_child").values()) == [
+        (False, ("parent_id",)),
+        (True, ("id",)),
+    ]
+    assert list(foreign_keys(maria, "pages_child").values()) == [("pages_parent", "CASCADE")]

@@ -305,11 +305,19 @@ class MySQLSchemaEditor(SchemaEditor):
                     plain = dataclasses.replace(column, identity=False)
                     definition = ddl.ColumnDefinition(plain, default_sql=plain.default_sql)
                     self.execute(ModifyColumn(diff.old.name, definition))
-        super().drop_objects(diff)
+        kept = _indexes_keys_need(diff)
+        dropped = [obj for obj in diff.dropped_objects if obj not in kept]
+        super().drop_objects(dataclasses.replace(diff, dropped_objects=dropped))
 
     def create_objects(self, diff: TableDiff) -> None:
-        """Create what comes, then the keys and checks dropped to be renamed."""
+        """Create what comes, drop the indexes kept for keys, then re-create renamed keys.
+
+        InnoDB refuses to drop the last index a foreign key can use: such an index
+        goes once its replacement exists.
+        """
         super().create_objects(diff)
+        for index in _indexes_keys_need(diff):
+            self.drop_object(diff.new.name, index)
         for _old, new in _recreated(diff):
             self.create_object(diff.new.name, new)
 
@@ -361,6 +369,21 @@ def _definition_changed(change: ColumnChange) -> bool:
 def _default_value(column: ColumnSpec) -> str:
     assert column.default_sql is not None
     return default_clause(column, column.default_sql)
+
+
+def _indexes_keys_need(diff: TableDiff) -> list[SchemaObject]:
+    """Return the dropped indexes that lead with the column of a key that stays meanwhile."""
+    kept_keys = {
+        key.column
+        for key in diff.old.foreign_keys
+        if key not in diff.dropped_objects
+        and all(key is not old for old, _new in diff.renamed_objects)
+    }
+    return [
+        obj
+        for obj in diff.dropped_objects
+        if isinstance(obj, IndexSpec) and obj.columns[:1] and obj.columns[0] in kept_keys
+    ]
 
 
 def _recreated(diff: TableDiff) -> list[tuple[SchemaObject, SchemaObject]]:

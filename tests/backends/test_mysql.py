@@ -369,7 +369,7 @@ def test_long_names_are_cut_to_64_characters(maria: Harness) -> None:
     assert all(len(index) <= 64 for index in indexes(maria, name))
 
 
-def test_partial_indexes_are_refused(maria: Harness) -> None:
+def test_partial_and_expression_indexes_are_refused(maria: Harness) -> None:
     maria.migrate(
         migrations.CreateModel(
             "Item",
@@ -379,6 +379,9 @@ def test_partial_indexes_are_refused(maria: Harness) -> None:
     index = models.Index(fields=["rank"], name="top", condition=models.Q(rank__gt=5))
     with pytest.raises(NotSupportedError, match=r"index top of pages\.Item on MySQL"):
         maria.migrate(migrations.AddIndex("Item", index))
+    lowered = models.UniqueConstraint(models.functions.Lower("rank"), name="lowered")
+    with pytest.raises(NotSupportedError, match=r"index lowered of pages\.Item on MariaDB"):
+        maria.migrate(migrations.AddConstraint("Item", lowered))
     assert set(indexes(maria, "pages_item")) == {"PRIMARY"}
 
 

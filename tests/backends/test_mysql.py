@@ -576,3 +576,22 @@ def test_a_key_keeps_an_index_while_its_index_changes(maria: Harness) -> None:
         (True, ("id",)),
     ]
     assert list(foreign_keys(maria, "pages_child").values()) == [("pages_parent", "CASCADE")]
+
+
+def test_uuid_type_follows_the_server_once_met(mariadb_url: str) -> None:
+    # A mysql:// URL says nothing of MariaDB until the first connection does.
+    database = Database(mariadb_url)
+    try:
+        database.schema_editor(None, collect=True)
+        with database.connect() as connection:
+            h = Harness(mariadb_url, connection, database)
+            h.migrate(
+                migrations.CreateModel(
+                    "Item",
+                    [("id", models.AutoField(primary_key=True)), ("key", models.UUIDField())],
+                )
+            )
+            h.insert("pages_item", id=1, key=str(SOME_UUID))
+            assert column_types(h, "pages_item")["key"] == "uuid"
+    finally:
+        database.dispose()

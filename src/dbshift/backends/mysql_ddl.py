@@ -141,10 +141,8 @@ def _create_table(element: ddl.CreateTable, compiler: DDLCompiler, **kw: Any) ->
         objects += list(spec.foreign_keys)
     lines += [compiler.process(ddl.AddedObject(obj)) for obj in objects]
     body = ",\n    ".join(lines)
-    text = f"CREATE TABLE {_q(compiler, element.name)} (\n    {body}\n)"
-    if spec.comment:
-        text += f" COMMENT = {_string(compiler, spec.comment)}"
-    return text
+    # The table's comment follows, as on PostgreSQL (TableChanges.create_comments).
+    return f"CREATE TABLE {_q(compiler, element.name)} (\n    {body}\n)"
 
 
 def _references(compiler: DDLCompiler, fk: ForeignKeySpec) -> str:

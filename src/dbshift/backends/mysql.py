@@ -268,6 +268,7 @@ class MySQLSchemaEditor(SchemaEditor):
                 self.execute(ddl.CreateIndex(spec.name, index))
         for foreign_key in spec.foreign_keys:
             self.execute(ddl.AddConstraint(spec.name, foreign_key))
+        self.create_comments(spec)
 
     def alter_column(self, table: str, change: ColumnChange, fill: Any) -> None:
         """Redefine the column whole when anything but its default changes.

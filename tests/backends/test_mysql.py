@@ -214,6 +214,8 @@ def test_text_and_json_columns_take_defaults(maria: Harness) -> None:
     maria.migrate(migrations.AddField("Note", "extra", models.TextField(default="filled")))
     assert maria.rows("pages_note", "extra") == [("filled",)]
     assert columns(maria, "pages_note")["extra"][2] is None
+    maria.migrate(migrations.AlterField("Note", "body", models.TextField(db_default="new")))
+    assert columns(maria, "pages_note")["body"][2] == "'new'"
 
 
 def item_named(h: Harness, name: str) -> None:

@@ -36,7 +36,7 @@ from dbshift.backends.mysql_ddl import (
     DropForeignKey,
     DropPrimaryKey,
     ModifyColumn,
-    default_clause,
+    takes_expression_default,
 )
 from dbshift.backends.mysql_script import split_statements
 from dbshift.backends.spec import (
@@ -271,22 +271,25 @@ class MySQLSchemaEditor(SchemaEditor):
         self.create_comments(spec)
 
     def alter_column(self, table: str, change: ColumnChange, fill: Any) -> None:
-        """Redefine the column whole when anything but its default changes.
+        """Redefine the column whole when anything but a plain default changes.
 
         ``MODIFY COLUMN`` replaces the definition: a default, comment or
         ``AUTO_INCREMENT`` left out of it would be dropped, so all are written.
+        A TEXT, BLOB or JSON default, an expression, is set the same way, the form
+        every MySQL 8 release accepts for one.
         """
         new = change.new
         if change.null_changed and not new.nullable and fill is not None:
             self.fill_nulls(table, new, fill)
-        if _definition_changed(change) or change.comment_changed:
+        if (
+            _definition_changed(change)
+            or change.comment_changed
+            or (change.default_changed and takes_expression_default(new))
+        ):
             definition = ddl.ColumnDefinition(new, default_sql=new.default_sql)
             self.execute(ModifyColumn(table, definition))
         elif change.default_changed:
-            default = None
-            if new.default_sql is not None:
-                default = _default_value(new)
-            self.execute(ddl.AlterColumnDefault(table, new.name, default))
+            self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
 
     # -- Indexes and constraints -----------------------------------------------------------
 
@@ -365,11 +368,6 @@ def _definition_changed(change: ColumnChange) -> bool:
         or change.identity_changed
         or change.old.primary_key != change.new.primary_key
     )
-
-
-def _default_value(column: ColumnSpec) -> str:
-    assert column.default_sql is not None
-    return default_clause(column, column.default_sql)
 
 
 def _indexes_keys_need(diff: TableDiff) -> list[SchemaObject]:

@@ -75,9 +75,14 @@ def _string(compiler: DDLCompiler, text: str) -> str:
     return str(compiler.sql_compiler.render_literal_value(text, sa.String()))
 
 
+def takes_expression_default(column: ColumnSpec) -> bool:
+    """Return whether ``column`` (TEXT, BLOB, JSON) takes its default only as an expression."""
+    return column.type_sql.lower().startswith(_EXPRESSION_DEFAULT_TYPES)
+
+
 def default_clause(column: ColumnSpec, default_sql: str) -> str:
     """Return ``default_sql`` as this column accepts it: an expression for TEXT/BLOB/JSON."""
-    if column.type_sql.lower().startswith(_EXPRESSION_DEFAULT_TYPES) and not (
+    if takes_expression_default(column) and not (
         default_sql.startswith("(") and default_sql.endswith(")")
     ):
         return f"({default_sql})"

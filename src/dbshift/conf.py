@@ -28,12 +28,12 @@ import difflib
 import os
 import re
 import tomllib
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbshift.backends.backend import url_backend
 from dbshift.exceptions import ConfigurationError, UnknownSettingError
 
 DEFAULT_ALIAS = "default"
@@ -118,14 +118,14 @@ class Settings:
         would report every migration applied and keep none, so it is refused.
         """
         url = self.database_url(alias)
-        if not in_memory_sqlite(url):
+        note = _memory_only(url)
+        if note is None:
             return url
         setting = self.sources.get(alias, f"'databases.{alias}' in {self.path}")
         raw = self.databases[alias]
-        empty = "; an empty path means in memory" if _sqlite_path(url) == "" else ""
         raise ConfigurationError(
             f"Database '{alias}' is an in-memory SQLite database ({setting} is {raw!r}"
-            f"{empty}), which is gone when dbshift exits, so nothing would be kept. Set "
+            f"{note}), which is gone when dbshift exits, so nothing would be kept. Set "
             f"{setting} to a file, such as 'sqlite:///db.sqlite3'."
         )
 
@@ -264,65 +264,31 @@ _CREDENTIALS = re.compile(r"^(?P<user>[^:/@\s]*):\S*@")
 def mask_password(url: str) -> str:
     """Return ``url`` (even a malformed one) with its password replaced by ``***``."""
     scheme, sep, rest = url.partition("://")
-    if sep and scheme.split("+")[0] == "sqlite":
+    backend = url_backend(url) if sep else None
+    if backend is not None and not backend.url_has_credentials:
         return url  # a file path, which has no credentials
     masked = _CREDENTIALS.sub(lambda match: f"{match['user']}:***@", rest if sep else url)
     return f"{scheme}{sep}{masked}" if sep else masked
 
 
 def normalize_url(url: str, root: Path) -> str:
-    """Return ``url`` with the PostgreSQL driver named and SQLite paths made absolute.
+    """Return ``url`` as dbshift connects to it: its driver named, its paths absolute.
 
     ``postgres://`` and ``postgresql://`` both mean psycopg 3, the driver dbshift
-    installs with its ``postgresql`` extra.
+    installs with its ``postgresql`` extra; a SQLite path is relative to ``root``.
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    if "://" not in url:
         raise ConfigurationError(
             f"Database URL {mask_password(url)!r} has no scheme; write it like "
             "'sqlite:///db.sqlite3' or 'postgresql://user@host/name'."
         )
-    if scheme in ("postgres", "postgresql"):
-        return f"postgresql+psycopg://{rest}"
-    if scheme.split("+")[0] == "sqlite":
-        return f"{scheme}://{_absolute_sqlite_path(rest, root)}"
-    return url
+    backend = url_backend(url)
+    return url if backend is None else backend().normalize_url(url, root)
 
 
-def in_memory_sqlite(url: str) -> bool:
-    """Return whether ``url`` names a SQLite database that no file keeps.
-
-    That is no path at all, ``:memory:``, and the URI forms ``file::memory:``,
-    ``mode=memory`` and ``vfs=memdb``; an empty ``file:`` URI is a temporary file
-    SQLite deletes on close.
-    """
-    path = _sqlite_path(url)
-    if path is None:
-        return False
-    options = urllib.parse.parse_qs(url.partition("?")[2])
-    if options.get("mode") == ["memory"] or options.get("vfs") == ["memdb"]:
-        return True
-    return path in ("", ":memory:", "file:") or path.startswith("file::memory:")
-
-
-def _sqlite_path(url: str) -> str | None:
-    """Return the database path of a SQLite URL (``None`` for other databases)."""
-    scheme, _, rest = url.partition("://")
-    if scheme.split("+")[0] != "sqlite":
-        return None
-    # The first slash ends the (always empty) host part.
-    return urllib.parse.unquote(rest.partition("?")[0][1:])
-
-
-def _absolute_sqlite_path(rest: str, root: Path) -> str:
-    # "sqlite:///rel/path" leaves "/rel/path"; "sqlite:////abs/path" leaves "//abs/path".
-    path, query_sep, query = rest.partition("?")
-    if path in ("", "/", "/:memory:") or path.startswith("/file:"):
-        return rest
-    relative = path[1:]
-    if not relative.startswith("/"):
-        relative = str(root / relative)
-    return "/" + relative + query_sep + query
+def _memory_only(url: str) -> str | None:
+    backend = url_backend(url)
+    return None if backend is None else backend().memory_only(url)
 
 
 def _holds_dbshift_settings(path: Path) -> bool:

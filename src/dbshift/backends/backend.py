@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.backends.features import Features
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
     from dbshift.backends.blockers import BlockerWatch
     from dbshift.backends.database import Database
+    from dbshift.backends.introspection import ColumnInfo, TableReader
     from dbshift.migrations.limits import StatementLimits
 
 #: How long a migration waits for the lock when no ``--lock-timeout`` is given, in seconds.
@@ -31,6 +33,8 @@ DEFAULT_LOCK_WAIT = 3600.0
 
 #: Backend classes by URL backend name, filled as their modules are imported.
 _BACKENDS: dict[str, type[Backend]] = {}
+#: Backend classes by the other names settings may give them (``postgres``).
+_ALIASES: dict[str, type[Backend]] = {}
 
 
 class LockNotTaken(Exception):
@@ -54,14 +58,23 @@ class Backend:
 
     and, as methods with a default that suits a plain SQL database:
 
+    - settings: :attr:`aliases`, :attr:`url_has_credentials`, :meth:`normalize_url`,
+      :meth:`memory_only`;
     - connecting: :meth:`create_engine`, :meth:`missing_database`,
       :meth:`stand_in_engine`, :meth:`connection_problem`;
+    - the application's engines: :meth:`prepare_app_engine`, :meth:`async_url`;
     - the migration lock: :meth:`locked_transaction` (no default),
       :meth:`locked_outside_transaction`;
     - statement limits: :meth:`limit_statements_sql`, :meth:`watching_blockers`;
     - errors: :meth:`is_lock_timeout`, :meth:`is_lock_not_available`,
       :attr:`read_only_markers` and :attr:`read_only_fix`;
-    - running SQL: :meth:`execute_script`.
+    - introspection and drift: :attr:`table_reader`, :attr:`system_tables`,
+      :attr:`reports_collations`,
+      :attr:`canonical_defaults` and :meth:`canonical_default`,
+      :meth:`is_auto_numbered`, :meth:`comparable_type`;
+    - running SQL: :meth:`execute_script`;
+    - reading the recorder without SQLAlchemy: :meth:`recorder_connection`,
+      :meth:`is_missing_table`.
 
     A new backend is a module (or package) in :mod:`dbshift.backends.vendors`
     declaring its subclass, the modules of its editor, and its tests. The module
@@ -70,6 +83,8 @@ class Backend:
 
     #: URL backend names served, as SQLAlchemy spells them (``sqlite``, ``postgresql``).
     names: ClassVar[tuple[str, ...]] = ()
+    #: Other names a URL in the settings may use, which :meth:`normalize_url` rewrites.
+    aliases: ClassVar[tuple[str, ...]] = ()
     #: The kind of database, as Django's ``connection.vendor`` gives it to migration code.
     vendor: ClassVar[str] = ""
     #: The schema editor class, as ``"module:Class"``, imported on first use.
@@ -78,6 +93,8 @@ class Backend:
     features: ClassVar[Features] = Features()
     #: The class of throwaway test databases, as ``"module:Class"``.
     copies: ClassVar[str] = ""
+    #: URLs may carry a password (a SQLite URL is a path, which messages show whole).
+    url_has_credentials: ClassVar[bool] = True
     #: The extra of the dbshift package that installs the driver (``dbshift[postgresql]``).
     driver_extra: ClassVar[str] = ""
     #: Lowercase words of the database's refusals to write (a standby, a read-only file).
@@ -86,11 +103,40 @@ class Backend:
     read_only_fix: ClassVar[str] = "connect with a role that may write"
     #: Lowercase words of the database's error when a lock wait runs out.
     lock_timeout_markers: ClassVar[tuple[str, ...]] = ()
+    #: The class reading its tables for introspection, as ``"module:Class"``.
+    table_reader: ClassVar[str] = "dbshift.backends.introspection:TableReader"
+    #: Tables the database keeps for itself, which introspection leaves out.
+    system_tables: ClassVar[frozenset[str]] = frozenset()
+    #: Introspection reports the collation of columns.
+    reports_collations: ClassVar[bool] = True
+    #: Introspection reports defaults in the database's own words: a constant as the
+    #: text of its value, an expression with lowercase names. Expected defaults are
+    #: put in those words (:meth:`canonical_default`) before they are compared.
+    canonical_defaults: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name in cls.names:
             _BACKENDS[name] = cls
+        for name in cls.aliases:
+            _ALIASES[name] = cls
+
+    # -- Settings --------------------------------------------------------------------
+
+    def normalize_url(self, url: str, root: Path) -> str:
+        """Return a URL from the settings as dbshift connects to it.
+
+        Name the driver dbshift installs when the URL names none, and make paths
+        relative to ``root``, the directory of the settings file, absolute. The URL
+        is taken as it is by default.
+        """
+        return url
+
+    def memory_only(self, url: str) -> str | None:
+        """Return ``None`` for a database that outlives its connections; for one that
+        does not (SQLite's in-memory databases, which ``migrate`` refuses), a note for
+        the message on why the URL means that, which may be empty."""
+        return None
 
     # -- The schema editor -------------------------------------------------------------
 
@@ -129,6 +175,19 @@ class Backend:
         driver's own error.
         """
         return None
+
+    # -- The application's engines ---------------------------------------------------
+
+    def prepare_app_engine(self, engine: sa.Engine) -> None:
+        """Set up an engine of the application's own queries (not a migration engine),
+        so that it behaves as the models declare; nothing to do by default."""
+
+    def async_url(self, url: sa.URL) -> sa.URL:
+        """Return ``url`` naming the asyncio driver for the application's asyncio engines.
+
+        By default the URL is taken as it is: it must name an asyncio driver itself.
+        """
+        return url
 
     # -- The migration lock ------------------------------------------------------------
 
@@ -208,6 +267,43 @@ class Backend:
         short by the statement limits, which the executor may retry."""
         return False
 
+    # -- Reading the recorder without SQLAlchemy ---------------------------------------
+
+    def recorder_connection(self, url: str) -> Any | None:
+        """Return a DB-API connection to the database at ``url``, for reading the recorder.
+
+        Commands with nothing to run read the recorder tables through the bare
+        driver, without importing SQLAlchemy. Return ``None`` when the database
+        does not exist, and so recorded nothing; raise :class:`RecorderUnreadable`
+        when the driver cannot tell (no driver, no connection, a URL it does not
+        take), as the default does: SQLAlchemy then reads, or says what is wrong.
+        """
+        raise RecorderUnreadable
+
+    def is_missing_table(self, error: Exception) -> bool:
+        """Return whether an error of the bare driver says a recorder table does not exist."""
+        return False
+
+    # -- Introspection -----------------------------------------------------------------
+
+    def table_reader_class(self) -> type[TableReader]:
+        """Return the class that reads one table for introspection."""
+        return load(self.table_reader)  # type: ignore[no-any-return]
+
+    def canonical_default(self, connection: sa.Connection, expression: str) -> str:
+        """Return the text of a constant ``expression``'s value, as introspection reports
+        a default; only called when :attr:`canonical_defaults` is set."""
+        raise NotImplementedError(f"{type(self).__name__} reports defaults as written")
+
+    def is_auto_numbered(self, column: ColumnInfo) -> bool:
+        """Return whether the database numbers the new rows of an introspected column."""
+        return column.identity
+
+    def comparable_type(self, declared: str) -> str:
+        """Return what decides the values a column of type ``declared`` holds, for
+        comparing a database's columns with the migrations': the type itself by default."""
+        return declared
+
     # -- Running SQL -------------------------------------------------------------------
 
     def execute_script(self, connection: sa.Connection, statements: list[str]) -> None:
@@ -221,6 +317,12 @@ def backend_named(name: str) -> type[Backend] | None:
     if name not in _BACKENDS:
         _import_vendors()
     return _BACKENDS.get(name)
+
+
+def url_backend(url: str) -> type[Backend] | None:
+    """Return the backend of a URL as the settings give it, aliases included."""
+    name = url.partition("://")[0].split("+")[0]
+    return backend_named(name) or _ALIASES.get(name)
 
 
 def dialect_backend(dialect: sa.Dialect) -> Backend:

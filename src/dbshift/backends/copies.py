@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from dbshift.backends.backend import backend_named, backend_names, listed, load
 from dbshift.exceptions import ConfigurationError
 
 
@@ -180,17 +181,13 @@ def _sqlite_path(url: str) -> Path:
     return Path(sa.make_url(url).database or "")
 
 
-COPIES: dict[str, type[DatabaseCopies]] = {
-    "sqlite": SQLiteCopies,
-    "postgresql": PostgreSQLCopies,
-}
-
-
 def database_copies(url: str, directory: Path, prefix: str) -> DatabaseCopies:
     """Return the test databases of the server (or SQLite directory) of ``url``."""
-    vendor = sa.make_url(url).get_backend_name()
-    if vendor not in COPIES:
+    name = sa.make_url(url).get_backend_name()
+    backend = backend_named(name)
+    if backend is None or not backend.copies:
         raise ConfigurationError(
-            f"Test databases need sqlite or postgresql; the database URL uses {vendor!r}."
+            f"Test databases need {listed(backend_names())}; the database URL uses {name!r}."
         )
-    return COPIES[vendor](url, directory, prefix)
+    copies_class: type[DatabaseCopies] = load(backend.copies)
+    return copies_class(url, directory, prefix)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 
+from dbshift.backends.backend import Backend, dialect_backend
 from dbshift.backends.introspection import (
     ColumnInfo,
     Schema,
@@ -37,19 +38,6 @@ FOREIGN_BOOKKEEPING = frozenset({"alembic_version", "django_migrations"})
 
 #: A default that is a literal value, not an expression.
 _CONSTANT = re.compile(r"'(?:[^']|'')*'|-?[\d.]+|true|false", re.IGNORECASE)
-
-#: SQLite's rules for the affinity of a declared type, in the order it applies
-#: them (https://www.sqlite.org/datatype3.html#determination_of_column_affinity).
-_SQLITE_AFFINITIES = (
-    ("int", "integer"),
-    ("char", "text"),
-    ("clob", "text"),
-    ("text", "text"),
-    ("blob", "blob"),
-    ("real", "real"),
-    ("floa", "real"),
-    ("doub", "real"),
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,44 +73,45 @@ def find_drift(
     skipped = set(ignore) | FOREIGN_BOOKKEEPING
     actual = introspect(connection, ignore=skipped)
     expected = expected_schema(state, connection.dialect)
-    sqlite = connection.dialect.name == "sqlite"
-    if not sqlite:
-        expected = {name: _canonical_defaults(connection, info) for name, info in expected.items()}
-    return list(_schema_drift(actual, expected, sqlite))
+    backend = dialect_backend(connection.dialect)
+    if backend.canonical_defaults:
+        expected = {
+            name: _canonical_defaults(connection, backend, info) for name, info in expected.items()
+        }
+    return list(_schema_drift(actual, expected, backend))
 
 
-def _canonical_defaults(connection: sa.Connection, table: TableInfo) -> TableInfo:
-    """Return ``table`` with constant defaults in PostgreSQL's text of their value.
+def _canonical_defaults(connection: sa.Connection, backend: Backend, table: TableInfo) -> TableInfo:
+    """Return ``table`` with defaults in the words the database reports them in.
 
-    Introspection reports a constant default that way ('paper'::character varying
-    as paper); an expression such as statement_timestamp() is compared as text
-    rather than evaluated.
+    PostgreSQL reports a constant default as the text of its value
+    ('paper'::character varying as paper); an expression such as
+    statement_timestamp() is compared as text rather than evaluated.
     """
     columns = []
     for column in table.columns:
         if column.default is not None and _CONSTANT.fullmatch(column.default):
-            value = connection.exec_driver_sql(
-                f"SELECT (CAST({column.default} AS {column.type}))::text",
-                execution_options={"no_parameters": True},
-            ).scalar()
-            column = dataclasses.replace(column, default="NULL" if value is None else str(value))
+            value = backend.canonical_default(
+                connection, f"CAST({column.default} AS {column.type})"
+            )
+            column = dataclasses.replace(column, default=value)
         elif (default := _default(column)) is not None:
-            # PostgreSQL keeps an expression with lowercase names and no outer parentheses.
+            # The database keeps an expression with lowercase names and no outer parentheses.
             column = dataclasses.replace(column, default=default.lower())
         columns.append(column)
     return dataclasses.replace(table, columns=tuple(columns))
 
 
-def _schema_drift(actual: Schema, expected: Schema, sqlite: bool) -> Iterator[Drift]:
+def _schema_drift(actual: Schema, expected: Schema, backend: Backend) -> Iterator[Drift]:
     for name in sorted(set(expected) - set(actual)):
         yield _drift("missing_table", name, f"Table {name} is missing from the database.")
     for name in sorted(set(actual) - set(expected)):
         yield _drift("extra_table", name, f"Table {name} is in the database but in no model.")
     for name in sorted(set(actual) & set(expected)):
-        yield from _table_drift(actual[name], expected[name], sqlite)
+        yield from _table_drift(actual[name], expected[name], backend)
 
 
-def _table_drift(got: TableInfo, want: TableInfo, sqlite: bool) -> Iterator[Drift]:
+def _table_drift(got: TableInfo, want: TableInfo, backend: Backend) -> Iterator[Drift]:
     table = want.name
     got_columns = {column.name: column for column in got.columns}
     want_columns = {column.name: column for column in want.columns}
@@ -131,7 +120,7 @@ def _table_drift(got: TableInfo, want: TableInfo, sqlite: bool) -> Iterator[Drif
     for name in sorted(set(got_columns) - set(want_columns)):
         yield _drift("extra_column", f"{table}.{name}", "Column is in the database but no model.")
     for name in sorted(set(got_columns) & set(want_columns)):
-        yield from _column_drift(f"{table}.{name}", got_columns[name], want_columns[name], sqlite)
+        yield from _column_drift(f"{table}.{name}", got_columns[name], want_columns[name], backend)
     if got.primary_key != want.primary_key:
         yield _drift(
             "primary_key",
@@ -145,31 +134,20 @@ def _table_drift(got: TableInfo, want: TableInfo, sqlite: bool) -> Iterator[Drif
     yield from _set_drift("check", table, set(got.checks) - {""}, set(want.checks) - {""})
 
 
-def _column_drift(where: str, got: ColumnInfo, want: ColumnInfo, sqlite: bool) -> Iterator[Drift]:
-    if _type(got, sqlite) != _type(want, sqlite):
+def _column_drift(
+    where: str, got: ColumnInfo, want: ColumnInfo, backend: Backend
+) -> Iterator[Drift]:
+    if backend.comparable_type(got.type) != backend.comparable_type(want.type):
         yield _drift("type", where, f"Type is {got.type}, the migrations build {want.type}.")
     if got.nullable != want.nullable:
         state = "allows NULL" if got.nullable else "is NOT NULL"
         yield _drift("nullable", where, f"Column {state} in the database, not in the migrations.")
-    if _auto_numbered(got, sqlite) != _auto_numbered(want, sqlite):
+    if backend.is_auto_numbered(got) != backend.is_auto_numbered(want):
         yield _drift("default", where, "Only one of database and migrations numbers new rows.")
-    elif _default(got) != _default(want) and not _auto_numbered(want, sqlite):
+    elif _default(got) != _default(want) and not backend.is_auto_numbered(want):
         yield _drift(
             "default", where, f"Default is {got.default}, the migrations build {want.default}."
         )
-
-
-def _type(column: ColumnInfo, sqlite: bool) -> str:
-    if not sqlite:
-        return column.type
-    return next((aff for part, aff in _SQLITE_AFFINITIES if part in column.type), "numeric")
-
-
-def _auto_numbered(column: ColumnInfo, sqlite: bool) -> bool:
-    if column.identity or (column.default or "").startswith("nextval("):
-        return True
-    # An INTEGER PRIMARY KEY is SQLite's rowid: numbered with or without AUTOINCREMENT.
-    return sqlite and column.primary_key and column.type == "integer"
 
 
 def _default(column: ColumnInfo) -> str | None:

@@ -1,4 +1,4 @@
-"""What each database can do, as documented flags the editors consult.
+"""What each database can do, as documented flags its backend declares.
 
 A backend difference is first expressed here; only differences in SQL text go to
 ``@compiles`` functions (:mod:`dbshift.backends.ddl`), and only different
@@ -16,7 +16,8 @@ class Features:
 
     #: DDL runs inside the migration's transaction and a failure rolls it back.
     #: Both SQLite (with the driver in autocommit and our own BEGIN, see
-    #: ``database.py``) and PostgreSQL can.
+    #: ``vendors/sqlite.py``) and PostgreSQL can; a database whose DDL commits by
+    #: itself (MySQL) cannot.
     can_rollback_ddl: bool = True
     #: Unique rules are ``UNIQUE`` constraints (PostgreSQL, which can make them
     #: deferrable) rather than unique indexes. SQLite gets unique indexes, which it

@@ -86,15 +86,13 @@ class TableInfo:
 
 Schema = dict[str, TableInfo]
 
-#: Tables a database keeps for itself.
-_SYSTEM_TABLES = {"sqlite_sequence"}
-
 
 def introspect(connection: sa.Connection, ignore: Iterable[str] = ()) -> Schema:
     """Return every table of the database, except those named in ``ignore``."""
     inspector = sa.inspect(connection)
-    skipped = _SYSTEM_TABLES | set(ignore)
-    reader = _SQLiteReader if connection.dialect.name == "sqlite" else _Reader
+    backend = dialect_backend(connection.dialect)
+    skipped = backend.system_tables | set(ignore)
+    reader = backend.table_reader_class()
     tables = {}
     with warnings.catch_warnings():
         # Indexes over expressions are read without their expressions (see drift).
@@ -131,11 +129,12 @@ def table_info(
     spec: TableSpec, editor: SchemaEditor, connection: sa.Connection | None = None
 ) -> TableInfo:
     """Return what introspection reports for a table made from ``spec``."""
+    backend = dialect_backend(editor.dialect)
     columns = []
     for column in spec.columns:
         default = column.default_sql
-        if default is not None and connection is not None and _needs_canonical(connection):
-            default = _canonical_default(connection, f"CAST({default} AS {column.type_sql})")
+        if default is not None and connection is not None and backend.canonical_defaults:
+            default = backend.canonical_default(connection, f"CAST({default} AS {column.type_sql})")
         comment = column.comment if editor.features.supports_comments else None
         type_, collation = _split_collation(column.type)
         columns.append(
@@ -147,7 +146,7 @@ def table_info(
                 column.primary_key,
                 column.identity,
                 comment,
-                collation if editor.vendor != "sqlite" else None,
+                collation if backend.reports_collations else None,
             )
         )
     return TableInfo(
@@ -182,20 +181,12 @@ def table_info(
 _CONSTANT = re.compile(r"^\(*('(?:[^']|'')*'|-?[\d.]+|true|false)\)*(::[\w \"\[\]().,]+)*$")
 
 
-def _needs_canonical(connection: sa.Connection) -> bool:
-    return connection.dialect.name == "postgresql"
+class TableReader:
+    """Read one table through the inspector.
 
-
-def _canonical_default(connection: sa.Connection, expression: str) -> str:
-    """Return the text of a constant default's value, as PostgreSQL prints it."""
-    value = connection.exec_driver_sql(
-        f"SELECT ({expression})::text", execution_options={"no_parameters": True}
-    ).scalar()
-    return "NULL" if value is None else str(value)
-
-
-class _Reader:
-    """Read one table through the inspector (PostgreSQL, and the defaults elsewhere)."""
+    A backend names the class that reads its tables (``Backend.table_reader``),
+    overriding what the inspector loses on its database.
+    """
 
     def __init__(self, connection: sa.Connection, inspector: sa.Inspector) -> None:
         self.connection = connection
@@ -241,9 +232,8 @@ class _Reader:
         return result
 
     def default(self, text: str | None) -> str | None:
-        if text is None or not _CONSTANT.match(text):
-            return text
-        return _canonical_default(self.connection, text)
+        """Return a column's default as introspection reports it: as the database has it."""
+        return text
 
     def indexes(self, name: str) -> list[IndexInfo]:
         result = []
@@ -288,7 +278,16 @@ class _Reader:
             return None
 
 
-class _SQLiteReader(_Reader):
+class PostgreSQLTableReader(TableReader):
+    """Read a PostgreSQL table, with constant defaults in the text of their value."""
+
+    def default(self, text: str | None) -> str | None:
+        if text is None or not _CONSTANT.match(text):
+            return text
+        return dialect_backend(self.dialect).canonical_default(self.connection, text)
+
+
+class SQLiteTableReader(TableReader):
     """Read a SQLite table; the pragmas keep what the inspector normalises away."""
 
     def pragma(self, pragma: str, name: str) -> list[Any]:

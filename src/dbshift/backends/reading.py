@@ -3,20 +3,18 @@
 ``showmigrations``, ``check`` and a ``migrate`` with nothing to do only read the
 recorder tables. Importing SQLAlchemy costs more than everything else those
 commands do on a small project, so these two queries go through the bare driver
-(the standard ``sqlite3``, or psycopg), and SQLAlchemy is loaded only when there
-is something to run.
+that the database's backend opens (:meth:`Backend.recorder_connection`: the
+standard ``sqlite3``, or psycopg), and SQLAlchemy is loaded only when there is
+something to run.
 """
 
 from __future__ import annotations
 
 import datetime
-import sqlite3
-import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from dbshift.backends.backend import Backend, RecorderUnreadable, backend_named
 from dbshift.migrations.applied import PROGRESS_TABLE_NAME, TABLE_NAME, AppliedMigration, Progress
 from dbshift.migrations.graph import Key
 
@@ -35,19 +33,19 @@ class RecordedHistory:
 def read_history(url: str) -> RecordedHistory | None:
     """Return what the database at ``url`` recorded (nothing, if it has no tables).
 
-    A SQLite file that does not exist is not created: it has recorded nothing.
-    ``None`` means the driver could not tell (no connection, an odd URL, a missing
-    driver): the caller then asks through SQLAlchemy, whose errors say what is wrong.
+    A database that does not exist (a SQLite file) is not created: it has recorded
+    nothing. ``None`` means the driver could not tell (no connection, an odd URL, a
+    missing driver, a backend that cannot read without SQLAlchemy): the caller then
+    asks through SQLAlchemy, whose errors say what is wrong.
     """
-    backend = url.partition("://")[0].split("+")[0]
+    backend_class = backend_named(url.partition("://")[0].split("+")[0])
+    if backend_class is None:
+        return None
+    backend = backend_class()
     try:
-        if backend == "sqlite":
-            applied, progress = _sqlite_rows(url)
-        elif backend == "postgresql":
-            applied, progress = _postgresql_rows(url)
-        else:
-            return None
-    except _Unreadable:
+        connection = backend.recorder_connection(url)
+        applied, progress = ([], []) if connection is None else _read(connection, backend)
+    except RecorderUnreadable:
         return None
     return RecordedHistory(
         {
@@ -64,61 +62,23 @@ def read_history(url: str) -> RecordedHistory | None:
 Rows = list[tuple[Any, ...]]
 
 
-class _Unreadable(Exception):
-    """The driver could not connect or read."""
-
-
-def _sqlite_rows(url: str) -> tuple[Rows, Rows]:
-    location, _, query = url.partition("://")[2].partition("?")
-    path = urllib.parse.unquote(location)[1:]
-    if query or path.startswith("file:"):
-        raise _Unreadable  # URI filenames and driver options: let SQLAlchemy read them.
-    if path in ("", ":memory:") or not Path(path).exists():
-        return [], []
+def _read(connection: Any, backend: Backend) -> tuple[Rows, Rows]:
     try:
-        connection = sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True)
-    except sqlite3.Error as err:
-        raise _Unreadable from err
-    try:
-        return _read(connection, _sqlite_missing_table)
+        return _query(connection, APPLIED_QUERY, backend), _query(
+            connection, PROGRESS_QUERY, backend
+        )
     finally:
         connection.close()
 
 
-def _sqlite_missing_table(error: Exception) -> bool:
-    return isinstance(error, sqlite3.OperationalError) and "no such table" in str(error)
-
-
-def _postgresql_rows(url: str) -> tuple[Rows, Rows]:
-    try:
-        import psycopg
-    except ModuleNotFoundError as err:
-        raise _Unreadable from err
-    conninfo = "postgresql://" + url.partition("://")[2]
-    try:
-        connection = psycopg.connect(conninfo, autocommit=True)
-    except (psycopg.Error, ValueError) as err:
-        raise _Unreadable from err
-    try:
-        return _read(connection, lambda error: isinstance(error, psycopg.errors.UndefinedTable))
-    finally:
-        connection.close()
-
-
-def _read(connection: Any, missing_table: Callable[[Exception], bool]) -> tuple[Rows, Rows]:
-    return _query(connection, APPLIED_QUERY, missing_table), _query(
-        connection, PROGRESS_QUERY, missing_table
-    )
-
-
-def _query(connection: Any, sql: str, missing_table: Callable[[Exception], bool]) -> Rows:
+def _query(connection: Any, sql: str, backend: Backend) -> Rows:
     cursor = connection.cursor()
     try:
         cursor.execute(sql)
     except Exception as err:
-        if missing_table(err):
+        if backend.is_missing_table(err):
             return []  # No such table yet: nothing was ever recorded there.
-        raise _Unreadable from err
+        raise RecorderUnreadable from err
     return list(cursor.fetchall())
 
 

@@ -3,8 +3,8 @@
 The application reads and writes through ordinary SQLAlchemy engines, not the
 migration engines of :mod:`dbshift.backends.database` (which take over SQLite's
 transactions and switch its foreign keys off to rebuild tables). What differs
-per database is kept here: SQLite enforces foreign keys only when asked, on each
-connection, and the asyncio drivers have their own URL names.
+per database is its backend's: SQLite enforces foreign keys only when asked, on
+each connection, and the asyncio drivers have their own URL names.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from dbshift.backends.backend import dialect_backend
 from dbshift.backends.database import Database
@@ -23,14 +22,11 @@ if TYPE_CHECKING:
 
     from dbshift.backends.base import SchemaEditor
 
-#: The asyncio driver used for each database when the URL names a synchronous one.
-ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "psycopg"}
-
 
 def app_engine(database: Database, **options: Any) -> sa.Engine:
     """Return an engine for the application's queries on ``database``."""
     engine = sa.create_engine(database.url, **options)
-    _enforce_foreign_keys(database, engine)
+    database.backend.prepare_app_engine(engine)
     return engine
 
 
@@ -45,37 +41,13 @@ def app_async_engine(database: Database, **options: Any) -> AsyncEngine:
             f"Cannot make an asyncio engine for database '{database.alias}' "
             f"({database.display_url}): {err}. Install dbshift[async]."
         ) from err
-    _enforce_foreign_keys(database, engine.sync_engine)
+    database.backend.prepare_app_engine(engine.sync_engine)
     return engine
 
 
 def async_url(database: Database) -> sa.URL:
     """Return the URL of ``database`` with an asyncio driver (``sqlite+aiosqlite``)."""
-    url = database.url
-    driver = ASYNC_DRIVERS[database.vendor]
-    if database.vendor == "sqlite" and url.get_driver_name() in ("pysqlite", ""):
-        return url.set(drivername=f"sqlite+{driver}")
-    if database.vendor == "postgresql" and url.get_driver_name() != "asyncpg":
-        # psycopg 3 serves both: SQLAlchemy picks its asyncio dialect for an asyncio engine.
-        return url.set(drivername=f"postgresql+{driver}")
-    return url
-
-
-def _enforce_foreign_keys(database: Database, engine: sa.Engine) -> None:
-    """Make SQLite enforce foreign keys (and their ON DELETE) on every connection.
-
-    SQLite leaves them off unless each connection turns them on (its documentation,
-    "Enabling Foreign Key Support"); ``on_delete`` is the database's own rule, as on
-    PostgreSQL.
-    """
-    if database.vendor != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
+    return database.backend.async_url(database.url)
 
 
 def schema_editor_for(connection: sa.Connection) -> SchemaEditor:

@@ -30,48 +30,9 @@ from dataclasses import dataclass
 
 from dbshift.migrations.graph import format_key
 from dbshift.migrations.migration import Migration
-from dbshift.migrations.operations import (
-    AddConstraint,
-    AddField,
-    AddIndex,
-    AlterField,
-    AlterModelOptions,
-    AlterModelTable,
-    AlterModelTableComment,
-    AlterUniqueTogether,
-    CreateModel,
-    DeleteModel,
-    RemoveConstraint,
-    RemoveField,
-    RemoveIndex,
-    RenameField,
-    RenameIndex,
-    RenameModel,
-)
+from dbshift.migrations.operations import CreateModel
 from dbshift.migrations.state import ModelKey, ModelState, ProjectState
 from dbshift.models.related import RelatedField, split_label
-
-#: Operations that only change the schema, and so may be replaced by their end state.
-SCHEMA_OPERATIONS = frozenset(
-    {
-        AddConstraint,
-        AddField,
-        AddIndex,
-        AlterField,
-        AlterModelOptions,
-        AlterModelTable,
-        AlterModelTableComment,
-        AlterUniqueTogether,
-        CreateModel,
-        DeleteModel,
-        RemoveConstraint,
-        RemoveField,
-        RemoveIndex,
-        RenameField,
-        RenameIndex,
-        RenameModel,
-    }
-)
 
 
 def schema_only(migration: Migration) -> bool:
@@ -79,9 +40,7 @@ def schema_only(migration: Migration) -> bool:
     summary = getattr(migration, "summary", None)
     if summary is not None:
         return summary.schema_only  # known from the history index, without importing
-    return migration.atomic and all(
-        type(operation) in SCHEMA_OPERATIONS for operation in migration.operations
-    )
+    return migration.atomic and all(operation.schema_only for operation in migration.operations)
 
 
 def may_unmanage(migration: Migration) -> bool:
@@ -94,14 +53,7 @@ def may_unmanage(migration: Migration) -> bool:
     summary = getattr(migration, "summary", None)
     if summary is not None:
         return summary.may_unmanage
-    return any(_unmanages(operation) for operation in migration.operations)
-
-
-def _unmanages(operation: object) -> bool:
-    if isinstance(operation, CreateModel):
-        options = operation.options
-        return not options.get("managed", True) or bool(options.get("proxy", False))
-    return isinstance(operation, AlterModelOptions) and "managed" in operation.options
+    return any(operation.unmanages_model() for operation in migration.operations)
 
 
 @dataclass(frozen=True)

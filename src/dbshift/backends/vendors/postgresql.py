@@ -5,16 +5,24 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from dbshift.backends.backend import DEFAULT_LOCK_WAIT, Backend, LockNotTaken
+from dbshift.backends.backend import (
+    DEFAULT_LOCK_WAIT,
+    Backend,
+    LockNotTaken,
+    RecorderUnreadable,
+)
 from dbshift.backends.features import Features
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import sqlalchemy as sa
 
     from dbshift.backends.blockers import BlockerWatch
     from dbshift.backends.database import Database
+    from dbshift.backends.introspection import ColumnInfo
     from dbshift.migrations.limits import StatementLimits
 
 #: The advisory lock key migrations take: "dbshift" read as a number.
@@ -35,6 +43,7 @@ class PostgreSQLBackend(Backend):
     """PostgreSQL, whose DDL is transactional like everything else."""
 
     names: ClassVar[tuple[str, ...]] = ("postgresql",)
+    aliases: ClassVar[tuple[str, ...]] = ("postgres",)
     vendor: ClassVar[str] = "postgresql"
     editor: ClassVar[str] = "dbshift.backends.postgresql:PostgreSQLSchemaEditor"
     features: ClassVar[Features] = Features(defer_new_indexes=False, pattern_ops_indexes=True)
@@ -44,6 +53,22 @@ class PostgreSQLBackend(Backend):
     read_only_markers: ClassVar[tuple[str, ...]] = ("read-only transaction",)
     read_only_fix: ClassVar[str] = "connect to the primary server with a role that may write"
     lock_timeout_markers: ClassVar[tuple[str, ...]] = ("lock timeout",)
+    table_reader: ClassVar[str] = "dbshift.backends.introspection:PostgreSQLTableReader"
+    canonical_defaults: ClassVar[bool] = True
+
+    def async_url(self, url: sa.URL) -> sa.URL:
+        """Name psycopg, unless the URL names asyncpg.
+
+        psycopg 3 serves both: SQLAlchemy picks its asyncio dialect for an asyncio engine.
+        """
+        if url.get_driver_name() != "asyncpg":
+            return url.set(drivername="postgresql+psycopg")
+        return url
+
+    def normalize_url(self, url: str, root: Path) -> str:
+        """Name psycopg 3, the driver the ``postgresql`` extra installs, when none is named."""
+        scheme, _, rest = url.partition("://")
+        return url if "+" in scheme else f"postgresql+psycopg://{rest}"
 
     @contextlib.contextmanager
     def locked_transaction(
@@ -110,6 +135,34 @@ class PostgreSQLBackend(Backend):
                 return True
             cause = cause.__cause__
         return False
+
+    def canonical_default(self, connection: sa.Connection, expression: str) -> str:
+        """Return the value as PostgreSQL prints it: 'paper'::character varying is paper."""
+        value = connection.exec_driver_sql(
+            f"SELECT ({expression})::text", execution_options={"no_parameters": True}
+        ).scalar()
+        return "NULL" if value is None else str(value)
+
+    def is_auto_numbered(self, column: ColumnInfo) -> bool:
+        """Count a ``serial`` column, whose default is ``nextval()``, with identity columns."""
+        return column.identity or (column.default or "").startswith("nextval(")
+
+    def recorder_connection(self, url: str) -> Any | None:
+        """Connect with psycopg, whichever driver the URL names."""
+        try:
+            import psycopg
+        except ModuleNotFoundError as err:
+            raise RecorderUnreadable from err
+        conninfo = "postgresql://" + url.partition("://")[2]
+        try:
+            return psycopg.connect(conninfo, autocommit=True)
+        except (psycopg.Error, ValueError) as err:
+            raise RecorderUnreadable from err
+
+    def is_missing_table(self, error: Exception) -> bool:
+        import psycopg
+
+        return isinstance(error, psycopg.errors.UndefinedTable)
 
     def execute_script(self, connection: sa.Connection, statements: list[str]) -> None:
         """Send the statements in batches: the simple query protocol runs several at once."""

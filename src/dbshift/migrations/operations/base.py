@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.utils.deconstruct import deep_deconstruct
 
@@ -48,6 +48,15 @@ class Operation:
     needs_non_atomic_migration = False
     #: Whether a squash may drop this operation.
     elidable = False
+    #: Whether the operation only changes the schema its model states describe, so
+    #: that a fresh database may be built from the end state instead of running it,
+    #: and a batch may run it with its neighbours. Only the class that declares it
+    #: is schema-only: a subclass may do more (write rows, run SQL), so it is not
+    #: unless it declares the flag again (see ``__init_subclass__``).
+    schema_only: ClassVar[bool] = False
+    #: Whether a CreateModel of the same model can take the operation in (the
+    #: optimizer folds it into the model's creation). Subclasses inherit it.
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.MIXED
     #: The old and new name of a model this operation renames; an operation that
     #: refers to either may not move past it.
@@ -57,6 +66,11 @@ class Operation:
     model_name_arguments: tuple[str, ...] = ()
     #: Arguments that hold SQL; checksums ignore their layout (see ``checksum``).
     sql_arguments: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "schema_only" not in vars(cls):
+            cls.schema_only = False
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
         """Return the class name and the keyword arguments that rebuild this operation."""
@@ -85,6 +99,11 @@ class Operation:
     ) -> None:
         """Undo ``database_forwards``, changing the database back to ``to_state``."""
         raise NotImplementedError
+
+    def unmanages_model(self) -> bool:
+        """Return whether the operation may leave a model without a table of its own
+        (``managed = False``, a proxy), where its end state and its tables part."""
+        return False
 
     def declared_fields(self) -> Iterator[tuple[str, str, Field]]:
         """Yield ``(model name, field name, field)`` for each field this operation declares.

@@ -7,7 +7,7 @@ operation does, so the same migration files work on SQLite.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.exceptions import BadMigrationError
 from dbshift.migrations.operations.base import Operation, OperationCategory, allow_migrate_model
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 class AddIndexConcurrently(AddIndex):
     """Create an index while writes to the table go on (``CREATE INDEX CONCURRENTLY``)."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = True
     outside_transaction = True
     needs_non_atomic_migration = True
     concurrently = True
@@ -46,6 +48,8 @@ class AddIndexConcurrently(AddIndex):
 class RemoveIndexConcurrently(RemoveIndex):
     """Drop an index without blocking the queries on the table (``DROP INDEX CONCURRENTLY``)."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = True
     outside_transaction = True
     needs_non_atomic_migration = True
     concurrently = True
@@ -61,6 +65,8 @@ class AddConstraintNotValid(AddConstraint):
     a later transaction, checks the existing rows while writes go on.
     """
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = True
     not_valid = True
 
     def __init__(self, model_name: str, constraint: BaseConstraint) -> None:
@@ -86,6 +92,8 @@ class AddConstraintNotValid(AddConstraint):
 class ValidateConstraint(IndexOperation):
     """Check the existing rows against a constraint added with :class:`AddConstraintNotValid`."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.ALTERATION
 
     def __init__(self, model_name: str, name: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.exceptions import BadMigrationError, IrreversibleError
 from dbshift.migrations.operations.base import (
@@ -36,6 +36,8 @@ def without_default(field: Field) -> Field:
 class FieldOperation(Operation):
     """An operation on field ``name`` of model ``model_name``."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     model_name_arguments = ("model_name",)
 
     def __init__(self, model_name: str, name: str, field: Field | None = None) -> None:
@@ -93,6 +95,8 @@ def _relates_to(field: Field, app_label: str, model_name: str) -> bool:
 class AddField(FieldOperation):
     """Add a column; ``preserve_default=False`` uses the default for existing rows only."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ADDITION
     field: Field
 
@@ -179,6 +183,8 @@ class AddField(FieldOperation):
 class RemoveField(FieldOperation):
     """Drop a column (or a many-to-many join table)."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.REMOVAL
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
@@ -237,6 +243,8 @@ class RemoveField(FieldOperation):
 class AlterField(FieldOperation):
     """Change a field's definition; ``preserve_default=False`` fills NULLs once."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ALTERATION
     field: Field
 
@@ -315,6 +323,8 @@ class AlterField(FieldOperation):
 class RenameField(FieldOperation):
     """Rename a field, and its column unless ``db_column`` pins the column name."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ALTERATION
 
     def __init__(self, model_name: str, old_name: str, new_name: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.exceptions import BadMigrationError
 from dbshift.migrations.operations.base import Operation, OperationCategory, allow_migrate_model
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class IndexOperation(Operation):
     """An operation on one index or constraint of a model."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     model_name_arguments = ("model_name",)
 
     def __init__(self, model_name: str) -> None:
@@ -38,6 +40,8 @@ class IndexOperation(Operation):
 class AddIndex(IndexOperation):
     """Create an index on a model's table."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ADDITION
     #: Build the index while writes go on (``CREATE INDEX CONCURRENTLY``).
     concurrently = False
@@ -108,6 +112,8 @@ class AddIndex(IndexOperation):
 class RemoveIndex(IndexOperation):
     """Drop an index from a model's table."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.REMOVAL
     #: Drop the index without blocking queries (``DROP INDEX CONCURRENTLY``).
     concurrently = False
@@ -159,6 +165,8 @@ class RenameIndex(IndexOperation):
     ``Meta.indexes`` entry; the index keeps its columns.
     """
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ALTERATION
 
     def __init__(
@@ -267,6 +275,8 @@ class RenameIndex(IndexOperation):
 class AddConstraint(IndexOperation):
     """Add a check or unique constraint to a model's table."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ADDITION
     #: Leave the existing rows unchecked (``NOT VALID``) until a ``ValidateConstraint``.
     not_valid = False
@@ -332,6 +342,8 @@ class AddConstraint(IndexOperation):
 class RemoveConstraint(IndexOperation):
     """Drop a check or unique constraint from a model's table."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.REMOVAL
 
     def __init__(self, model_name: str, name: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,6 +39,8 @@ ALTER_OPTION_KEYS = (
 class ModelOperation(Operation):
     """An operation on one model, named ``name``."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     model_name_arguments: tuple[str, ...] = ("name",)
 
     def __init__(self, name: str) -> None:
@@ -66,6 +67,8 @@ class ModelOperation(Operation):
 class CreateModel(ModelOperation):
     """Create a model's table, with its fields, indexes and constraints."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.ADDITION
 
     def __init__(
@@ -101,6 +104,10 @@ class CreateModel(ModelOperation):
     def declared_fields(self) -> Iterator[tuple[str, str, Field]]:
         for field_name, field in self.fields:
             yield self.name, field_name, field
+
+    def unmanages_model(self) -> bool:
+        """Return whether the model created is unmanaged or a proxy: it gets no table."""
+        return not self.options.get("managed", True) or bool(self.options.get("proxy", False))
 
     def model_state(self, app_label: str) -> ModelState:
         """Return the state of the model this operation creates."""
@@ -192,7 +199,7 @@ class CreateModel(ModelOperation):
 
 def _targets_model(operation: Operation, name_lower: str) -> bool:
     """Return whether ``operation`` changes the model itself (not just refers to it)."""
-    if not isinstance(operation, _absorbable()):
+    if not operation.absorbable:
         return False
     model = getattr(operation, "model_name_lower", None) or getattr(operation, "name_lower", None)
     return model == name_lower
@@ -201,6 +208,8 @@ def _targets_model(operation: Operation, name_lower: str) -> bool:
 class DeleteModel(ModelOperation):
     """Drop a model's table."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.REMOVAL
 
     def deconstruct(self) -> tuple[str, dict[str, Any]]:
@@ -246,6 +255,8 @@ class DeleteModel(ModelOperation):
 class RenameModel(ModelOperation):
     """Rename a model, and its table when the table name is derived from the model's."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.ALTERATION
     model_name_arguments = ("old_name", "new_name")
 
@@ -322,6 +333,9 @@ class RenameModel(ModelOperation):
 class ModelOptionOperation(ModelOperation):
     """An operation that sets one kind of Meta option; a later one of the kind wins."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
+
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
         if (
             isinstance(operation, type(self) | DeleteModel)
@@ -334,6 +348,8 @@ class ModelOptionOperation(ModelOperation):
 class AlterModelTable(ModelOptionOperation):
     """Rename a model's table to ``table`` (``None``: the default name)."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ALTERATION
 
     def __init__(self, name: str, table: str | None) -> None:
@@ -372,6 +388,8 @@ class AlterModelTable(ModelOptionOperation):
 class AlterModelTableComment(ModelOptionOperation):
     """Set or clear the comment on a model's table."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ALTERATION
 
     def __init__(self, name: str, table_comment: str | None) -> None:
@@ -416,6 +434,8 @@ class AlterModelTableComment(ModelOptionOperation):
 class AlterModelOptions(ModelOptionOperation):
     """Set Meta options that do not change the schema (ordering, verbose names, ...)."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     category = OperationCategory.ALTERATION
 
     def __init__(self, name: str, options: dict[str, Any]) -> None:
@@ -446,10 +466,16 @@ class AlterModelOptions(ModelOptionOperation):
     def migration_name_fragment(self) -> str:
         return f"alter_{self.name_lower}_options"
 
+    def unmanages_model(self) -> bool:
+        """Return whether the options set ``managed``, which may take the table away."""
+        return "managed" in self.options
+
 
 class AlterModelManagers(ModelOptionOperation):
     """Replace the managers a model's state lists; the schema stays as it is."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.ALTERATION
 
     def __init__(self, name: str, managers: Sequence[Any]) -> None:
@@ -476,6 +502,8 @@ class AlterModelManagers(ModelOptionOperation):
 class AlterTogetherOptionOperation(ModelOptionOperation):
     """Replace one of a model's options that list groups of fields (``option_name``)."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.ALTERATION
     option_name: ClassVar[str] = ""
 
@@ -519,6 +547,8 @@ class AlterTogetherOptionOperation(ModelOptionOperation):
 class AlterUniqueTogether(AlterTogetherOptionOperation):
     """Replace a model's ``unique_together`` sets of fields."""
 
+    schema_only: ClassVar[bool] = True
+    absorbable: ClassVar[bool] = True
     option_name = "unique_together"
 
     def __init__(self, name: str, unique_together: Iterable[Iterable[str]] | None) -> None:
@@ -536,6 +566,8 @@ class AlterIndexTogether(AlterTogetherOptionOperation):
     later ``RenameIndex(old_fields=...)`` turns each group into a named index.
     """
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = True
     option_name = "index_together"
 
     def __init__(self, name: str, index_together: Iterable[Iterable[str]] | None) -> None:
@@ -544,26 +576,3 @@ class AlterIndexTogether(AlterTogetherOptionOperation):
     @property
     def index_together(self) -> set[tuple[str, ...]]:
         return self.groups
-
-
-@functools.cache
-def _absorbable() -> tuple[type, ...]:
-    """Return the operations on a model that its CreateModel can take in."""
-    from dbshift.migrations.operations import fields, indexes
-
-    return (
-        fields.AddField,
-        fields.AlterField,
-        fields.RemoveField,
-        fields.RenameField,
-        AlterModelOptions,
-        AlterModelTable,
-        AlterModelTableComment,
-        AlterUniqueTogether,
-        AlterIndexTogether,
-        indexes.AddIndex,
-        indexes.RemoveIndex,
-        indexes.RenameIndex,
-        indexes.AddConstraint,
-        indexes.RemoveConstraint,
-    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dbshift.exceptions import BadMigrationError, IrreversibleError
 from dbshift.migrations.operations.base import Operation, OperationCategory
@@ -19,6 +19,8 @@ SqlStatements = str | Sequence[str | tuple[str, Any]]
 class SeparateDatabaseAndState(Operation):
     """Change the state one way and the database another, e.g. to adopt a table."""
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     category = OperationCategory.MIXED
 
     def __init__(
@@ -98,6 +100,8 @@ class RunSQL(Operation):
     say what the SQL does to the models, for the state; ``hints`` are kept unused.
     """
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     noop = ""
     category = OperationCategory.SQL
     sql_arguments = ("sql", "reverse_sql")
@@ -180,6 +184,8 @@ class RunPython(Operation):
     in the file and otherwise unused.
     """
 
+    schema_only: ClassVar[bool] = False
+    absorbable: ClassVar[bool] = False
     reduces_to_sql = False
     category = OperationCategory.PYTHON
 

@@ -21,7 +21,7 @@ import dataclasses
 import datetime
 import uuid
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -162,11 +162,16 @@ class MySQLSpecBuilder(SpecBuilder):
     bytes per utf8mb4 character). MariaDB checks unique keys of any length through
     a hidden hash and indexes the first 3072 bytes of a longer column, so only
     MySQL is held to the limit, as Django lets each server decide.
+
+    Indexes and unique rules the server has no form for (partial ones, and those
+    over expressions on MariaDB) are left out of the table, as Django leaves them
+    out there, so that one history migrates every database.
     """
 
     def table(self, state: ProjectState, model: ModelState) -> TableSpec:
         spec = super().table(state, model)
-        for index in spec.indexes:
+        indexes = tuple(index for index in spec.indexes if self.can_build(index))
+        for index in indexes:
             self.check_index(model, index)
         for key in spec.foreign_keys:
             if key.on_delete == "SET DEFAULT":
@@ -175,12 +180,18 @@ class MySQLSpecBuilder(SpecBuilder):
                     "on_delete=SET_DEFAULT on MySQL: InnoDB has no ON DELETE SET DEFAULT. "
                     "Use SET_NULL, CASCADE, PROTECT or DO_NOTHING."
                 )
-        return spec
+        return dataclasses.replace(spec, indexes=indexes)
 
     def index(self, model: ModelState, index: Index) -> IndexSpec:
         spec = super().index(model, index)
-        self.check_index(model, spec)
+        if self.can_build(spec):
+            self.check_index(model, spec)
         return spec
+
+    def can_build(self, index: IndexSpec) -> bool:
+        """Return whether the server has a form for ``index``: no condition, and no
+        expression on MariaDB."""
+        return index.where is None and not (index.expressions and is_mariadb(self.dialect))
 
     def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
         rules = super()._field_rule(table, column, field)
@@ -191,21 +202,8 @@ class MySQLSpecBuilder(SpecBuilder):
         return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
 
     def check_index(self, model: ModelState, index: IndexSpec) -> None:
-        """Raise :class:`NotSupportedError` for an index this server cannot build."""
-        mariadb = is_mariadb(self.dialect)
-        if index.where is not None:
-            raise NotSupportedError(
-                f"Cannot create index {index.name} of {model.app_label}.{model.name} on MySQL: "
-                "MySQL and MariaDB have no partial indexes (condition=). Drop the condition, "
-                "or keep the index out of this database with SeparateDatabaseAndState."
-            )
-        if index.expressions and mariadb:
-            raise NotSupportedError(
-                f"Cannot create index {index.name} of {model.app_label}.{model.name} on "
-                "MariaDB: it has no indexes over expressions. Index a generated column "
-                "instead, or keep the index out of this database with SeparateDatabaseAndState."
-            )
-        if not mariadb:
+        """Raise :class:`NotSupportedError` for an index key longer than MySQL takes."""
+        if not is_mariadb(self.dialect):
             self._check_key_length(model, index)
 
     def _check_key_length(self, model: ModelState, index: IndexSpec) -> None:
@@ -292,6 +290,25 @@ class MySQLSchemaEditor(SchemaEditor):
             self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
 
     # -- Indexes and constraints -----------------------------------------------------------
+
+    def add_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Create a ``Meta.indexes`` entry, unless the server has no form for it."""
+        if self._can_build(model, index):
+            super().add_index(model, index, concurrently)
+
+    def remove_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Drop a ``Meta.indexes`` entry, unless it was never built."""
+        if self._can_build(model, index):
+            super().remove_index(model, index, concurrently)
+
+    def rename_index(self, model: ModelState, old_index: Index, new_index: Index) -> None:
+        """Rename an index, unless it was never built."""
+        if self._can_build(model, old_index):
+            super().rename_index(model, old_index, new_index)
+
+    def _can_build(self, model: ModelState, index: Index) -> bool:
+        builder = cast(MySQLSpecBuilder, self.builder)
+        return builder.can_build(builder.index(model, index))
 
     def drop_objects(self, diff: TableDiff) -> None:
         """Drop what goes, and the keys and checks to re-create under new names, first.

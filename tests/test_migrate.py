@@ -84,7 +84,10 @@ def test_the_tutorial_from_first_migration_to_rollback(make_project, db_url):
     sql = project.run("sqlmigrate", "pages", "0002")
     assert sql.code == 0, sql.output
     lines = sql.stdout.splitlines()
-    assert lines[0] == "BEGIN;" and lines[-1] == "COMMIT;"
+    if db_url.startswith("mysql"):
+        assert "BEGIN;" not in lines and "COMMIT;" not in lines
+    else:
+        assert lines[0] == "BEGIN;" and lines[-1] == "COMMIT;"
     assert "-- Add field slug to article" in lines
     assert "slug" in sql.stdout
 

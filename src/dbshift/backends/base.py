@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
-#: Spec builders by dialect and editor class, shared by the editors of a run.
-_BUILDERS: weakref.WeakKeyDictionary[sa.Dialect, dict[type[SchemaEditor], SpecBuilder]] = (
+#: Spec builders by dialect, editor class and type map, shared by the editors of a run.
+_BUILDERS: weakref.WeakKeyDictionary[sa.Dialect, dict[tuple[Any, ...], SpecBuilder]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -99,14 +99,18 @@ class SchemaEditor(TableChanges):
 
         Editors live for one migration; the builder, the parts of tables it keeps
         (:meth:`SpecBuilder.field_parts`) and its adapter (which makes a dialect of
-        its own on PostgreSQL) serve every migration of a run.
+        its own on PostgreSQL) serve every migration of a run. The type map is part
+        of the key: it may change once the dialect has met the server (MariaDB's
+        ``uuid``), and so may the values the adapter writes.
         """
         builders = _BUILDERS.setdefault(dialect, {})
-        builder = builders.get(type(self))
+        types = self.column_types(dialect)
+        key = (type(self), id(types))
+        builder = builders.get(key)
         if builder is None:
             adapter = self.value_adapter_class(dialect)
-            builder = builders[type(self)] = self.builder_class(
-                dialect, self.features, self.column_types(dialect), self.field_checks, adapter
+            builder = builders[key] = self.builder_class(
+                dialect, self.features, types, self.field_checks, adapter
             )
         return builder
 

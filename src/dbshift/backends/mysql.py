@@ -21,7 +21,7 @@ import dataclasses
 import datetime
 import uuid
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -36,8 +36,9 @@ from dbshift.backends.mysql_ddl import (
     DropForeignKey,
     DropPrimaryKey,
     ModifyColumn,
-    default_clause,
+    takes_expression_default,
 )
+from dbshift.backends.mysql_script import split_statements
 from dbshift.backends.spec import (
     CheckSpec,
     ColumnSpec,
@@ -161,11 +162,16 @@ class MySQLSpecBuilder(SpecBuilder):
     bytes per utf8mb4 character). MariaDB checks unique keys of any length through
     a hidden hash and indexes the first 3072 bytes of a longer column, so only
     MySQL is held to the limit, as Django lets each server decide.
+
+    Indexes and unique rules the server has no form for (partial ones, and those
+    over expressions on MariaDB) are left out of the table, as Django leaves them
+    out there, so that one history migrates every database.
     """
 
     def table(self, state: ProjectState, model: ModelState) -> TableSpec:
         spec = super().table(state, model)
-        for index in spec.indexes:
+        indexes = tuple(index for index in spec.indexes if self.can_build(index))
+        for index in indexes:
             self.check_index(model, index)
         for key in spec.foreign_keys:
             if key.on_delete == "SET DEFAULT":
@@ -174,12 +180,18 @@ class MySQLSpecBuilder(SpecBuilder):
                     "on_delete=SET_DEFAULT on MySQL: InnoDB has no ON DELETE SET DEFAULT. "
                     "Use SET_NULL, CASCADE, PROTECT or DO_NOTHING."
                 )
-        return spec
+        return dataclasses.replace(spec, indexes=indexes)
 
     def index(self, model: ModelState, index: Index) -> IndexSpec:
         spec = super().index(model, index)
-        self.check_index(model, spec)
+        if self.can_build(spec):
+            self.check_index(model, spec)
         return spec
+
+    def can_build(self, index: IndexSpec) -> bool:
+        """Return whether the server has a form for ``index``: no condition, and no
+        expression on MariaDB."""
+        return index.where is None and not (index.expressions and is_mariadb(self.dialect))
 
     def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
         rules = super()._field_rule(table, column, field)
@@ -190,21 +202,8 @@ class MySQLSpecBuilder(SpecBuilder):
         return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
 
     def check_index(self, model: ModelState, index: IndexSpec) -> None:
-        """Raise :class:`NotSupportedError` for an index this server cannot build."""
-        mariadb = is_mariadb(self.dialect)
-        if index.where is not None:
-            raise NotSupportedError(
-                f"Cannot create index {index.name} of {model.app_label}.{model.name} on MySQL: "
-                "MySQL and MariaDB have no partial indexes (condition=). Drop the condition, "
-                "or keep the index out of this database with SeparateDatabaseAndState."
-            )
-        if index.expressions and mariadb:
-            raise NotSupportedError(
-                f"Cannot create index {index.name} of {model.app_label}.{model.name} on "
-                "MariaDB: it has no indexes over expressions. Index a generated column "
-                "instead, or keep the index out of this database with SeparateDatabaseAndState."
-            )
-        if not mariadb:
+        """Raise :class:`NotSupportedError` for an index key longer than MySQL takes."""
+        if not is_mariadb(self.dialect):
             self._check_key_length(model, index)
 
     def _check_key_length(self, model: ModelState, index: IndexSpec) -> None:
@@ -246,7 +245,7 @@ def _char_bytes(field: Field) -> int:
 class MySQLSchemaEditor(SchemaEditor):
     """Change a MySQL or MariaDB schema in place, one committed statement at a time."""
 
-    vendor: ClassVar[str] = "mysql"
+    vendor: ClassVar[str] = MySQLBackend.vendor
     features: ClassVar[Features] = MySQLBackend.features
     data_types = DATA_TYPES
     field_checks = POSITIVE_CHECKS
@@ -267,43 +266,81 @@ class MySQLSchemaEditor(SchemaEditor):
                 self.execute(ddl.CreateIndex(spec.name, index))
         for foreign_key in spec.foreign_keys:
             self.execute(ddl.AddConstraint(spec.name, foreign_key))
+        self.create_comments(spec)
 
     def alter_column(self, table: str, change: ColumnChange, fill: Any) -> None:
-        """Redefine the column whole when anything but its default changes.
+        """Redefine the column whole when anything but a plain default changes.
 
         ``MODIFY COLUMN`` replaces the definition: a default, comment or
         ``AUTO_INCREMENT`` left out of it would be dropped, so all are written.
+        A TEXT, BLOB or JSON default, an expression, is set the same way, the form
+        every MySQL 8 release accepts for one.
         """
         new = change.new
         if change.null_changed and not new.nullable and fill is not None:
             self.fill_nulls(table, new, fill)
-        if _definition_changed(change) or change.comment_changed:
+        if (
+            _definition_changed(change)
+            or change.comment_changed
+            or (change.default_changed and takes_expression_default(new))
+        ):
             definition = ddl.ColumnDefinition(new, default_sql=new.default_sql)
             self.execute(ModifyColumn(table, definition))
         elif change.default_changed:
-            default = None
-            if new.default_sql is not None:
-                default = _default_value(new)
-            self.execute(ddl.AlterColumnDefault(table, new.name, default))
+            self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
 
     # -- Indexes and constraints -----------------------------------------------------------
 
-    def drop_objects(self, diff: TableDiff) -> None:
-        """Drop what goes; an ``AUTO_INCREMENT`` column loses it before its primary key.
+    def add_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Create a ``Meta.indexes`` entry, unless the server has no form for it."""
+        if self._can_build(model, index):
+            super().add_index(model, index, concurrently)
 
-        MySQL refuses a table whose auto column is no key.
+    def remove_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Drop a ``Meta.indexes`` entry, unless it was never built."""
+        if self._can_build(model, index):
+            super().remove_index(model, index, concurrently)
+
+    def rename_index(self, model: ModelState, old_index: Index, new_index: Index) -> None:
+        """Rename an index, unless it was never built."""
+        if self._can_build(model, old_index):
+            super().rename_index(model, old_index, new_index)
+
+    def _can_build(self, model: ModelState, index: Index) -> bool:
+        builder = cast(MySQLSpecBuilder, self.builder)
+        return builder.can_build(builder.index(model, index))
+
+    def drop_objects(self, diff: TableDiff) -> None:
+        """Drop what goes, and the keys and checks to re-create under new names, first.
+
+        MySQL renames neither, and refuses to rename or drop a column a check uses;
+        an ``AUTO_INCREMENT`` column loses it before its primary key goes, as MySQL
+        refuses a table whose auto column is no key.
         """
-        if diff.old.primary_key is not None and diff.old.primary_key in diff.dropped_objects:
+        for old, _new in _recreated(diff):
+            self.drop_object(diff.old.name, old)
+        primary_key = diff.old.primary_key
+        if primary_key is not None and primary_key in diff.dropped_objects:
             for column in diff.old.columns:
-                if column.identity and column.name in diff.old.primary_key.columns:
-                    plain = _without_identity(column)
-                    self.execute(
-                        ModifyColumn(
-                            diff.old.name,
-                            ddl.ColumnDefinition(plain, default_sql=plain.default_sql),
-                        )
-                    )
-        super().drop_objects(diff)
+                if column.identity and column.name in primary_key.columns:
+                    plain = dataclasses.replace(column, identity=False)
+                    definition = ddl.ColumnDefinition(plain, default_sql=plain.default_sql)
+                    self.execute(ModifyColumn(diff.old.name, definition))
+        kept = _indexes_keys_need(diff)
+        dropped = [obj for obj in diff.dropped_objects if obj not in kept]
+        super().drop_objects(dataclasses.replace(diff, dropped_objects=dropped))
+
+    def create_objects(self, diff: TableDiff) -> None:
+        """Create what comes, drop the indexes kept for keys, then re-create renamed keys.
+
+        InnoDB refuses to drop the last index a foreign key can use: such an index
+        goes once its replacement exists.
+        """
+        super().create_objects(diff)
+        for index in _indexes_keys_need(diff):
+            self.drop_object(diff.new.name, index)
+        for _old, new in _recreated(diff):
+            self.create_object(diff.new.name, new)
 
     def locate(
         self, table: str, obj: SchemaObject, current: SchemaObject | None = None
@@ -324,17 +361,17 @@ class MySQLSchemaEditor(SchemaEditor):
             self.drop_located(table, name, is_index)
 
     def rename_object(self, table: str, old: SchemaObject, new: SchemaObject) -> None:
-        """Rename an index; re-create a key or check, which MySQL cannot rename.
+        """Rename an index; keys and checks are re-created instead (see :meth:`drop_objects`).
 
         A primary key is always called PRIMARY: it has nothing to rename.
         """
-        if isinstance(old, PrimaryKeySpec):
-            return
-        if isinstance(old, ForeignKeySpec | CheckSpec):
-            self.drop_object(table, _renamed_like(old, new))
-            self.create_object(table, new)
-            return
-        super().rename_object(table, old, new)
+        if not isinstance(old, PrimaryKeySpec | ForeignKeySpec | CheckSpec):
+            super().rename_object(table, old, new)
+
+    def run_script(self, sql: str) -> None:
+        """Run each statement of ``sql``; the driver runs only one per call."""
+        for statement in split_statements(sql):
+            self.execute(statement)
 
     def check_integrity(self) -> None:
         """Nothing is left to check: InnoDB checks foreign keys at each statement."""
@@ -350,15 +387,25 @@ def _definition_changed(change: ColumnChange) -> bool:
     )
 
 
-def _default_value(column: ColumnSpec) -> str:
-    assert column.default_sql is not None
-    return default_clause(column, column.default_sql)
+def _indexes_keys_need(diff: TableDiff) -> list[SchemaObject]:
+    """Return the dropped indexes that lead with the column of a key that stays meanwhile."""
+    kept_keys = {
+        key.column
+        for key in diff.old.foreign_keys
+        if key not in diff.dropped_objects
+        and all(key is not old for old, _new in diff.renamed_objects)
+    }
+    return [
+        obj
+        for obj in diff.dropped_objects
+        if isinstance(obj, IndexSpec) and obj.columns[:1] and obj.columns[0] in kept_keys
+    ]
 
 
-def _without_identity(column: ColumnSpec) -> ColumnSpec:
-    return dataclasses.replace(column, identity=False)
-
-
-def _renamed_like(old: SchemaObject, new: SchemaObject) -> SchemaObject:
-    """Return ``old`` as it is found once columns are renamed: ``new``'s definition, old name."""
-    return dataclasses.replace(new, name=old.name)  # type: ignore[arg-type]
+def _recreated(diff: TableDiff) -> list[tuple[SchemaObject, SchemaObject]]:
+    """Return the keys and checks whose names change, which MySQL cannot rename."""
+    return [
+        (old, new)
+        for old, new in diff.renamed_objects
+        if isinstance(old, ForeignKeySpec | CheckSpec)
+    ]

@@ -23,6 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from dbshift.backends import ddl
+from dbshift.backends.functions import CurrentTime
 from dbshift.backends.spec import (
     CheckSpec,
     ColumnSpec,
@@ -74,9 +75,14 @@ def _string(compiler: DDLCompiler, text: str) -> str:
     return str(compiler.sql_compiler.render_literal_value(text, sa.String()))
 
 
+def takes_expression_default(column: ColumnSpec) -> bool:
+    """Return whether ``column`` (TEXT, BLOB, JSON) takes its default only as an expression."""
+    return column.type_sql.lower().startswith(_EXPRESSION_DEFAULT_TYPES)
+
+
 def default_clause(column: ColumnSpec, default_sql: str) -> str:
     """Return ``default_sql`` as this column accepts it: an expression for TEXT/BLOB/JSON."""
-    if column.type_sql.lower().startswith(_EXPRESSION_DEFAULT_TYPES) and not (
+    if takes_expression_default(column) and not (
         default_sql.startswith("(") and default_sql.endswith(")")
     ):
         return f"({default_sql})"
@@ -140,10 +146,8 @@ def _create_table(element: ddl.CreateTable, compiler: DDLCompiler, **kw: Any) ->
         objects += list(spec.foreign_keys)
     lines += [compiler.process(ddl.AddedObject(obj)) for obj in objects]
     body = ",\n    ".join(lines)
-    text = f"CREATE TABLE {_q(compiler, element.name)} (\n    {body}\n)"
-    if spec.comment:
-        text += f" COMMENT = {_string(compiler, spec.comment)}"
-    return text
+    # The table's comment follows, as on PostgreSQL (TableChanges.create_comments).
+    return f"CREATE TABLE {_q(compiler, element.name)} (\n    {body}\n)"
 
 
 def _references(compiler: DDLCompiler, fk: ForeignKeySpec) -> str:
@@ -216,3 +220,9 @@ def _text_length(element: ddl.TextLength, compiler: Any, **kw: Any) -> str:
     # LENGTH counts bytes on MySQL; a column's max_length counts characters.
     (argument,) = element.clauses
     return f"CHAR_LENGTH({compiler.process(argument, **kw)})"
+
+
+@mysql_compiles(CurrentTime)
+def _current_time(element: CurrentTime, compiler: Any, **kw: Any) -> str:
+    # Microseconds, as datetime(6) columns keep them (Django's Now() on MySQL).
+    return "CURRENT_TIMESTAMP(6)"

@@ -86,6 +86,9 @@ class MySQLBackend(Backend):
         defer_new_indexes=False,
         supports_concurrent_indexes=False,
         supports_not_valid_constraints=False,
+        # InnoDB changes most tables online (ALGORITHM=INPLACE, LOCK=NONE): the lint
+        # rules about PostgreSQL's table locks, and their remedies, do not apply.
+        ddl_locks_tables=False,
         max_name_length=64,
         related_fields_match_type=True,
         inline_column_comments=True,

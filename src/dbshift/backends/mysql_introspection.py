@@ -115,6 +115,21 @@ def as_reported(table: TableInfo) -> TableInfo:
     )
 
 
+_TYPES = (
+    "SELECT column_name, column_type, 0 FROM information_schema.columns "
+    "WHERE table_schema = DATABASE() AND table_name = %s"
+)
+_MARIADB_TYPES = (
+    "SELECT c.column_name, c.column_type, k.check_clause IS NOT NULL "
+    "FROM information_schema.columns c "
+    "LEFT JOIN information_schema.check_constraints k "
+    "ON k.constraint_schema = c.table_schema AND k.table_name = c.table_name "
+    "AND k.constraint_name = c.column_name "
+    "AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)') "
+    "WHERE c.table_schema = DATABASE() AND c.table_name = %s"
+)
+
+
 class MySQLTableReader(TableReader):
     """Read a MySQL or MariaDB table; ``information_schema`` adds what the inspector skips."""
 
@@ -159,16 +174,8 @@ class MySQLTableReader(TableReader):
     def _declared_types(self, table: str) -> dict[str, str]:
         """Return each column's type as declared, MariaDB's ``json`` included (a
         ``longtext`` with a ``json_valid`` check of its own, named after the column)."""
-        rows = self.connection.exec_driver_sql(
-            "SELECT c.column_name, c.column_type, k.check_clause IS NOT NULL "
-            "FROM information_schema.columns c "
-            "LEFT JOIN information_schema.check_constraints k "
-            "ON k.constraint_schema = c.table_schema AND k.table_name = c.table_name "
-            "AND k.constraint_name = c.column_name "
-            "AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)') "
-            "WHERE c.table_schema = DATABASE() AND c.table_name = %s",
-            (table,),
-        )
+        query = _MARIADB_TYPES if getattr(self.dialect, "is_mariadb", False) else _TYPES
+        rows = self.connection.exec_driver_sql(query, (table,))
         return {
             name: "json" if is_json else canonical_type(str(type_text))
             for name, type_text, is_json in rows

@@ -205,3 +205,30 @@ def test_a_script_runs_statement_by_statement_and_stops_at_the_failing_one(
         tables = connection.exec_driver_sql("SHOW TABLES").scalars().all()
     database.dispose()
     assert tables == ["a"]
+
+
+def test_lock_timeout_bounds_the_wait_of_ddl_for_a_busy_table(make_project, mariadb_url):
+    """An ALTER queued behind another session's open transaction gives up after
+    ``--lock-timeout`` instead of waiting (and blocking the table) for a day."""
+    project = make_project(database=mariadb_url)
+    project.models(
+        "pages", "class Article(models.Model):\n    title = models.CharField(max_length=20)\n"
+    )
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    project.models(
+        "pages",
+        "class Article(models.Model):\n    title = models.CharField(max_length=20)\n"
+        "    rank = models.IntegerField(default=0)\n",
+    )
+    assert project.run("makemigrations").code == 0
+    engine = sa.create_engine(mariadb_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as reader:
+        reader.exec_driver_sql("SELECT * FROM pages_article").all()  # holds its metadata lock
+        result = project.run_process("migrate", "--lock-timeout", "1", timeout=60)
+        reader.rollback()
+    engine.dispose()
+    assert result.code == 1, result.output
+    assert "Lock wait timeout exceeded" in result.stderr
+    assert "Traceback" not in result.output
+    assert project.run("migrate").code == 0

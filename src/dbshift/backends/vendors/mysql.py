@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -133,10 +134,15 @@ class MySQLBackend(Backend):
         """Take the named lock, then run the block in a transaction; release the lock after.
 
         The transaction ends (committed, or rolled back on an error) before the lock
-        is released, so the next migration sees its recorder rows.
+        is released, so the next migration sees its recorder rows. ``lock_timeout``
+        also bounds the waits of its statements for table (metadata) locks, which
+        MySQL lets last a day or a year by default: an ALTER queued behind a long
+        transaction blocks every later query on the table while it waits.
         """
-        with _named_lock(connection, lock_timeout), connection.begin():
-            yield
+        with _named_lock(connection, lock_timeout):
+            _bound_table_lock_waits(connection, lock_timeout)
+            with connection.begin():
+                yield
 
     @contextlib.contextmanager
     def locked_outside_transaction(
@@ -144,6 +150,7 @@ class MySQLBackend(Backend):
     ) -> Iterator[sa.Connection]:
         """Hold the named lock on ``connection``; yield another in autocommit mode."""
         with _named_lock(connection, lock_timeout), database.connect() as outside:
+            _bound_table_lock_waits(outside, lock_timeout)
             yield outside.execution_options(isolation_level="AUTOCOMMIT")
 
     # -- Introspection and drift -------------------------------------------------------
@@ -250,6 +257,18 @@ def _named_lock(connection: sa.Connection, lock_timeout: float | None) -> Iterat
         yield
     finally:
         _release(connection, name)
+
+
+def _bound_table_lock_waits(connection: sa.Connection, lock_timeout: float | None) -> None:
+    """Make the session's statements wait at most ``lock_timeout`` for a table's lock.
+
+    ``lock_wait_timeout`` (metadata locks, which DDL takes) counts whole seconds.
+    """
+    if lock_timeout is None:
+        return
+    seconds = max(1, math.ceil(lock_timeout))
+    connection.exec_driver_sql(f"SET SESSION lock_wait_timeout = {seconds:d}")
+    connection.rollback()
 
 
 def _release(connection: sa.Connection, name: str) -> None:

@@ -20,7 +20,11 @@ sys.dont_write_bytecode = True
 
 DATABASES = ("sqlite", "postgresql", "mariadb")
 #: How the URL of each kind of database begins.
-_URL_PREFIXES = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mysql"}
+_URL_PREFIXES = {
+    "sqlite": ("sqlite",),
+    "postgresql": ("postgresql",),
+    "mariadb": ("mysql", "mariadb"),
+}
 
 # A fast path that breaks is an error here, not a quiet fallback (commands run in
 # this process and those it starts alike); see allow_fast_path_fallback.

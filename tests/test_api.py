@@ -148,7 +148,8 @@ def test_sqlmigrate_returns_statements(settings, db_url):
 
     sql = dbshift.sqlmigrate("pages", "0001", settings=settings)
 
-    assert sql.atomic and sql.name == "0001_initial"
+    # MySQL commits DDL as it runs: no transaction to show around it.
+    assert sql.atomic == (not db_url.startswith("mysql")) and sql.name == "0001_initial"
     assert [part.description for part in sql.operations] == ["Create model Article"]
     assert len(sql.statements) == 1
     assert sql.statements[0].startswith("CREATE TABLE pages_article (")

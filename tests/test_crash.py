@@ -33,7 +33,7 @@ from tests.history import (
     schema_at_recorded_boundary,
 )
 from tests.structure import read_structure, vendor_of
-from tests.test_concurrency import LENGTH, clean_schema, ddl_rolls_back, server_of, start_migrate
+from tests.test_concurrency import LENGTH, clean_schema, ddl_rolls_back, start_migrate
 
 KILL_ROUNDS = int(os.environ.get("DBSHIFT_KILL_ROUNDS", "15"))
 
@@ -125,8 +125,13 @@ def reset_database(url: str) -> None:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
+            if url.startswith("mysql"):
+                name = sa.make_url(url).database
+                connection.exec_driver_sql(f"DROP DATABASE `{name}`")
+                connection.exec_driver_sql(f"CREATE DATABASE `{name}`")
+            else:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
     finally:
         engine.dispose()
 
@@ -137,7 +142,7 @@ def reset_database(url: str) -> None:
     ids=["as-written", "stepwise"],
 )
 def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
-    make_project, db_url, tmp_path, request, options
+    make_project, db_url, another_database, options
 ):
     if not ddl_rolls_back(db_url):
         pytest.skip("DDL commits by itself here: see the test after this one")
@@ -163,14 +168,14 @@ def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
     assert result.code == 0, result.output
     assert assert_at_boundary(project, db_url) == LENGTH
     assert progress_rows(db_url) == []
-    expected = clean_schema(make_project, db_url, server_of(request, db_url), tmp_path, LENGTH)
+    expected = clean_schema(make_project, db_url, another_database, LENGTH)
     assert read_schema(db_url) == expected
     assert_database_matches(db_url, project.project().models_state())
 
 
 @pytest.mark.slow
 def test_each_kill_where_ddl_commits_by_itself_is_followed_by_a_migrate_that_ends_it(
-    make_project, db_url, tmp_path, request
+    make_project, db_url, another_database
 ):
     """Kills anywhere in the history, each followed by a migrate that must end as an
     uninterrupted run: the same schema and the same recorder rows."""
@@ -178,7 +183,7 @@ def test_each_kill_where_ddl_commits_by_itself_is_followed_by_a_migrate_that_end
         pytest.skip("a rollback undoes DDL here: see the test before this one")
     project = project_with_history(make_project, db_url, LENGTH)
     assert project.run("migrate", "--plan", "-v", "0").code == 0
-    expected = clean_schema(make_project, db_url, server_of(request, db_url), tmp_path, LENGTH)
+    expected = clean_schema(make_project, db_url, another_database, LENGTH)
     chooser = random.Random(int(os.environ.get("DBSHIFT_KILL_SEED", "20261125")))
     kills = attempts = 0
     while kills < KILL_ROUNDS:

@@ -23,3 +23,8 @@ def pg(pg_url: str) -> Iterator[Harness]:
 @pytest.fixture
 def lite(sqlite_url: str) -> Iterator[Harness]:
     yield from open_harness(sqlite_url)
+
+
+@pytest.fixture
+def maria(mariadb_url: str) -> Iterator[Harness]:
+    yield from open_harness(mariadb_url)

@@ -317,7 +317,7 @@ def test_rename_field_keeps_data_indexes_and_relations(h: Harness) -> None:
 
 
 def test_collation_is_declared_and_changed(h: Harness) -> None:
-    collation = "NOCASE" if h.vendor == "sqlite" else "C"
+    collation = {"sqlite": "NOCASE", "mysql": "utf8mb4_bin"}.get(h.vendor, "C")
     with_items(h)
     h.migrate(
         migrations.AlterField(
@@ -328,7 +328,9 @@ def test_collation_is_declared_and_changed(h: Harness) -> None:
     if h.vendor == "sqlite":
         assert h.execute("SELECT id FROM pages_item WHERE name = 'N1'") == [(1,)]
     else:
-        assert column.collation == "C"
+        assert column.collation == collation
     h.unmigrate()
     assert h.assert_schema_matches()["pages_item"].column("name").collation is None
-    assert h.execute("SELECT id FROM pages_item WHERE name = 'N1'") == []
+    # MySQL's default collations ignore case: only the others compare 'N1' and 'n1' apart.
+    if h.vendor != "mysql":
+        assert h.execute("SELECT id FROM pages_item WHERE name = 'N1'") == []

@@ -35,6 +35,8 @@ def uniques(h: Harness) -> set[tuple[str, tuple[str, ...]]]:
 
 
 def test_meta_indexes_descending_and_partial(h: Harness) -> None:
+    if h.vendor == "mysql":
+        pytest.skip("MySQL has no partial indexes: test_mysql checks that they are left out")
     with_entries(h)
     h.migrate(
         migrations.AddIndex("Entry", models.Index(fields=["-rank", "title"], name="rank_title")),
@@ -77,6 +79,8 @@ def test_unique_together(h: Harness) -> None:
 
 
 def test_check_and_unique_constraints(h: Harness) -> None:
+    if h.vendor == "mysql":
+        pytest.skip("No partial unique rules, and MariaDB checks no AUTO_INCREMENT column")
     with_entries(h)
     h.migrate(
         migrations.AddConstraint(

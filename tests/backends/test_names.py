@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -84,3 +85,24 @@ def test_long_names_on_postgresql(pg: Harness) -> None:
     pg.unmigrate()
     pg.unmigrate()
     assert pg.schema() == {}
+
+
+@pytest.mark.parametrize("limit", [63, 64])
+def test_derived_index_names_are_djangos_under_each_limit(limit: int) -> None:
+    from types import SimpleNamespace
+
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    # Django's own naming, with the limit of PostgreSQL (63) or MySQL (64).
+    ops = SimpleNamespace(max_name_length=lambda: limit)
+    features = SimpleNamespace(can_rollback_ddl=False)
+    django = BaseDatabaseSchemaEditor(SimpleNamespace(ops=ops, features=features))
+    for table, columns in [
+        ("pages_item", ["name"]),
+        ("pages_" + "t" * 40, ["c" * 30]),
+        ("pages_" + "t" * 28, ["c" * 29]),
+    ]:
+        for suffix in ("", "_uniq"):
+            ours = names.django_index_name(table, columns, suffix, limit)
+            assert ours == django._create_index_name(table, columns, suffix)
+            assert len(ours) <= limit

@@ -21,13 +21,15 @@ def test_script_with_semicolons_in_strings_and_comments(h: Harness) -> None:
 
 
 def test_lists_and_parameters(h: Harness) -> None:
+    # MySQL reads || as OR.
+    appended = "CONCAT(body, '%%')" if h.vendor == "mysql" else "body || '%%'"
     h.migrate(
         migrations.RunSQL(
             [
                 "CREATE TABLE notes (id integer PRIMARY KEY, body text)",
                 ("INSERT INTO notes (id, body) VALUES (%s, %s)", [1, "it's 100%"]),
                 ("INSERT INTO notes (id, body) VALUES (%(id)s, %(body)s)", {"id": 2, "body": "%s"}),
-                ("UPDATE notes SET body = body || '%%' WHERE id = %s", (1,)),
+                (f"UPDATE notes SET body = {appended} WHERE id = %s", (1,)),
             ],
             reverse_sql=["DROP TABLE notes"],
         )
@@ -56,3 +58,26 @@ def test_split_statements() -> None:
     assert split_statements("SELECT 1; SELECT ';'; ") == ["SELECT 1;", "SELECT ';';"]
     assert split_statements("SELECT 1") == ["SELECT 1"]
     assert split_statements(" ; ;") == []
+
+
+MYSQL_SCRIPT = r"""
+CREATE TABLE notes (id integer PRIMARY KEY, body text);  # a comment; with a semicolon
+CREATE TABLE log (body text);
+CREATE TRIGGER keep AFTER INSERT ON notes FOR EACH ROW BEGIN
+    IF NEW.id > 1 THEN
+        INSERT INTO log VALUES (REPEAT('; after', 2));
+    END IF;
+    INSERT INTO log VALUES (CASE WHEN NEW.id = 1 THEN 'it\'s; one' END);
+END;
+INSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b');
+-- the end; nothing follows
+"""
+
+
+def test_mysql_scripts_keep_strings_comments_and_trigger_bodies(maria: Harness) -> None:
+    maria.migrate(migrations.RunSQL(MYSQL_SCRIPT, reverse_sql="DROP TABLE notes; DROP TABLE log"))
+    assert sorted(maria.rows("log", order_by="body"), key=str) == sorted(
+        [("it's; one",), (None,), ("; after; after",)], key=str
+    )
+    maria.unmigrate()
+    assert maria.execute("SHOW TABLES") == []

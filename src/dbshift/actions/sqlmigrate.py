@@ -94,4 +94,7 @@ def migration_sql(
     warnings = []
     if backwards:
         warnings = [hazard.warning() for hazard in refill_hazards(migration, before)]
-    return MigrationSQL(migration, operations, migration.atomic, warnings, preamble)
+    # Where DDL commits by itself (MySQL), BEGIN and COMMIT around it would promise
+    # a rollback that cannot happen.
+    atomic = migration.atomic and database.backend.features.can_rollback_ddl
+    return MigrationSQL(migration, operations, atomic, warnings, preamble)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
     from dbshift.backends.blockers import BlockerWatch
     from dbshift.backends.database import Database
-    from dbshift.backends.introspection import ColumnInfo, TableReader
+    from dbshift.backends.introspection import ColumnInfo, TableInfo, TableReader
     from dbshift.migrations.limits import StatementLimits
 
 #: How long a migration waits for the lock when no ``--lock-timeout`` is given, in seconds.
@@ -72,7 +72,8 @@ class Backend:
     - introspection and drift: :attr:`table_reader`, :attr:`system_tables`,
       :attr:`reports_collations`,
       :attr:`canonical_defaults` and :meth:`canonical_default`,
-      :meth:`is_auto_numbered`, :meth:`comparable_type`;
+      :meth:`is_auto_numbered`, :meth:`comparable_type`, :meth:`as_reported`,
+      :meth:`check_constraints`;
     - running SQL: :meth:`execute_script`;
     - reading the recorder without SQLAlchemy: :meth:`recorder_connection`,
       :meth:`is_missing_table`.
@@ -299,6 +300,18 @@ class Backend:
     def is_auto_numbered(self, column: ColumnInfo) -> bool:
         """Return whether the database numbers the new rows of an introspected column."""
         return column.identity
+
+    def check_constraints(self, connection: sa.Connection, table: str) -> list[dict[str, Any]]:
+        """Return the check constraints of ``table``, each with its ``name`` and ``sqltext``;
+        SQLAlchemy's reflection of them by default."""
+        import sqlalchemy as sa
+
+        return [dict(check) for check in sa.inspect(connection).get_check_constraints(table)]
+
+    def as_reported(self, table: TableInfo) -> TableInfo:
+        """Return a table made from the migrations' specs as introspection reads it back
+        on this database (another spelling of its types, say); unchanged by default."""
+        return table
 
     def comparable_type(self, declared: str) -> str:
         """Return what decides the values a column of type ``declared`` holds, for

@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
-#: Spec builders by dialect and editor class, shared by the editors of a run.
-_BUILDERS: weakref.WeakKeyDictionary[sa.Dialect, dict[type[SchemaEditor], SpecBuilder]] = (
+#: Spec builders by dialect, editor class and type map, shared by the editors of a run.
+_BUILDERS: weakref.WeakKeyDictionary[sa.Dialect, dict[tuple[Any, ...], SpecBuilder]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -64,6 +64,8 @@ class SchemaEditor(TableChanges):
     #: Checks that come with a field family, such as ``>= 0`` for positive integers.
     field_checks: ClassVar[Mapping[str, FieldCheck]] = POSITIVE_CHECKS
     value_adapter_class: ClassVar[type[ValueAdapter]] = ValueAdapter
+    #: Builds the table specs of models; a backend with rules of its own subclasses it.
+    builder_class: ClassVar[type[SpecBuilder]] = SpecBuilder
 
     def __init__(
         self,
@@ -97,16 +99,25 @@ class SchemaEditor(TableChanges):
 
         Editors live for one migration; the builder, the parts of tables it keeps
         (:meth:`SpecBuilder.field_parts`) and its adapter (which makes a dialect of
-        its own on PostgreSQL) serve every migration of a run.
+        its own on PostgreSQL) serve every migration of a run. The type map is part
+        of the key: it may change once the dialect has met the server (MariaDB's
+        ``uuid``), and so may the values the adapter writes.
         """
         builders = _BUILDERS.setdefault(dialect, {})
-        builder = builders.get(type(self))
+        types = self.column_types(dialect)
+        key = (type(self), id(types))
+        builder = builders.get(key)
         if builder is None:
             adapter = self.value_adapter_class(dialect)
-            builder = builders[type(self)] = SpecBuilder(
-                dialect, self.features, self.data_types, self.field_checks, adapter
+            builder = builders[key] = self.builder_class(
+                dialect, self.features, types, self.field_checks, adapter
             )
         return builder
+
+    @classmethod
+    def column_types(cls, dialect: sa.Dialect) -> Mapping[str, TypeFactory]:
+        """Return the type map for ``dialect``; a server version may change a type."""
+        return cls.data_types
 
     # -- Running SQL -----------------------------------------------------------------
 
@@ -340,7 +351,7 @@ class SchemaEditor(TableChanges):
                     self._check_lengths(diff.old.name, change.old.name, length)
 
     def _check_lengths(self, table: str, column: str, length: int) -> None:
-        size = sa.func.length(sa.cast(sa.column(column), sa.Text()))
+        size = ddl.TextLength(sa.column(column))
         count, longest = self.query(
             sa.select(sa.func.count(), sa.func.max(size))
             .select_from(sa.table(table))

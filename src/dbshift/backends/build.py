@@ -77,13 +77,21 @@ class SpecBuilder:
 
     # -- Tables ------------------------------------------------------------------------
 
-    def table_name(self, model: ModelState) -> str:
-        return names.shorten(model.db_table)
+    @property
+    def name_limit(self) -> int:
+        """Return the longest name the database keeps, which derived names are cut to."""
+        return self.features.max_name_length
 
-    @staticmethod
-    def column_name(model: ModelState, field_name: str) -> str:
+    def shorten(self, name: str) -> str:
+        """Return ``name`` cut to the database's name limit (see :mod:`.names`)."""
+        return names.shorten(name, self.name_limit)
+
+    def table_name(self, model: ModelState) -> str:
+        return self.shorten(model.db_table)
+
+    def column_name(self, model: ModelState, field_name: str) -> str:
         """Return the column of field ``field_name``, cut to the name limit like every name."""
-        return names.shorten(model.column(field_name))
+        return self.shorten(model.column(field_name))
 
     def table(self, state: ProjectState, model: ModelState) -> TableSpec:
         """Return the spec of ``model``'s table."""
@@ -100,7 +108,11 @@ class SpecBuilder:
             column = parts.column
             columns.append(column)
             if column.primary_key:
-                pk_name = names.primary_key_name(table) if self.features.named_keys else None
+                pk_name = (
+                    names.primary_key_name(table, self.name_limit)
+                    if self.features.named_keys
+                    else None
+                )
                 primary_key = PrimaryKeySpec(pk_name, (column.name,), (column.key,))
             checks.extend(parts.checks)
             foreign_keys.extend(parts.foreign_keys)
@@ -151,11 +163,11 @@ class SpecBuilder:
         else:
             source_column = f"{model.name_lower}_id"
             target_column = f"{target.name_lower}_id"
-        table = field.db_table or names.join_table_name(model.db_table, name)
+        table = field.db_table or names.join_table_name(model.db_table, name, self.name_limit)
         constraint = field.db_constraint
 
         def link(label: str, column: str) -> ForeignKey:
-            column = names.shorten(column)
+            column = self.shorten(column)
             return ForeignKey(label, on_delete=CASCADE, db_column=column, db_constraint=constraint)
 
         return ModelState(
@@ -200,8 +212,8 @@ class SpecBuilder:
         column = self.column(state, name, field)
         return FieldParts(
             column=column,
-            checks=tuple(self._field_checks(column, field)),
-            foreign_keys=tuple(self._foreign_keys(state, column, field)),
+            checks=tuple(self._field_checks(table, column, field)),
+            foreign_keys=tuple(self._foreign_keys(state, table, column, field)),
             indexes=tuple(self._field_indexes(table, column, field)),
         )
 
@@ -213,7 +225,7 @@ class SpecBuilder:
             default = self.adapter.literal(value_field, field.db_default)
         return ColumnSpec(
             key=name,
-            name=names.shorten(field.column_name(name)),
+            name=self.shorten(field.column_name(name)),
             type=type_,
             type_sql=self.type_sql(type_),
             nullable=bool(field.null) and not field.primary_key,
@@ -239,7 +251,7 @@ class SpecBuilder:
             _model, _name, target = self.target(state, field)
             return self.column_type(state, target, related=True)
         internal = field.internal_type
-        if related:
+        if related and not self.features.related_fields_match_type:
             internal = RELATED_TYPES.get(internal, internal)
         factory = self.data_types.get(internal)
         if factory is None:
@@ -261,14 +273,21 @@ class SpecBuilder:
 
     # -- What a field brings besides its column -----------------------------------------
 
-    def _field_checks(self, column: ColumnSpec, field: Field) -> list[CheckSpec]:
+    def _constraint_scope(self, table: str) -> str:
+        """Return the table part of a derived key or check name: empty where names are
+        per table (they then survive a table rename), the table where they are per schema."""
+        return table if self.features.constraint_names_per_schema else ""
+
+    def _field_checks(self, table: str, column: ColumnSpec, field: Field) -> list[CheckSpec]:
         check = self.field_checks.get(field.internal_type)
         if check is None:
             return []
         suffix, build = check
         return [
             CheckSpec(
-                name=names.derived_name("", [column.name], suffix),
+                name=names.derived_name(
+                    self._constraint_scope(table), [column.name], suffix, self.name_limit
+                ),
                 sql=self.adapter.compile(build(sa.column(column.name))),
                 column=column.name,
                 identity=("field", column.key, suffix),
@@ -276,7 +295,7 @@ class SpecBuilder:
         ]
 
     def _foreign_keys(
-        self, state: ProjectState, column: ColumnSpec, field: Any
+        self, state: ProjectState, table: str, column: ColumnSpec, field: Any
     ) -> list[ForeignKeySpec]:
         if not field.is_relation or field.many_to_many or not field.db_constraint:
             return []
@@ -284,7 +303,9 @@ class SpecBuilder:
         on_delete = getattr(field.on_delete, "sql_action", None)
         return [
             ForeignKeySpec(
-                name=names.derived_name("", [column.name], "fk")
+                name=names.derived_name(
+                    self._constraint_scope(table), [column.name], "fk", self.name_limit
+                )
                 if self.features.named_keys
                 else None,
                 column=column.name,
@@ -306,7 +327,7 @@ class SpecBuilder:
         if field.unique:
             return [self._unique(table, (column.name,), (column.key,))]
         if field.db_index:
-            name = names.django_index_name(table, [column.name], "")
+            name = names.django_index_name(table, [column.name], "", self.name_limit)
             return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
         return []
 
@@ -329,7 +350,7 @@ class SpecBuilder:
             return []
         return [
             IndexSpec(
-                name=names.django_index_name(table, [column.name], "_like"),
+                name=names.django_index_name(table, [column.name], "_like", self.name_limit),
                 columns=(column.name,),
                 keys=(column.key,),
                 opclasses=(opclass,),
@@ -338,7 +359,7 @@ class SpecBuilder:
 
     def _unique(self, table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> IndexSpec:
         return IndexSpec(
-            name=names.django_index_name(table, columns, "_uniq"),
+            name=names.django_index_name(table, columns, "_uniq", self.name_limit),
             columns=columns,
             keys=keys,
             unique=True,
@@ -367,9 +388,9 @@ class SpecBuilder:
         covering = self.features.supports_covering_indexes
         include = tuple(self.column_name(model, name) for name in index.include) if covering else ()
         return IndexSpec(
-            name=names.shorten(index.name)
+            name=self.shorten(index.name)
             if index.name
-            else names.derived_name(self.table_name(model), columns, "idx"),
+            else names.derived_name(self.table_name(model), columns, "idx", self.name_limit),
             columns=columns,
             keys=tuple(index.field_names),
             descending=tuple(order == "DESC" for order in index.orders),
@@ -405,7 +426,7 @@ class SpecBuilder:
                     f"An expression refers to {name!r}, which is not a field of "
                     f"{model.app_label}.{model.name}."
                 )
-            return sa.column(names.shorten(found[1].column_name(found[0])))
+            return sa.column(self.shorten(found[1].column_name(found[0])))
 
         return column
 
@@ -413,7 +434,7 @@ class SpecBuilder:
         """Return the spec of a ``Meta.constraints`` entry."""
         if isinstance(constraint, CheckConstraint):
             return CheckSpec(
-                name=names.shorten(constraint.name),
+                name=self.shorten(constraint.name),
                 sql=self.condition_sql(model, constraint.condition) or "",
                 identity=("meta", deep_deconstruct(constraint.condition)),
                 given_name=True,
@@ -429,7 +450,7 @@ class SpecBuilder:
         if constraint.expressions:
             # Only a unique index can be over expressions, on both databases.
             return IndexSpec(
-                name=names.shorten(constraint.name),
+                name=self.shorten(constraint.name),
                 columns=(),
                 keys=(),
                 unique=True,
@@ -444,7 +465,7 @@ class SpecBuilder:
         covering = features.supports_covering_indexes
         deferrable = constraint.deferrable.value if constraint.deferrable else None
         return IndexSpec(
-            name=names.shorten(constraint.name),
+            name=self.shorten(constraint.name),
             columns=columns,
             keys=tuple(constraint.fields),
             unique=True,

@@ -384,11 +384,13 @@ def _create_index(element: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str
 
 class DropIndex(Statement):
     """``DROP INDEX``; ``concurrently`` waits for the queries on the table instead of
-    blocking them, and tolerates an index already gone (a resumed drop)."""
+    blocking them, and tolerates an index already gone (a resumed drop). ``table``
+    is for databases whose index names belong to their table (MySQL)."""
 
-    def __init__(self, name: str, concurrently: bool = False) -> None:
+    def __init__(self, name: str, concurrently: bool = False, table: str | None = None) -> None:
         self.name = name
         self.concurrently = concurrently
+        self.table = table
 
 
 @compiles(DropIndex)
@@ -399,9 +401,12 @@ def _drop_index(element: DropIndex, compiler: DDLCompiler, **kw: Any) -> str:
 
 
 class RenameIndex(Statement):
-    def __init__(self, old: str, new: str) -> None:
+    """Rename an index of ``table`` (which only MySQL's statement names)."""
+
+    def __init__(self, old: str, new: str, table: str | None = None) -> None:
         self.old = old
         self.new = new
+        self.table = table
 
 
 @compiles(RenameIndex, "postgresql")
@@ -438,6 +443,22 @@ def _pg_constraints_immediate(
     element: SetConstraintsImmediate, compiler: DDLCompiler, **kw: Any
 ) -> str:
     return "SET CONSTRAINTS ALL IMMEDIATE"
+
+
+# -- Queries the editors run -------------------------------------------------------------
+
+
+class TextLength(sa.sql.functions.FunctionElement[int]):
+    """The length of a value in characters, read as text (not in bytes, as MySQL's LENGTH)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(TextLength)
+def _text_length(element: TextLength, compiler: Any, **kw: Any) -> str:
+    (argument,) = element.clauses
+    return compiler.process(sa.func.length(sa.cast(argument, sa.Text())), **kw)
 
 
 # -- Objects dbshift does not declare ------------------------------------------------------

@@ -67,3 +67,20 @@ class Features:
     #: Constraints can be added ``NOT VALID`` and validated later, while writes go on.
     #: Elsewhere ``AddConstraintNotValid`` adds a checked constraint.
     supports_not_valid_constraints: bool = True
+    #: The longest name of a table, column, index or constraint, which dbshift cuts
+    #: the names it derives to (:mod:`dbshift.backends.names`): PostgreSQL keeps 63
+    #: bytes, MySQL 64 characters.
+    max_name_length: int = 63
+    #: A foreign key column has exactly the type of the column it points at,
+    #: unsigned positive integers included (MySQL refuses a key between an
+    #: ``integer`` and an ``integer UNSIGNED``). Elsewhere a key to a positive
+    #: integer is a plain integer, without the check.
+    related_fields_match_type: bool = False
+    #: A column's comment is part of its definition (MySQL's ``COMMENT '...'``):
+    #: it is written with the column, and changed by redefining the column,
+    #: rather than by a ``COMMENT ON COLUMN`` of its own.
+    inline_column_comments: bool = False
+    #: Names of foreign keys and checks are unique in the whole schema, not per table
+    #: (InnoDB's foreign keys, MySQL's checks), so the names dbshift derives for them
+    #: include the table's; renaming the table then renames (re-creates) them.
+    constraint_names_per_schema: bool = False

@@ -1,11 +1,13 @@
 """Names dbshift gives to the tables, indexes and constraints it creates.
 
 PostgreSQL cuts identifiers at 63 bytes without a word, so two long names that
-share their first 63 bytes would silently become one. Every name dbshift
-generates is therefore cut by this module, deterministically, and ends in a hash
-of the whole uncut name, so that distinct inputs keep distinct names. The same
-limit applies on every database: a migration names things alike everywhere, and
-``sqlmigrate`` shows the names the database will really hold.
+share their first 63 bytes would silently become one; MySQL refuses names over 64
+characters. Every name dbshift generates is therefore cut by this module,
+deterministically, and ends in a hash of the whole uncut name, so that distinct
+inputs keep distinct names. The limit is the backend's
+(:attr:`~dbshift.backends.features.Features.max_name_length`, counted in bytes,
+which never exceeds a count in characters); ``sqlmigrate`` shows the names the
+database will really hold.
 
 Names of indexes and unique rules follow Django's pattern
 (:func:`django_index_name`), so that a database either tool built holds them
@@ -20,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-#: The longest identifier PostgreSQL keeps, in bytes.
+#: The longest identifier PostgreSQL keeps, in bytes: the limit unless a backend sets its own.
 MAX_NAME_BYTES = 63
 HASH_LENGTH = 8
 
@@ -56,17 +58,19 @@ def derived_name(
     return _cut(head, limit - len(tail.encode())) + tail
 
 
-def primary_key_name(table: str) -> str:
+def primary_key_name(table: str, limit: int = MAX_NAME_BYTES) -> str:
     """Return the name of a table's primary key constraint (PostgreSQL's own pattern)."""
-    return shorten(f"{table}_pkey")
+    return shorten(f"{table}_pkey", limit)
 
 
-def join_table_name(model_table: str, field_name: str) -> str:
+def join_table_name(model_table: str, field_name: str, limit: int = MAX_NAME_BYTES) -> str:
     """Return the name of the automatic join table of a many-to-many field."""
-    return shorten(f"{model_table}_{field_name}")
+    return shorten(f"{model_table}_{field_name}", limit)
 
 
-def django_index_name(table: str, columns: Sequence[str], suffix: str) -> str:
+def django_index_name(
+    table: str, columns: Sequence[str], suffix: str, limit: int = MAX_NAME_BYTES
+) -> str:
     """Return the name Django's schema editor gives an index it derives, such as ``_like``.
 
     The pattern is ``<table>_<columns>_<8 hex digits of MD5><suffix>``; a name
@@ -76,21 +80,21 @@ def django_index_name(table: str, columns: Sequence[str], suffix: str) -> str:
     characters where PostgreSQL counts bytes: a name that is still too long (not
     ASCII) is cut as every other dbshift name is, so it stays whole and distinct.
     """
-    name = _django_pattern(table, columns, suffix)
-    return name if len(name.encode()) <= MAX_NAME_BYTES else shorten(name)
+    name = _django_pattern(table, columns, suffix, limit)
+    return name if len(name.encode()) <= limit else shorten(name, limit)
 
 
-def _django_pattern(table: str, columns: Sequence[str], suffix: str) -> str:
+def _django_pattern(table: str, columns: Sequence[str], suffix: str, limit: int) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     for part in (table, *columns):
         digest.update(part.encode())
     hashed = digest.hexdigest()[:HASH_LENGTH] + suffix
     joined = "_".join(columns)
     name = f"{table}_{joined}_{hashed}"
-    if len(name) <= MAX_NAME_BYTES:
+    if len(name) <= limit:
         return name
-    hashed = hashed[: MAX_NAME_BYTES // 3] if len(hashed) > MAX_NAME_BYTES / 3 else hashed
-    share = (MAX_NAME_BYTES - len(hashed)) // 2 - 1
+    hashed = hashed[: limit // 3] if len(hashed) > limit / 3 else hashed
+    share = (limit - len(hashed)) // 2 - 1
     name = f"{table[:share]}_{joined[:share]}_{hashed}"
     if name[0] == "_" or name[0].isdigit():
         name = f"D{name[:-1]}"

@@ -90,6 +90,8 @@ class TableChanges:
             return
         if spec.comment:
             self.execute(ddl.Comment(spec.name, None, spec.comment))
+        if self.features.inline_column_comments:
+            return
         for column in spec.columns:
             if column.comment:
                 self.execute(ddl.Comment(spec.name, column.name, column.comment))
@@ -162,7 +164,11 @@ class TableChanges:
         self.execute(ddl.AddColumn(table, ddl.ColumnDefinition(column, default_sql=default)))
         if default != column.default_sql:
             self.execute(ddl.AlterColumnDefault(table, column.name, None))
-        if column.comment and self.features.supports_comments:
+        if (
+            column.comment
+            and self.features.supports_comments
+            and not self.features.inline_column_comments
+        ):
             self.execute(ddl.Comment(table, column.name, column.comment))
 
     def alter_column(self, table: str, change: ColumnChange, fill: Any) -> None:
@@ -241,7 +247,7 @@ class TableChanges:
 
     def drop_located(self, table: str, name: str, is_index: bool) -> None:
         if is_index:
-            self.execute(ddl.DropIndex(name))
+            self.execute(ddl.DropIndex(name, table=table))
         else:
             self.execute(ddl.DropConstraint(table, name))
 
@@ -260,7 +266,7 @@ class TableChanges:
             self.execute(ddl.RenameConstraint(table, name, new.name))
         elif self.features.supports_index_rename:
             assert new.name is not None  # only a primary key may be unnamed, never an index
-            self.execute(ddl.RenameIndex(name, new.name))
+            self.execute(ddl.RenameIndex(name, new.name, table))
         else:
             self.drop_located(table, name, is_index)
             self.create_object(table, new)

@@ -1,0 +1,411 @@
+"""The MySQL 8 and MariaDB 10.11 schema editor: every change in place, committed at once.
+
+MySQL commits each DDL statement by itself, so nothing a migration changes can
+be rolled back (``Features.can_rollback_ddl`` is false). Column types follow
+Django's MySQL backend, so that a database either tool built holds the same
+columns: ``datetime(6)``, ``longtext``, ``json``, unsigned positive integers
+(with their ``>= 0`` check), ``char(32)`` UUIDs, and MariaDB's native ``uuid``
+from 10.7 on. ``ALTER TABLE ... MODIFY COLUMN`` redefines a column whole, so the
+editor always writes the full definition, default and comment included.
+
+InnoDB needs an index on every foreign key column and makes one, named after
+the key, when none exists; an index it made that way lingers after the key is
+dropped. dbshift therefore gives every constrained foreign key its own index,
+created before the key (whatever ``db_index`` says, as MySQL needs one), so the
+database holds exactly the indexes the models declare.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+from collections.abc import Mapping
+from typing import Any, ClassVar, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from dbshift.backends import ddl, names
+from dbshift.backends.base import SchemaEditor
+from dbshift.backends.build import SpecBuilder
+from dbshift.backends.datatypes import POSITIVE_CHECKS, SQLType, TypeFactory, fixed
+from dbshift.backends.diff import ColumnChange, TableDiff
+from dbshift.backends.features import Features
+from dbshift.backends.mysql_ddl import (
+    DropForeignKey,
+    DropPrimaryKey,
+    ModifyColumn,
+    takes_expression_default,
+)
+from dbshift.backends.mysql_script import split_statements
+from dbshift.backends.spec import (
+    CheckSpec,
+    ColumnSpec,
+    ForeignKeySpec,
+    IndexSpec,
+    PrimaryKeySpec,
+    SchemaObject,
+    TableSpec,
+)
+from dbshift.backends.values import SQLiteValueAdapter
+from dbshift.backends.vendors.mysql import MySQLBackend
+from dbshift.exceptions import NotSupportedError
+from dbshift.migrations.state import ModelState, ProjectState
+from dbshift.models.fields import Field
+from dbshift.models.indexes import Index
+
+#: InnoDB's longest index key, in bytes (the DYNAMIC and COMPRESSED row formats).
+MAX_KEY_BYTES = 3072
+#: Bytes per character of a character set, by the prefix of its collation names.
+_CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1}
+#: Bytes per character when a column has no collation of its own: utf8mb4, the
+#: default character set of MySQL 8 (and of Debian's MariaDB).
+DEFAULT_CHAR_BYTES = 4
+#: The first MariaDB with a native ``uuid`` type.
+MARIADB_NATIVE_UUID = (10, 7)
+
+_TEXT_FAMILIES = ("CharField", "SlugField", "EmailField", "URLField")
+
+
+def _varchar(field: Field) -> sa.types.TypeEngine[Any]:
+    return sa.VARCHAR(field.max_length, collation=getattr(field, "db_collation", None))
+
+
+def _longtext(field: Field) -> sa.types.TypeEngine[Any]:
+    return mysql.LONGTEXT(collation=getattr(field, "db_collation", None))
+
+
+def _numeric(field: Any) -> sa.types.TypeEngine[Any]:
+    return sa.NUMERIC(field.max_digits, field.decimal_places)
+
+
+DATA_TYPES: dict[str, TypeFactory] = {
+    "CharField": _varchar,
+    "SlugField": _varchar,
+    "EmailField": _varchar,
+    "URLField": _varchar,
+    "TextField": _longtext,
+    "AutoField": fixed(sa.INTEGER()),
+    "BigAutoField": fixed(sa.BIGINT()),
+    "SmallAutoField": fixed(sa.SMALLINT()),
+    "BinaryField": fixed(mysql.LONGBLOB()),
+    "BooleanField": fixed(sa.BOOLEAN()),
+    "DateField": fixed(sa.DATE()),
+    "DateTimeField": fixed(mysql.DATETIME(fsp=6)),
+    "DecimalField": _numeric,
+    "DurationField": fixed(sa.BIGINT()),
+    "FloatField": fixed(sa.DOUBLE_PRECISION()),
+    "IntegerField": fixed(sa.INTEGER()),
+    "BigIntegerField": fixed(sa.BIGINT()),
+    "SmallIntegerField": fixed(sa.SMALLINT()),
+    "PositiveIntegerField": fixed(mysql.INTEGER(unsigned=True)),
+    "PositiveBigIntegerField": fixed(mysql.BIGINT(unsigned=True)),
+    "PositiveSmallIntegerField": fixed(mysql.SMALLINT(unsigned=True)),
+    "GenericIPAddressField": fixed(sa.CHAR(39)),
+    "JSONField": fixed(mysql.JSON()),
+    "TimeField": fixed(mysql.TIME(fsp=6)),
+    "UUIDField": fixed(sa.CHAR(32)),
+}
+
+#: MariaDB 10.7 and later: UUIDs in their native type, as Django 5 creates them there.
+MARIADB_DATA_TYPES: dict[str, TypeFactory] = {**DATA_TYPES, "UUIDField": fixed(SQLType("uuid"))}
+
+
+def is_mariadb(dialect: sa.Dialect) -> bool:
+    """Return whether ``dialect`` talks to MariaDB (a ``mariadb://`` URL, or a server seen)."""
+    return dialect.name == "mariadb" or bool(getattr(dialect, "is_mariadb", False))
+
+
+def has_native_uuid(dialect: sa.Dialect) -> bool:
+    """Return whether UUIDs get MariaDB's ``uuid`` type; an unknown version counts as new."""
+    version = dialect.server_version_info
+    return is_mariadb(dialect) and (version is None or tuple(version) >= MARIADB_NATIVE_UUID)
+
+
+class MySQLValueAdapter(SQLiteValueAdapter):
+    """Convert values to Django's MySQL storage formats.
+
+    Like SQLite's: naive UTC datetimes, durations in microseconds, UUIDs as 32 hex
+    digits (or the text form MariaDB's ``uuid`` type reads); times come back from
+    the driver as durations since midnight.
+    """
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        super().__init__(dialect)
+        self.native_uuid = has_native_uuid(dialect)
+        # The copy made for literals must escape backslashes as the server expects.
+        escapes = getattr(dialect, "_backslash_escapes", True)
+        self.dialect._backslash_escapes = escapes  # type: ignore[attr-defined]
+
+    def adapt_UUIDField(self, field: Field, value: Any) -> Any:
+        parsed = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        return str(parsed) if self.native_uuid else parsed.hex
+
+    def bytes_literal(self, value: bytes) -> str:
+        return f"X'{value.hex()}'"
+
+    def to_param(self, field: Field | None, value: Any) -> Any:
+        return self.to_db(field, value)
+
+    def load_TimeField(self, field: Field, value: Any) -> Any:
+        if isinstance(value, datetime.timedelta):
+            return (datetime.datetime.min + value).time()
+        return super().load_TimeField(field, value)
+
+
+class MySQLSpecBuilder(SpecBuilder):
+    """Build table specs within MySQL's limits, refusing what InnoDB cannot hold.
+
+    Every constrained foreign key gets an index (see the module's docstring);
+    index keys must fit InnoDB's 3072 bytes, counted as MySQL counts them (four
+    bytes per utf8mb4 character). MariaDB checks unique keys of any length through
+    a hidden hash and indexes the first 3072 bytes of a longer column, so only
+    MySQL is held to the limit, as Django lets each server decide.
+
+    Indexes and unique rules the server has no form for (partial ones, and those
+    over expressions on MariaDB) are left out of the table, as Django leaves them
+    out there, so that one history migrates every database.
+    """
+
+    def table(self, state: ProjectState, model: ModelState) -> TableSpec:
+        spec = super().table(state, model)
+        indexes = tuple(index for index in spec.indexes if self.can_build(index))
+        for index in indexes:
+            self.check_index(model, index)
+        for key in spec.foreign_keys:
+            if key.on_delete == "SET DEFAULT":
+                raise NotSupportedError(
+                    f"Cannot create the foreign key {_label(model, key.key)} with "
+                    "on_delete=SET_DEFAULT on MySQL: InnoDB has no ON DELETE SET DEFAULT. "
+                    "Use SET_NULL, CASCADE, PROTECT or DO_NOTHING."
+                )
+        return dataclasses.replace(spec, indexes=indexes)
+
+    def index(self, model: ModelState, index: Index) -> IndexSpec:
+        spec = super().index(model, index)
+        if self.can_build(spec):
+            self.check_index(model, spec)
+        return spec
+
+    def can_build(self, index: IndexSpec) -> bool:
+        """Return whether the server has a form for ``index``: no condition, and no
+        expression on MariaDB."""
+        return index.where is None and not (index.expressions and is_mariadb(self.dialect))
+
+    def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
+        rules = super()._field_rule(table, column, field)
+        constrained = field.is_relation and not field.many_to_many and field.db_constraint  # type: ignore[attr-defined]
+        if rules or field.primary_key or not constrained:
+            return rules
+        name = names.django_index_name(table, [column.name], "", self.name_limit)
+        return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
+
+    def check_index(self, model: ModelState, index: IndexSpec) -> None:
+        """Raise :class:`NotSupportedError` for an index key longer than MySQL takes."""
+        if not is_mariadb(self.dialect):
+            self._check_key_length(model, index)
+
+    def _check_key_length(self, model: ModelState, index: IndexSpec) -> None:
+        total = 0
+        for key in index.keys:
+            field = model.fields.get(key)
+            if field is None:
+                continue
+            if field.internal_type == "TextField":
+                raise NotSupportedError(
+                    f"Cannot index {_label(model, key)} on MySQL: a TextField (longtext) has "
+                    "no key length. Use a CharField with max_length <= "
+                    f"{MAX_KEY_BYTES // DEFAULT_CHAR_BYTES}, or drop the index or unique rule."
+                )
+            if field.internal_type in _TEXT_FAMILIES and field.max_length:
+                total += field.max_length * _char_bytes(field)
+        if total > MAX_KEY_BYTES:
+            fields = ", ".join(_label(model, key) for key in index.keys)
+            raise NotSupportedError(
+                f"Cannot index {fields} on MySQL: the key takes up to {total} bytes (4 per "
+                f"utf8mb4 character), over InnoDB's limit of {MAX_KEY_BYTES}. Lower max_length "
+                f"to {MAX_KEY_BYTES // DEFAULT_CHAR_BYTES} or less in total, or drop the index "
+                "or unique rule."
+            )
+
+
+def _label(model: ModelState, field_name: str) -> str:
+    return f"{model.app_label}.{model.name}.{field_name}"
+
+
+def _char_bytes(field: Field) -> int:
+    collation = str(getattr(field, "db_collation", None) or "").lower()
+    for prefix, size in _CHARSET_BYTES.items():
+        if collation.startswith(prefix + "_") or collation == prefix:
+            return size
+    return DEFAULT_CHAR_BYTES
+
+
+class MySQLSchemaEditor(SchemaEditor):
+    """Change a MySQL or MariaDB schema in place, one committed statement at a time."""
+
+    vendor: ClassVar[str] = MySQLBackend.vendor
+    features: ClassVar[Features] = MySQLBackend.features
+    data_types = DATA_TYPES
+    field_checks = POSITIVE_CHECKS
+    value_adapter_class = MySQLValueAdapter
+    builder_class = MySQLSpecBuilder
+
+    @classmethod
+    def column_types(cls, dialect: sa.Dialect) -> Mapping[str, TypeFactory]:
+        return MARIADB_DATA_TYPES if has_native_uuid(dialect) else cls.data_types
+
+    # -- Tables --------------------------------------------------------------------------
+
+    def create_table(self, spec: TableSpec, defer_indexes: bool = False) -> None:
+        """Create a table, then its indexes, then its keys, which use those indexes."""
+        self.execute(ddl.CreateTable(spec, spec.name, self.features.inline_foreign_keys))
+        for index in spec.indexes:
+            if not index.constraint:
+                self.execute(ddl.CreateIndex(spec.name, index))
+        for foreign_key in spec.foreign_keys:
+            self.execute(ddl.AddConstraint(spec.name, foreign_key))
+        self.create_comments(spec)
+
+    def alter_column(self, table: str, change: ColumnChange, fill: Any) -> None:
+        """Redefine the column whole when anything but a plain default changes.
+
+        ``MODIFY COLUMN`` replaces the definition: a default, comment or
+        ``AUTO_INCREMENT`` left out of it would be dropped, so all are written.
+        A TEXT, BLOB or JSON default, an expression, is set the same way, the form
+        every MySQL 8 release accepts for one.
+        """
+        new = change.new
+        if change.null_changed and not new.nullable and fill is not None:
+            self.fill_nulls(table, new, fill)
+        if (
+            _definition_changed(change)
+            or change.comment_changed
+            or (change.default_changed and takes_expression_default(new))
+        ):
+            definition = ddl.ColumnDefinition(new, default_sql=new.default_sql)
+            self.execute(ModifyColumn(table, definition))
+        elif change.default_changed:
+            self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
+
+    # -- Indexes and constraints -----------------------------------------------------------
+
+    def add_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Create a ``Meta.indexes`` entry, unless the server has no form for it."""
+        if self._can_build(model, index):
+            super().add_index(model, index, concurrently)
+
+    def remove_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
+        """Drop a ``Meta.indexes`` entry, unless it was never built."""
+        if self._can_build(model, index):
+            super().remove_index(model, index, concurrently)
+
+    def rename_index(self, model: ModelState, old_index: Index, new_index: Index) -> None:
+        """Rename an index, unless it was never built."""
+        if self._can_build(model, old_index):
+            super().rename_index(model, old_index, new_index)
+
+    def _can_build(self, model: ModelState, index: Index) -> bool:
+        builder = cast(MySQLSpecBuilder, self.builder)
+        return builder.can_build(builder.index(model, index))
+
+    def drop_objects(self, diff: TableDiff) -> None:
+        """Drop what goes, and the keys and checks to re-create under new names, first.
+
+        MySQL renames neither, and refuses to rename or drop a column a check uses;
+        an ``AUTO_INCREMENT`` column loses it before its primary key goes, as MySQL
+        refuses a table whose auto column is no key.
+        """
+        for old, _new in _recreated(diff):
+            self.drop_object(diff.old.name, old)
+        primary_key = diff.old.primary_key
+        if primary_key is not None and primary_key in diff.dropped_objects:
+            for column in diff.old.columns:
+                if column.identity and column.name in primary_key.columns:
+                    plain = dataclasses.replace(column, identity=False)
+                    definition = ddl.ColumnDefinition(plain, default_sql=plain.default_sql)
+                    self.execute(ModifyColumn(diff.old.name, definition))
+        kept = _indexes_keys_need(diff)
+        dropped = [obj for obj in diff.dropped_objects if obj not in kept]
+        super().drop_objects(dataclasses.replace(diff, dropped_objects=dropped))
+
+    def create_objects(self, diff: TableDiff) -> None:
+        """Create what comes, drop the indexes kept for keys, then re-create renamed keys.
+
+        InnoDB refuses to drop the last index a foreign key can use: such an index
+        goes once its replacement exists.
+        """
+        super().create_objects(diff)
+        for index in _indexes_keys_need(diff):
+            self.drop_object(diff.new.name, index)
+        for _old, new in _recreated(diff):
+            self.create_object(diff.new.name, new)
+
+    def locate(
+        self, table: str, obj: SchemaObject, current: SchemaObject | None = None
+    ) -> tuple[str, bool]:
+        """Return the name of ``obj`` and whether it is an index: every unique rule is one."""
+        name, is_index = super().locate(table, obj, current)
+        return name, is_index or isinstance(obj, IndexSpec)
+
+    def drop_object(self, table: str, obj: SchemaObject) -> None:
+        self.flush_deferred(table)
+        if isinstance(obj, PrimaryKeySpec):
+            self.execute(DropPrimaryKey(table, ""))
+            return
+        name, is_index = self.locate(table, obj)
+        if isinstance(obj, ForeignKeySpec):
+            self.execute(DropForeignKey(table, name))
+        else:
+            self.drop_located(table, name, is_index)
+
+    def rename_object(self, table: str, old: SchemaObject, new: SchemaObject) -> None:
+        """Rename an index; keys and checks are re-created instead (see :meth:`drop_objects`).
+
+        A primary key is always called PRIMARY: it has nothing to rename.
+        """
+        if not isinstance(old, PrimaryKeySpec | ForeignKeySpec | CheckSpec):
+            super().rename_object(table, old, new)
+
+    def run_script(self, sql: str) -> None:
+        """Run each statement of ``sql``; the driver runs only one per call."""
+        for statement in split_statements(sql):
+            self.execute(statement)
+
+    def check_integrity(self) -> None:
+        """Nothing is left to check: InnoDB checks foreign keys at each statement."""
+
+
+def _definition_changed(change: ColumnChange) -> bool:
+    """Return whether more than the column's default changed (which ALTER COLUMN can set)."""
+    return (
+        change.type_changed
+        or change.null_changed
+        or change.identity_changed
+        or change.old.primary_key != change.new.primary_key
+    )
+
+
+def _indexes_keys_need(diff: TableDiff) -> list[SchemaObject]:
+    """Return the dropped indexes that lead with the column of a key that stays meanwhile."""
+    kept_keys = {
+        key.column
+        for key in diff.old.foreign_keys
+        if key not in diff.dropped_objects
+        and all(key is not old for old, _new in diff.renamed_objects)
+    }
+    return [
+        obj
+        for obj in diff.dropped_objects
+        if isinstance(obj, IndexSpec) and obj.columns[:1] and obj.columns[0] in kept_keys
+    ]
+
+
+def _recreated(diff: TableDiff) -> list[tuple[SchemaObject, SchemaObject]]:
+    """Return the keys and checks whose names change, which MySQL cannot rename."""
+    return [
+        (old, new)
+        for old, new in diff.renamed_objects
+        if isinstance(old, ForeignKeySpec | CheckSpec)
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -23,6 +25,22 @@ _URL_PREFIXES = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mys
 # A fast path that breaks is an error here, not a quiet fallback (commands run in
 # this process and those it starts alike); see allow_fast_path_fallback.
 os.environ[STRICT_VARIABLE] = "1"
+
+
+#: Why a test marked ``transactional_ddl`` cannot pass on MariaDB yet.
+NO_TRANSACTIONAL_DDL = (
+    "MySQL and MariaDB commit each DDL statement: a failed migration leaves the operations "
+    "before the failure applied, until progress is recorded operation by operation"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Expect tests that need a failed migration's DDL rolled back to fail on MariaDB."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_mariadb = callspec is not None and callspec.params.get("db_url") == "mariadb"
+        if on_mariadb and item.get_closest_marker("transactional_ddl"):
+            item.add_marker(pytest.mark.xfail(strict=True, reason=NO_TRANSACTIONAL_DDL))
 
 
 @pytest.fixture
@@ -82,6 +100,11 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'db.sqlite3'}"
 
 
+def kind_of(url: str) -> str:
+    """Return which of DATABASES the database at ``url`` is."""
+    return next(kind for kind in DATABASES if url.startswith(_URL_PREFIXES[kind]))
+
+
 def _empty_database(kind: str, name: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """Yield the URL of an empty database of ``kind`` (one of DATABASES), dropped afterwards."""
     if kind == "sqlite":
@@ -103,8 +126,24 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture
 def twin_url(db_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """Return a second empty database of the same kind as ``db_url``."""
-    kind = next(kind for kind in DATABASES if db_url.startswith(_URL_PREFIXES[kind]))
-    yield from _empty_database(kind, "twin", request)
+    yield from _empty_database(kind_of(db_url), "twin", request)
+
+
+@pytest.fixture
+def another_database(
+    request: pytest.FixtureRequest,
+) -> Callable[[str], contextlib.AbstractContextManager[str]]:
+    """Return a function that makes an empty database of the same kind as a URL, for a block.
+
+    ``with another_database(db_url) as url:`` yields its URL and drops it afterwards.
+    """
+    numbers = itertools.count()
+
+    def make(url: str) -> contextlib.AbstractContextManager[str]:
+        name = f"another{next(numbers)}"
+        return contextlib.contextmanager(_empty_database)(kind_of(url), name, request)
+
+    return make
 
 
 @pytest.fixture

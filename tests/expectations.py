@@ -36,38 +36,60 @@ class Unexpected(AssertionError):
     """The state uses something this module has no expectation for."""
 
 
-#: Column type per field class, as (SQLite, PostgreSQL), lower case as each database
-#: reports it. The same as Django 5.2 unless a comment says otherwise.
-COLUMN_TYPES: dict[str, tuple[str, str]] = {
+#: Column type per field class, as (SQLite, PostgreSQL, MariaDB), lower case as each
+#: database reports it (MariaDB without display widths: ``int`` for ``int(11)``). The
+#: same as Django 5.2 unless a comment says otherwise; on MariaDB 10.7+ Django's UUIDs
+#: are the native ``uuid``, its ``json`` a ``longtext`` with a ``json_valid`` check.
+COLUMN_TYPES: dict[str, tuple[str, str, str]] = {
     # Automatic keys: SQLite's INTEGER PRIMARY KEY AUTOINCREMENT whatever the size,
     # PostgreSQL identity columns of the declared size.
-    "AutoField": ("integer", "integer"),
-    "BigAutoField": ("integer", "bigint"),
-    "SmallAutoField": ("integer", "smallint"),
-    "BooleanField": ("bool", "boolean"),
-    "CharField": ("varchar({max_length})", "character varying({max_length})"),
-    "SlugField": ("varchar({max_length})", "character varying({max_length})"),
-    "EmailField": ("varchar({max_length})", "character varying({max_length})"),
-    "URLField": ("varchar({max_length})", "character varying({max_length})"),
-    "TextField": ("text", "text"),
-    "IntegerField": ("integer", "integer"),
-    "BigIntegerField": ("bigint", "bigint"),
-    "SmallIntegerField": ("smallint", "smallint"),
+    "AutoField": ("integer", "integer", "int"),
+    "BigAutoField": ("integer", "bigint", "bigint"),
+    "SmallAutoField": ("integer", "smallint", "smallint"),
+    "BooleanField": ("bool", "boolean", "tinyint(1)"),
+    "CharField": (
+        "varchar({max_length})",
+        "character varying({max_length})",
+        "varchar({max_length})",
+    ),
+    "SlugField": (
+        "varchar({max_length})",
+        "character varying({max_length})",
+        "varchar({max_length})",
+    ),
+    "EmailField": (
+        "varchar({max_length})",
+        "character varying({max_length})",
+        "varchar({max_length})",
+    ),
+    "URLField": (
+        "varchar({max_length})",
+        "character varying({max_length})",
+        "varchar({max_length})",
+    ),
+    "TextField": ("text", "text", "longtext"),
+    "IntegerField": ("integer", "integer", "int"),
+    "BigIntegerField": ("bigint", "bigint", "bigint"),
+    "SmallIntegerField": ("smallint", "smallint", "smallint"),
     # Django declares "integer unsigned" (and bigint/smallint) on SQLite; dbshift the
     # plain type. Both have INTEGER affinity and both add the CHECK (col >= 0).
-    "PositiveIntegerField": ("integer", "integer"),
-    "PositiveBigIntegerField": ("bigint", "bigint"),
-    "PositiveSmallIntegerField": ("smallint", "smallint"),
-    "DecimalField": ("decimal", "numeric({max_digits},{decimal_places})"),
-    "FloatField": ("real", "double precision"),
-    "DateTimeField": ("datetime", "timestamp with time zone"),
-    "DateField": ("date", "date"),
-    "TimeField": ("time", "time without time zone"),
-    "DurationField": ("bigint", "interval"),
-    "BinaryField": ("blob", "bytea"),
-    "UUIDField": ("char(32)", "uuid"),
-    "JSONField": ("text", "jsonb"),
-    "GenericIPAddressField": ("char(39)", "inet"),
+    "PositiveIntegerField": ("integer", "integer", "int unsigned"),
+    "PositiveBigIntegerField": ("bigint", "bigint", "bigint unsigned"),
+    "PositiveSmallIntegerField": ("smallint", "smallint", "smallint unsigned"),
+    "DecimalField": (
+        "decimal",
+        "numeric({max_digits},{decimal_places})",
+        "decimal({max_digits},{decimal_places})",
+    ),
+    "FloatField": ("real", "double precision", "double"),
+    "DateTimeField": ("datetime", "timestamp with time zone", "datetime(6)"),
+    "DateField": ("date", "date", "date"),
+    "TimeField": ("time", "time without time zone", "time(6)"),
+    "DurationField": ("bigint", "interval", "bigint"),
+    "BinaryField": ("blob", "bytea", "longblob"),
+    "UUIDField": ("char(32)", "uuid", "uuid"),
+    "JSONField": ("text", "jsonb", "json"),
+    "GenericIPAddressField": ("char(39)", "inet", "char(39)"),
 }
 
 #: What a foreign key column is when it points at a field of these classes: the same
@@ -94,7 +116,14 @@ ON_DELETE = {
 
 _POSITIVE = {"PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
-_VENDORS = ("sqlite", "postgresql")
+_VENDORS = ("sqlite", "postgresql", "mariadb")
+#: InnoDB's RESTRICT is NO ACTION (tests/structure.py reads both so).
+_MARIADB_ACTIONS = {"RESTRICT": "NO ACTION"}
+
+
+def column_type(kind: str, vendor: str) -> str:
+    """Return the column type of a field class without parameters (``IntegerField``)."""
+    return COLUMN_TYPES[kind][_VENDORS.index(vendor)]
 
 
 def expected_structure(state: ProjectState, vendor: str) -> Structure:
@@ -165,6 +194,11 @@ class _TableBuilder:
     def postgresql(self) -> bool:
         return self.vendor == "postgresql"
 
+    @property
+    def has_comments(self) -> bool:
+        """Tables and columns keep comments and collations (not on SQLite)."""
+        return self.vendor != "sqlite"
+
     def table(self) -> Table:
         for name, model_field in self.model.fields.items():
             if not model_field.many_to_many:
@@ -180,7 +214,7 @@ class _TableBuilder:
             unique_constraints=tuple(sorted(self.uniques)) if self.postgresql else (),
             indexes=tuple(sorted(self.indexes + [Index(u, unique=True) for u in unique_indexes])),
             checks=tuple(sorted(self.checks)),
-            comment=self.model.options.get("db_table_comment") if self.postgresql else None,
+            comment=self.model.options.get("db_table_comment") if self.has_comments else None,
         )
 
     def add_field(self, name: str, model_field: Any) -> None:
@@ -191,8 +225,8 @@ class _TableBuilder:
             type=self.column_type(model_field),
             nullable=bool(model_field.null) and not model_field.primary_key,
             identity=kind in _AUTO and model_field.primary_key,
-            comment=model_field.db_comment if self.postgresql else None,
-            collation=getattr(model_field, "db_collation", None) if self.postgresql else None,
+            comment=model_field.db_comment if self.has_comments else None,
+            collation=getattr(model_field, "db_collation", None) if self.has_comments else None,
         )
         indexed = model_field.primary_key or model_field.unique or model_field.db_index
         if indexed and not getattr(model_field, "db_collation", None):
@@ -202,7 +236,7 @@ class _TableBuilder:
             return
         if kind in _POSITIVE:
             self.checks.append(f"{column}>=0")
-        if kind == "JSONField" and not self.postgresql:
+        if kind == "JSONField" and self.vendor == "sqlite":
             self.checks.append(f"json_valid({column})OR{column}ISNULL")
         if model_field.is_relation and model_field.db_constraint:
             self.foreign_keys.append(self.foreign_key(column, model_field))
@@ -223,12 +257,10 @@ class _TableBuilder:
     def column_type(self, model_field: Any) -> str:
         if model_field.is_relation:
             _name, target = self.target(model_field)
-            kind = _class_name(target)
-            kind = RELATED_CLASSES.get(kind, kind)
+            kind = _related_class(_class_name(target), self.vendor)
         else:
             target, kind = model_field, _class_name(model_field)
-        sqlite, postgresql = COLUMN_TYPES[kind]
-        template = postgresql if self.postgresql else sqlite
+        template = COLUMN_TYPES[kind][_VENDORS.index(self.vendor)]
         return template.format(
             max_length=getattr(target, "max_length", None),
             max_digits=getattr(target, "max_digits", None),
@@ -247,8 +279,15 @@ class _TableBuilder:
         rule = model_field.on_delete.name
         if rule not in ON_DELETE:
             raise Unexpected(f"no ON DELETE action written for {rule}")
+        action = ON_DELETE[rule]
+        if self.vendor == "mariadb":
+            action = _MARIADB_ACTIONS.get(action, action)
         return ForeignKey(
-            (column,), table_name(target_model), (column_name(name, target),), ON_DELETE[rule]
+            (column,),
+            table_name(target_model),
+            (column_name(name, target),),
+            action,
+            deferred=self.vendor != "mariadb",  # InnoDB checks every key at once
         )
 
     def add_meta(self) -> None:
@@ -276,6 +315,17 @@ class _TableBuilder:
 
     def columns_of(self, names: Any) -> tuple[str, ...]:
         return tuple(column_name(name, self.model.fields[name]) for name in names)
+
+
+def _related_class(kind: str, vendor: str) -> str:
+    """Return the field class whose column type a key to a ``kind`` field has.
+
+    Django keeps the unsigned type of a positive integer on MySQL and MariaDB
+    (``related_fields_match_type``), where a key and its target must agree.
+    """
+    if vendor == "mariadb" and kind in _POSITIVE:
+        return kind
+    return RELATED_CLASSES.get(kind, kind)
 
 
 def _refuse(thing: Any, *options: str) -> None:
@@ -312,10 +362,16 @@ def _join_table(
     builder.primary_key = ("id",)
     for column, side in ((source, model), (other, target)):
         _pk_name, pk = _pk(side)
-        kind = RELATED_CLASSES.get(_class_name(pk), _class_name(pk))
+        kind = _related_class(_class_name(pk), vendor)
         builder.columns[column] = Column(COLUMN_TYPES[kind][_VENDORS.index(vendor)], False)
         builder.foreign_keys.append(
-            ForeignKey((column,), table_name(side), (column_name(*_pk(side)),), "CASCADE")
+            ForeignKey(
+                (column,),
+                table_name(side),
+                (column_name(*_pk(side)),),
+                "CASCADE",
+                deferred=vendor != "mariadb",
+            )
         )
         builder.indexes.append(Index((column,)))
         builder.add_pattern_index(column)

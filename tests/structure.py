@@ -2,7 +2,8 @@
 
 This module is the schema tests' independent witness: it shares no code with
 dbshift (no ``dbshift.backends``, no SQLAlchemy inspector). It reads SQLite's
-``sqlite_master`` and pragmas, and PostgreSQL's ``pg_catalog``, into
+``sqlite_master`` and pragmas, PostgreSQL's ``pg_catalog`` and MariaDB's
+``information_schema`` into
 :class:`Table` values that leave out every generated name (of indexes,
 constraints, keys), so that a schema built by dbshift compares with one built by
 Django, or with expectations written by hand in :mod:`tests.expectations`.
@@ -15,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass, fields, replace
 
 import psycopg
+import pymysql
 import sqlalchemy as sa
 
 #: Tables that hold migration records, not models (dbshift's and Django's).
@@ -30,7 +32,7 @@ class Column:
     #: The database numbers new rows (an identity column, or SQLite's AUTOINCREMENT).
     identity: bool = False
     comment: str | None = None
-    #: A collation other than the type's default (PostgreSQL only).
+    #: A collation other than the type's or table's default (PostgreSQL, MariaDB).
     collation: str | None = None
 
 
@@ -90,9 +92,18 @@ class Table:
 Structure = dict[str, Table]
 
 
+#: The kind of database of each SQLAlchemy backend name; the suite's MySQL is MariaDB.
+_VENDORS = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "mysql": "mariadb",
+    "mariadb": "mariadb",
+}
+
+
 def vendor_of(url: str) -> str:
-    """Return "sqlite" or "postgresql" for a SQLAlchemy URL."""
-    return "sqlite" if sa.make_url(url).get_backend_name() == "sqlite" else "postgresql"
+    """Return "sqlite", "postgresql" or "mariadb" for a SQLAlchemy URL."""
+    return _VENDORS[sa.make_url(url).get_backend_name()]
 
 
 def read_structure(url: str) -> Structure:
@@ -100,6 +111,8 @@ def read_structure(url: str) -> Structure:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _read_sqlite(parsed.database or "")
+    if vendor_of(url) == "mariadb":
+        return _read_mariadb(parsed)
     conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     return _read_postgresql(conninfo)
 
@@ -324,6 +337,143 @@ def _pg_table(connection: psycopg.Connection, oid: int, comment: str | None) -> 
         indexes=tuple(sorted(indexes)),
         checks=tuple(sorted(checks)),
         comment=comment,
+    )
+
+
+# -- MariaDB --------------------------------------------------------------------------------
+
+_MY_TABLES = """
+SELECT table_name, table_comment, table_collation FROM information_schema.tables
+WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'
+"""
+
+# MariaDB keeps json as longtext with a check of its own, named after the column.
+_MY_COLUMNS = """
+SELECT c.column_name, c.column_type, c.is_nullable = 'YES', c.column_default,
+       c.extra LIKE '%%auto_increment%%', c.column_comment, c.collation_name,
+       EXISTS(SELECT 1 FROM information_schema.check_constraints k
+              WHERE k.constraint_schema = c.table_schema AND k.table_name = c.table_name
+              AND k.constraint_name = c.column_name AND k.level = 'Column'
+              AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)'))
+FROM information_schema.columns c
+WHERE c.table_schema = DATABASE() AND c.table_name = %s
+"""
+
+_MY_INDEXES = """
+SELECT index_name, non_unique = 0, column_name, collation = 'D'
+FROM information_schema.statistics
+WHERE table_schema = DATABASE() AND table_name = %s ORDER BY index_name, seq_in_index
+"""
+
+_MY_FOREIGN_KEYS = """
+SELECT k.constraint_name, k.column_name, k.referenced_table_name, k.referenced_column_name,
+       r.delete_rule
+FROM information_schema.key_column_usage k
+JOIN information_schema.referential_constraints r
+  ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name
+  AND r.table_name = k.table_name
+WHERE k.table_schema = DATABASE() AND k.table_name = %s
+ORDER BY k.constraint_name, k.ordinal_position
+"""
+
+_MY_CHECKS = """
+SELECT check_clause FROM information_schema.check_constraints
+WHERE constraint_schema = DATABASE() AND table_name = %s AND level = 'Table'
+"""
+
+#: A display width (``int(11)``), which changes nothing stored; ``tinyint(1)`` is a boolean.
+_DISPLAY_WIDTH = re.compile(r"\b(smallint|mediumint|int|bigint)\(\d+\)|\btinyint\((?!1\))\d+\)")
+
+
+def _read_mariadb(url: sa.URL) -> Structure:
+    connection = pymysql.connect(
+        host=url.host or "localhost",
+        port=url.port or 3306,
+        user=url.username or "",
+        password=url.password or "",
+        database=url.database,
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_MY_TABLES)
+            tables = cursor.fetchall()
+        return {
+            name: _mariadb_table(connection, name, comment, collation)
+            for name, comment, collation in tables
+            if name not in BOOKKEEPING
+        }
+    finally:
+        connection.close()
+
+
+def _rows(connection: pymysql.Connection, sql: str, table: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (table,))
+        return list(cursor.fetchall())
+
+
+def _mariadb_type(declared: str) -> str:
+    return _DISPLAY_WIDTH.sub(lambda match: match[0].partition("(")[0], declared.lower())
+
+
+def _mariadb_table(
+    connection: pymysql.Connection, name: str, comment: str, table_collation: str
+) -> Table:
+    columns = {
+        column: Column(
+            type="json" if is_json else _mariadb_type(declared),
+            nullable=bool(nullable),
+            # MariaDB reports a nullable column without a default as DEFAULT NULL.
+            default=None if default in (None, "NULL") else default,
+            identity=bool(identity),
+            comment=column_comment or None,
+            collation=None if is_json or collation == table_collation else collation,
+        )
+        for column, declared, nullable, default, identity, column_comment, collation, is_json in (
+            _rows(connection, _MY_COLUMNS, name)
+        )
+    }
+    indexes: dict[str, list[tuple]] = {}
+    for index, unique, column, descending in _rows(connection, _MY_INDEXES, name):
+        indexes.setdefault(index, []).append((unique, column, descending))
+    primary_key = tuple(column for _unique, column, _desc in indexes.pop("PRIMARY", []))
+    keys: dict[str, list[tuple]] = {}
+    for key, column, target, target_column, rule in _rows(connection, _MY_FOREIGN_KEYS, name):
+        keys.setdefault(key, []).append((column, target, target_column, rule))
+    foreign_keys = [
+        ForeignKey(
+            tuple(row[0] for row in rows),
+            rows[0][1],
+            tuple(row[2] for row in rows),
+            # InnoDB's RESTRICT and NO ACTION are one rule, and a key without ON DELETE
+            # reads as RESTRICT: all three are reported as NO ACTION.
+            "NO ACTION" if rows[0][3] == "RESTRICT" else rows[0][3],
+            deferred=False,
+        )
+        for rows in keys.values()
+    ]
+    return Table(
+        columns=columns,
+        primary_key=primary_key,
+        foreign_keys=tuple(sorted(foreign_keys)),
+        # Unique rules are unique indexes: MySQL keeps no UNIQUE constraint apart.
+        indexes=tuple(
+            sorted(
+                Index(
+                    tuple(column for _unique, column, _desc in rows),
+                    unique=bool(rows[0][0]),
+                    descending=tuple(bool(desc) for _unique, _column, desc in rows),
+                )
+                for rows in indexes.values()
+            )
+        ),
+        checks=tuple(
+            sorted(
+                _condition(clause.replace("`", ""))
+                for (clause,) in _rows(connection, _MY_CHECKS, name)
+            )
+        ),
+        comment=comment or None,
     )
 
 

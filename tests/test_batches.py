@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dbshift import migrations, models
 from dbshift.migrations.batch import BATCH_SIZE, batches
 from dbshift.migrations.planner import PlanStep
@@ -68,6 +70,7 @@ def test_schema_only_migrations_run_in_one_transaction_both_ways(make_project, d
     ]
 
 
+@pytest.mark.transactional_ddl
 def test_a_failure_in_a_batch_undoes_only_the_failing_migration(make_project, db_url):
     project = started_project(make_project, db_url)
 

@@ -26,6 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.actions.migrate import MigrationSession
+from dbshift.backends.vendors.mysql import lock_name
 from dbshift.backends.vendors.postgresql import MIGRATION_LOCK_KEY
 from dbshift.exceptions import ConcurrentMigrationError
 from tests.expectations import assert_database_matches
@@ -36,7 +37,6 @@ from tests.history import (
     recorded_rows,
     schema_at_recorded_boundary,
 )
-from tests.postgres import fresh_database
 from tests.test_squash_files import INITIAL
 
 RUNS = int(os.environ.get("DBSHIFT_CONCURRENT_RUNS", "8"))
@@ -46,22 +46,11 @@ APPLIED_LINE = re.compile(r"Applying (\S+)\.\.\. (OK|SKIPPED)")
 _clean_schemas: dict[tuple[str, int], object] = {}
 
 
-@contextlib.contextmanager
-def other_database(url: str, server: str | None, tmp_path) -> Iterator[str]:
-    """Yield an empty database of the same kind as ``url``."""
-    if url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'clean.sqlite3'}"
-    else:
-        assert server is not None
-        with fresh_database(server) as clean:
-            yield clean
-
-
-def clean_schema(make_project, url: str, server: str | None, tmp_path, length: int):
+def clean_schema(make_project, url: str, another_database, length: int):
     """Return the schema one ``migrate`` builds from the history, on an empty database."""
     vendor = sa.make_url(url).get_backend_name()
     if (vendor, length) not in _clean_schemas:
-        with other_database(url, server, tmp_path) as clean:
+        with another_database(url) as clean:
             project = project_with_history(make_project, clean, length)
             result = project.run("migrate", "-v", "0")
             assert result.code == 0, result.output
@@ -83,12 +72,8 @@ def start_migrate(
     )
 
 
-def server_of(request: pytest.FixtureRequest, url: str) -> str | None:
-    return None if url.startswith("sqlite") else request.getfixturevalue("postgres_server")
-
-
 def test_many_migrates_at_once_apply_each_migration_exactly_once(
-    make_project, db_url, tmp_path, request
+    make_project, db_url, another_database
 ):
     project = project_with_history(make_project, db_url, LENGTH)
     # Import every file once, so that all processes start from the history index.
@@ -111,7 +96,7 @@ def test_many_migrates_at_once_apply_each_migration_exactly_once(
     assert RUNS == 1 or any(outcome == "SKIPPED" for (_key, outcome) in outcomes)
     rows = recorded_rows(db_url)
     assert len(rows) == len(set(rows)) == LENGTH
-    expected = clean_schema(make_project, db_url, server_of(request, db_url), tmp_path, LENGTH)
+    expected = clean_schema(make_project, db_url, another_database, LENGTH)
     assert read_schema(db_url) == expected
     assert_database_matches(db_url, project.project().models_state())
 
@@ -131,9 +116,13 @@ def holding_the_lock(url: str) -> Iterator[None]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection, connection.begin():
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY}
-            )
+            if url.startswith("mysql"):
+                name = lock_name(sa.make_url(url).database)
+                connection.execute(sa.text("SELECT GET_LOCK(:name, 10)"), {"name": name})
+            else:
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY}
+                )
             yield
     finally:
         engine.dispose()

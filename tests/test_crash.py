@@ -27,7 +27,7 @@ from tests.history import (
     recorded_rows,
     schema_at_recorded_boundary,
 )
-from tests.test_concurrency import LENGTH, clean_schema, server_of, start_migrate
+from tests.test_concurrency import LENGTH, clean_schema, start_migrate
 
 KILL_ROUNDS = int(os.environ.get("DBSHIFT_KILL_ROUNDS", "15"))
 
@@ -68,14 +68,20 @@ def reset_database(url: str) -> None:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
+            if url.startswith("mysql"):
+                name = sa.make_url(url).database
+                connection.exec_driver_sql(f"DROP DATABASE `{name}`")
+                connection.exec_driver_sql(f"CREATE DATABASE `{name}`")
+            else:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
     finally:
         engine.dispose()
 
 
+@pytest.mark.transactional_ddl
 def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
-    make_project, db_url, tmp_path, request
+    make_project, db_url, another_database
 ):
     project = project_with_history(make_project, db_url, LENGTH)
     assert project.run("migrate", "--plan", "-v", "0").code == 0
@@ -103,7 +109,7 @@ def test_sigkill_at_random_moments_always_leaves_a_migration_boundary(
     result = project.run_process("migrate", "--lock-timeout", "20")
     assert result.code == 0, result.output
     assert assert_at_boundary(project, db_url) == LENGTH
-    expected = clean_schema(make_project, db_url, server_of(request, db_url), tmp_path, LENGTH)
+    expected = clean_schema(make_project, db_url, another_database, LENGTH)
     assert read_schema(db_url) == expected
     assert_database_matches(db_url, project.project().models_state())
 
@@ -161,6 +167,7 @@ class Article(models.Model):
 """
 
 
+@pytest.mark.transactional_ddl
 def test_a_kill_in_the_middle_of_a_migration_undoes_its_first_operations(
     make_project, db_url, tmp_path
 ):
@@ -227,6 +234,7 @@ class Migration(migrations.Migration):
 """
 
 
+@pytest.mark.transactional_ddl
 @pytest.mark.parametrize(
     ("source", "operation", "reason"),
     [

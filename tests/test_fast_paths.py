@@ -108,6 +108,7 @@ def failing_batch_rows(monkeypatch) -> None:
     monkeypatch.setattr(MigrationRecorder, "record_applied_many", refuse)
 
 
+@pytest.mark.transactional_ddl
 def test_a_batch_that_breaks_fails_migrate_in_strict_mode(make_project, db_url, monkeypatch):
     project = make_project(database=db_url)
     project.models("pages", ARTICLE)
@@ -128,6 +129,7 @@ def test_a_batch_that_breaks_fails_migrate_in_strict_mode(make_project, db_url, 
     assert len(recorded(db_url)) == 3
 
 
+@pytest.mark.transactional_ddl
 @pytest.mark.parametrize("fresh_database", [True, False], ids=["fresh", "batched"])
 def test_a_migration_that_really_fails_is_reported_as_itself_in_strict_mode(
     make_project, db_url, fresh_database

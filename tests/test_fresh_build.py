@@ -74,7 +74,7 @@ def recorded(url: str) -> list[tuple[str, str]]:
 
 
 def test_a_fresh_database_is_built_to_the_same_schema_as_one_by_one(
-    make_project, postgres_server, db_url
+    make_project, another_database, db_url
 ):
     built = make_project(apps=("people", "pages"), database=db_url)
     write_history(built)
@@ -90,14 +90,7 @@ def test_a_fresh_database_is_built_to_the_same_schema_as_one_by_one(
     assert all("straight to their end state" in line for line in lines)
     assert built.run("check").code == 0
 
-    if db_url.startswith("sqlite"):
-        other_url = db_url.replace("db.sqlite3", "one_by_one.sqlite3")
-    else:
-        from tests.postgres import fresh_database
-
-        context = fresh_database(postgres_server)
-        other_url = context.__enter__()
-    try:
+    with another_database(db_url) as other_url:
         one_by_one = make_project(apps=("people", "pages"), database=other_url)
         for app in ("people", "pages"):
             for name in built.migration_names(app):
@@ -111,9 +104,6 @@ def test_a_fresh_database_is_built_to_the_same_schema_as_one_by_one(
         assert "straight to their end state" not in slow.stdout
         assert schema(other_url) == schema(db_url)
         assert recorded(other_url) == recorded(db_url)
-    finally:
-        if not db_url.startswith("sqlite"):
-            context.__exit__(None, None, None)
 
     assert built.run("migrate", "pages", "zero").code == 0
     assert built.run("migrate").code == 0

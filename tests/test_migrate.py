@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from dbshift.migrations.recorder import TABLE_NAME
@@ -71,7 +72,7 @@ def test_the_tutorial_from_first_migration_to_rollback(make_project, db_url):
     execute(
         db_url,
         "INSERT INTO pages_article (title, content, created, updated) "
-        "VALUES ('Hello', 'World', '2026-01-01 10:00:00+00', '2026-01-01 10:00:00+00')",
+        "VALUES ('Hello', 'World', '2026-01-01 10:00:00', '2026-01-01 10:00:00')",
     )
 
     project.models("pages", ARTICLE + SLUG)
@@ -110,6 +111,7 @@ def test_the_tutorial_from_first_migration_to_rollback(make_project, db_url):
     assert query(db_url, f"SELECT app, name FROM {TABLE_NAME}") == []
 
 
+@pytest.mark.transactional_ddl
 def test_a_failing_migration_leaves_nothing_behind(make_project, db_url):
     project = make_project(database=db_url)
     project.models("pages", ARTICLE)
@@ -226,7 +228,9 @@ def test_fake_initial_finds_tables_and_columns_whose_names_were_shortened(make_p
     assert project.run("migrate").code == 0
     table = f"pages_{LONG_MODEL.lower()}"
     created = [name for name in tables(db_url) if name.startswith(table[:40])]
-    assert len(created) == 1 and created[0] != table and len(created[0]) == 63
+    # PostgreSQL keeps 63 bytes of a name (and dbshift keeps SQLite's as short), MySQL 64.
+    longest = 64 if db_url.startswith("mysql") else 63
+    assert len(created) == 1 and created[0] != table and len(created[0]) == longest
     assert any(name.startswith(long_field[:40]) for name in columns(db_url, created[0]))
     faked = project.run("migrate", "pages", "zero", "--fake")
     assert faked.code == 0, faked.output

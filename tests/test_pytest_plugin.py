@@ -74,13 +74,13 @@ def sample(pytester: pytest.Pytester, db_url: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PYTHONPATH", str(SRC))
     root = pytester.path
     shutil.copytree(EXAMPLE / "pages", root / "pages")
-    database = db_url if db_url.startswith("postgresql") else "sqlite:///db.sqlite3"
+    database = "sqlite:///db.sqlite3" if db_url.startswith("sqlite") else db_url
     (root / "pyproject.toml").write_text(
         f'[tool.dbshift]\napps = ["pages"]\ndatabase = "{database}"\n\n[tool.pytest.ini_options]\n'
     )
     pytester.makepyfile(test_sample=DATA_TESTS)
     yield root
-    if db_url.startswith("postgresql"):
+    if not db_url.startswith("sqlite"):
         # Templates outlive a session by design; remove this project's.
         directory = root / ".pytest_cache" / "d" / "dbshift"
         database_copies(db_url, directory, names_prefix(root)).drop_templates(keep="")
@@ -140,18 +140,22 @@ def test_extra(dbshift_db):
 
 
 def _templates(root: Path, url: str) -> list[str]:
-    if not url.startswith("postgresql"):
+    if url.startswith("sqlite"):
         return sorted(
             path.name for path in (root / ".pytest_cache" / "d" / "dbshift").glob("*_tpl_*")
         )
+    databases = (
+        "SELECT datname FROM pg_database"
+        if url.startswith("postgresql")
+        else "SELECT schema_name FROM information_schema.schemata"
+    )
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            return list(
-                connection.execute(
-                    sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                    {"p": f"{names_prefix(root)}_tpl_%"},
-                ).scalars()
+            return sorted(
+                name
+                for name in connection.execute(sa.text(databases)).scalars()
+                if name.startswith(f"{names_prefix(root)}_tpl_")
             )
     finally:
         engine.dispose()

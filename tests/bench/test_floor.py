@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from bench.floor import record, replay
 from dbshift.backends import Database
-from tests.postgres import fresh_database
 
 
 def work(url: str) -> str:
@@ -47,20 +46,15 @@ def driver_dsn(url: str) -> tuple[str, str]:
     return "postgresql", parsed.set(drivername="postgresql").render_as_string(False)
 
 
-def test_replay_repeats_the_captured_statements_and_transactions(db_url: str, tmp_path, request):
+def test_replay_repeats_the_captured_statements_and_transactions(db_url: str, another_database):
     result, events = record(lambda: work(db_url))
     assert result == "done"
     kinds = [kind for _, kind, _, _ in events]
     assert kinds.count("commit") == 2
     assert kinds[-1] == "close"
-    if sa.make_url(db_url).get_backend_name() == "sqlite":
-        other = f"sqlite:///{tmp_path / 'replayed.sqlite3'}"
+    with another_database(db_url) as other:
         replay(events, *driver_dsn(other))
         assert contents(other) == contents(db_url)
-    else:
-        with fresh_database(request.getfixturevalue("postgres_server")) as other:
-            replay(events, *driver_dsn(other))
-            assert contents(other) == contents(db_url)
 
 
 def test_recording_stops_with_the_action(tmp_path):

@@ -46,7 +46,12 @@ class Migration(migrations.Migration):
     dependencies = [("pages", "0001_initial")]
     operations = [
         migrations.AddField("Article", "note", models.TextField(default="")),
-        migrations.RunSQL("UPDATE pages_article SET title = title || '!'", "SELECT 1"),
+        # Appending in SQL that SQLite, PostgreSQL and MySQL (where || is OR) share.
+        migrations.RunSQL(
+            "UPDATE pages_article SET title = CASE title WHEN 'first' THEN 'first!' "
+            "ELSE 'second!' END",
+            "SELECT 1",
+        ),
         migrations.RunPython(fill, atomic={atomic}),
     ]
 """
@@ -82,6 +87,7 @@ def assert_untouched(project: ProjectDir) -> None:
     assert names == [("0001_initial",)]
 
 
+@pytest.mark.transactional_ddl
 @pytest.mark.parametrize("atomic", [None, False])
 def test_an_exception_in_code_rolls_back_everything(applied: ProjectDir, atomic: object) -> None:
     applied.write("pages/migrations/0002_fill.py", FAILING.format(suffix="1 / 0", atomic=atomic))
@@ -102,6 +108,7 @@ def test_an_exception_in_code_rolls_back_everything(applied: ProjectDir, atomic:
     assert_untouched(applied)
 
 
+@pytest.mark.transactional_ddl
 def test_a_database_error_in_code_rolls_back_everything(applied: ProjectDir) -> None:
     # "first!" exists once the RunSQL ran: the unique title is violated.
     applied.write("pages/migrations/0002_fill.py", FAILING.format(suffix='"!"', atomic=None))

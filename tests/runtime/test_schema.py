@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
-import pytest
 import sqlalchemy as sa
 
 import dbshift.sqlalchemy as dsa
 from tests.helpers import ProjectDir
-from tests.postgres import fresh_database
 from tests.runtime.conftest import mapped_models
 from tests.runtime.schema import read_schema
 
@@ -28,16 +25,6 @@ TABLES = {
 }
 
 
-@contextlib.contextmanager
-def another_database(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Yield the URL of a second empty database of the same kind as ``db_url``."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'created.sqlite3'}"
-    else:
-        with fresh_database(request.getfixturevalue("postgres_server")) as url:
-            yield url
-
-
 def create_all(url: str) -> None:
     engine = sa.create_engine(url)
     try:
@@ -46,11 +33,14 @@ def create_all(url: str) -> None:
         engine.dispose()
 
 
+AnotherDatabase = Callable[[str], AbstractContextManager[str]]
+
+
 def test_create_all_gives_the_schema_migrate_gives(
-    written: ProjectDir, db_url: str, request: pytest.FixtureRequest, tmp_path: Path
+    written: ProjectDir, db_url: str, another_database: AnotherDatabase
 ) -> None:
     assert written.run("migrate").code == 0
-    with another_database(db_url, request, tmp_path) as other, mapped_models(written):
+    with another_database(db_url) as other, mapped_models(written):
         create_all(other)
         migrated, created = read_schema(db_url), read_schema(other)
     assert set(migrated) == TABLES
@@ -58,9 +48,9 @@ def test_create_all_gives_the_schema_migrate_gives(
 
 
 def test_create_all_skips_existing_tables(
-    written: ProjectDir, db_url: str, request: pytest.FixtureRequest, tmp_path: Path
+    written: ProjectDir, db_url: str, another_database: AnotherDatabase
 ) -> None:
-    with another_database(db_url, request, tmp_path) as other, mapped_models(written):
+    with another_database(db_url) as other, mapped_models(written):
         create_all(other)
         first = read_schema(other)
         create_all(other)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from dbshift.backends.base import SchemaEditor
     from dbshift.backends.blockers import BlockerWatch
     from dbshift.backends.database import Database
-    from dbshift.backends.introspection import ColumnInfo, TableReader
+    from dbshift.backends.introspection import ColumnInfo, TableInfo, TableReader
     from dbshift.migrations.limits import StatementLimits
 
 #: How long a migration waits for the lock when no ``--lock-timeout`` is given, in seconds.
@@ -71,7 +71,7 @@ class Backend:
     - introspection and drift: :attr:`table_reader`, :attr:`system_tables`,
       :attr:`reports_collations`,
       :attr:`canonical_defaults` and :meth:`canonical_default`,
-      :meth:`is_auto_numbered`, :meth:`comparable_type`;
+      :meth:`is_auto_numbered`, :meth:`comparable_type`, :meth:`as_reported`;
     - running SQL: :meth:`execute_script`;
     - reading the recorder without SQLAlchemy: :meth:`recorder_connection`,
       :meth:`is_missing_table`.
@@ -298,6 +298,11 @@ class Backend:
     def is_auto_numbered(self, column: ColumnInfo) -> bool:
         """Return whether the database numbers the new rows of an introspected column."""
         return column.identity
+
+    def as_reported(self, table: TableInfo) -> TableInfo:
+        """Return a table made from the migrations' specs as introspection reads it back
+        on this database (another spelling of its types, say); unchanged by default."""
+        return table
 
     def comparable_type(self, declared: str) -> str:
         """Return what decides the values a column of type ``declared`` holds, for

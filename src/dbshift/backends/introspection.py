@@ -149,7 +149,7 @@ def table_info(
                 collation if backend.reports_collations else None,
             )
         )
-    return TableInfo(
+    info = TableInfo(
         name=spec.name,
         columns=tuple(sorted(columns, key=lambda column: column.name)),
         primary_key=spec.primary_key.columns if spec.primary_key else (),
@@ -174,6 +174,7 @@ def table_info(
         checks=tuple(sorted(check.name or "" for check in spec.checks)),
         comment=spec.comment if editor.features.supports_comments else None,
     )
+    return backend.as_reported(info)
 
 
 # -- Reading a database ------------------------------------------------------------------

@@ -1,18 +1,79 @@
-"""MySQL 8 and MariaDB 10.11, whose DDL commits by itself, statement by statement."""
+"""MySQL 8 and MariaDB 10.11 through PyMySQL: a named migration lock, strict sessions.
+
+MySQL commits before and after every DDL statement, so a migration is not one
+transaction there; what dbshift controls is the session each migration runs in:
+
+- ``sql_mode`` is set to a fixed strict value on every connection, whatever the
+  server's default: a value that does not fit its column is an error, not silently
+  cut or replaced, and an unknown storage engine is refused instead of swapped for
+  the default one. ``ANSI_QUOTES`` stays off, so double quotes in hand-written SQL
+  keep meaning strings, and identifiers are quoted with backticks (as SQLAlchemy's
+  MySQL dialect writes them).
+- Text travels as ``utf8mb4``, the only MySQL character set that holds all of
+  Unicode.
+- Transactions are ``READ COMMITTED``: a migration reads the recorder rows other
+  processes committed while it waited for the lock, not a snapshot from before.
+
+The migration lock is a named lock (``GET_LOCK``). It belongs to the session, not
+to a transaction (DDL would end a transaction anyway), so it is released
+explicitly when the migration's transaction ends, and by the server when the
+session dies.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import contextlib
+import hashlib
+import re
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from dbshift.backends.backend import Backend
+from dbshift.backends.backend import DEFAULT_LOCK_WAIT, Backend, LockNotTaken, RecorderUnreadable
 from dbshift.backends.features import Features
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from dbshift.backends.database import Database
+    from dbshift.backends.introspection import TableInfo
+
+#: The driver a URL without one gets: pure Python, so it installs everywhere.
+DRIVER = "pymysql"
+#: The session's SQL mode; every flag is understood by MySQL 8 and MariaDB 10.11 alike.
+SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+CHARSET = "utf8mb4"
+ISOLATION_LEVEL = "READ COMMITTED"
+#: MySQL refuses lock names longer than this.
+MAX_LOCK_NAME = 64
+LOCK_PREFIX = "dbshift."
+#: MySQL's error number for a table that does not exist.
+NO_SUCH_TABLE = 1146
+#: Options of a URL's query that PyMySQL takes as they are; with any other the bare
+#: driver does not read the recorder, SQLAlchemy does.
+RECORDER_OPTIONS = frozenset({"charset", "unix_socket"})
+#: How ``canonical_default`` receives a constant: ``CAST(value AS type)``.
+_CAST = re.compile(r"^CAST\((?P<value>.*) AS (?P<type>[^()]+(?:\([^()]*\))?[^()]*)\)$", re.DOTALL)
+
+
+def lock_name(database: str | None) -> str:
+    """Return the name of the migration lock of one database.
+
+    Named locks are server-wide, so the name holds the database's: migrations of
+    two databases on one server do not wait for each other. A name too long for
+    MySQL is replaced by its digest.
+    """
+    name = LOCK_PREFIX + (database or "")
+    if len(name) <= MAX_LOCK_NAME:
+        return name
+    return LOCK_PREFIX + hashlib.sha256((database or "").encode()).hexdigest()[:48]
 
 
 class MySQLBackend(Backend):
-    """MySQL and MariaDB (``mysql://`` and ``mariadb://`` URLs)."""
+    """MySQL and MariaDB (SQLAlchemy names ``mariadb://`` URLs' dialect ``mariadb``)."""
 
     names: ClassVar[tuple[str, ...]] = ("mysql", "mariadb")
-    #: Django says "mysql" for MariaDB too.
     vendor: ClassVar[str] = "mysql"
     editor: ClassVar[str] = "dbshift.backends.mysql:MySQLSchemaEditor"
     features: ClassVar[Features] = Features(
@@ -33,4 +94,146 @@ class MySQLBackend(Backend):
         inline_column_comments=True,
         constraint_names_per_schema=True,
     )
+    copies: ClassVar[str] = "dbshift.backends.mysql_copies:MySQLCopies"
     driver_extra: ClassVar[str] = "mysql"
+    #: What a server started with ``--read-only``, or a read-only transaction, says.
+    read_only_markers: ClassVar[tuple[str, ...]] = ("--read-only option", "read only transaction")
+    read_only_fix: ClassVar[str] = "connect to the primary server with a user that may write"
+    table_reader: ClassVar[str] = "dbshift.backends.mysql_introspection:MySQLTableReader"
+    canonical_defaults: ClassVar[bool] = True
+
+    # -- Settings and connecting -------------------------------------------------------
+
+    def normalize_url(self, url: str, root: Path) -> str:
+        """Name PyMySQL, the driver the ``mysql`` extra installs, when the URL names none."""
+        scheme, _, rest = url.partition("://")
+        return url if "+" in scheme else f"{scheme}+{DRIVER}://{rest}"
+
+    def create_engine(self, url: sa.URL) -> sa.Engine:
+        """Return an engine whose sessions are strict, utf8mb4 and READ COMMITTED."""
+        import sqlalchemy as sa
+
+        # The driver runs init_command on connecting, before SQLAlchemy reads the mode.
+        connect_args: dict[str, Any] = {"init_command": f"SET SESSION sql_mode = '{SQL_MODE}'"}
+        if "charset" not in url.query:
+            connect_args["charset"] = CHARSET
+        return sa.create_engine(
+            url,
+            poolclass=sa.pool.NullPool,
+            connect_args=connect_args,
+            isolation_level=ISOLATION_LEVEL,
+        )
+
+    # -- The migration lock ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked_transaction(
+        self, connection: sa.Connection, lock_timeout: float | None
+    ) -> Iterator[None]:
+        """Take the named lock, then run the block in a transaction; release the lock after.
+
+        The transaction ends (committed, or rolled back on an error) before the lock
+        is released, so the next migration sees its recorder rows.
+        """
+        with _named_lock(connection, lock_timeout), connection.begin():
+            yield
+
+    @contextlib.contextmanager
+    def locked_outside_transaction(
+        self, database: Database, connection: sa.Connection, lock_timeout: float | None
+    ) -> Iterator[sa.Connection]:
+        """Hold the named lock on ``connection``; yield another in autocommit mode."""
+        with _named_lock(connection, lock_timeout), database.connect() as outside:
+            yield outside.execution_options(isolation_level="AUTOCOMMIT")
+
+    # -- Introspection and drift -------------------------------------------------------
+
+    def canonical_default(self, connection: sa.Connection, expression: str) -> str:
+        """Return the value MySQL makes of a constant in its column's type (1.50 for 1.5 in
+        a decimal(5,2)); the constant comes as ``CAST(value AS type)``."""
+        from dbshift.backends.mysql_introspection import canonical_type, constant_value
+
+        match = _CAST.match(expression.strip())
+        if match is None:
+            return expression
+        return constant_value(connection, match["value"], canonical_type(match["type"]))
+
+    def comparable_type(self, declared: str) -> str:
+        """Return the one spelling of a type (``int`` for ``integer`` and ``int(11)``)."""
+        from dbshift.backends.mysql_introspection import canonical_type
+
+        return canonical_type(declared)
+
+    def as_reported(self, table: TableInfo) -> TableInfo:
+        """Return a table made from migrations as :class:`MySQLTableReader` reads it back."""
+        from dbshift.backends.mysql_introspection import as_reported
+
+        return as_reported(table)
+
+    # -- Running SQL and reading the recorder -----------------------------------------
+
+    def execute_script(self, connection: sa.Connection, statements: list[str]) -> None:
+        """Run statements one by one and without parameters, so that ``%`` is a percent
+        sign: the driver reports an error of a multi-statement string only when its
+        results are read, and a DDL statement costs more than its round trip."""
+        for statement in statements:
+            connection.exec_driver_sql(statement, execution_options={"no_parameters": True})
+
+    def recorder_connection(self, url: str) -> Any | None:
+        """Connect with PyMySQL, whichever driver the URL names."""
+        try:
+            import pymysql  # type: ignore[import-untyped]
+        except ModuleNotFoundError as err:
+            raise RecorderUnreadable from err
+        parts = urllib.parse.urlsplit(url)
+        options = dict(urllib.parse.parse_qsl(parts.query))
+        if not set(options) <= RECORDER_OPTIONS:
+            raise RecorderUnreadable  # TLS and other driver options: SQLAlchemy reads.
+        try:
+            return pymysql.connect(
+                host=parts.hostname or "localhost",
+                port=parts.port or 3306,
+                user=urllib.parse.unquote(parts.username or ""),
+                password=urllib.parse.unquote(parts.password or ""),
+                database=urllib.parse.unquote(parts.path[1:]) or None,
+                charset=options.get("charset", CHARSET),
+                unix_socket=options.get("unix_socket"),
+                autocommit=True,
+            )
+        except (pymysql.Error, ValueError) as err:
+            raise RecorderUnreadable from err
+
+    def is_missing_table(self, error: Exception) -> bool:
+        import pymysql
+
+        return isinstance(error, pymysql.Error) and error.args[:1] == (NO_SUCH_TABLE,)
+
+
+@contextlib.contextmanager
+def _named_lock(connection: sa.Connection, lock_timeout: float | None) -> Iterator[None]:
+    """Hold the migration lock of ``connection``'s database for the block.
+
+    The caller has no transaction open; taking the lock leaves none open, and
+    releasing it needs none. Raise :class:`LockNotTaken` when the wait runs out.
+    """
+    name = lock_name(connection.engine.url.database)
+    wait = lock_timeout if lock_timeout is not None else DEFAULT_LOCK_WAIT
+    try:
+        taken = connection.exec_driver_sql("SELECT GET_LOCK(%s, %s)", (name, wait)).scalar()
+    finally:
+        connection.rollback()  # Ends the transaction SQLAlchemy began for the SELECT.
+    if taken != 1:
+        raise LockNotTaken
+    try:
+        yield
+    finally:
+        _release(connection, name)
+
+
+def _release(connection: sa.Connection, name: str) -> None:
+    if connection.closed or connection.invalidated:
+        return  # The session is gone, and the server freed its lock with it.
+    if connection.in_transaction():
+        connection.rollback()  # A failure inside the block left its transaction open.
+    connection.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (name,))
+    connection.rollback()

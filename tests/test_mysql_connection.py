@@ -1,0 +1,207 @@
+"""MySQL and MariaDB sessions: URLs, session settings, the named lock, the recorder tables."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbshift.backends.database import Database
+from dbshift.backends.reading import read_history
+from dbshift.backends.vendors.mysql import lock_name
+from dbshift.conf import normalize_url
+from dbshift.exceptions import LockTimeoutError
+from dbshift.migrations.applied import Progress
+from dbshift.migrations.recorder import MigrationRecorder
+from tests.mariadb import fresh_database
+
+
+@pytest.mark.parametrize(
+    ("url", "normalized"),
+    [
+        (
+            "mysql://app:secret@db.example:3306/shop",
+            "mysql+pymysql://app:secret@db.example:3306/shop",
+        ),
+        ("mariadb://app@db.example/shop", "mariadb+pymysql://app@db.example/shop"),
+        ("mysql+pymysql://app@db.example/shop", "mysql+pymysql://app@db.example/shop"),
+        ("mariadb+mysqldb://app@db.example/shop", "mariadb+mysqldb://app@db.example/shop"),
+    ],
+)
+def test_mysql_urls_name_pymysql_unless_they_name_a_driver(url: str, normalized: str) -> None:
+    assert normalize_url(url, Path("/")) == normalized
+
+
+@pytest.mark.parametrize("scheme", ["mysql", "mariadb"])
+def test_a_migration_session_is_strict_utf8mb4_and_read_committed(
+    mariadb_url: str, scheme: str
+) -> None:
+    url = sa.make_url(mariadb_url).set(drivername=f"{scheme}+pymysql")
+    database = Database(url.render_as_string(hide_password=False))
+    with database.connect() as connection:
+        mode, charset, isolation = connection.exec_driver_sql(
+            "SELECT @@SESSION.sql_mode, @@character_set_connection, @@SESSION.tx_isolation"
+        ).one()
+        assert connection.dialect.name == scheme
+    database.dispose()
+    assert set(mode.split(",")) == {
+        "STRICT_TRANS_TABLES",
+        "ERROR_FOR_DIVISION_BY_ZERO",
+        "NO_ENGINE_SUBSTITUTION",
+    }
+    assert charset == "utf8mb4"
+    assert isolation == "READ-COMMITTED"
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut(mariadb_url: str) -> None:
+    database = Database(mariadb_url)
+    with database.connect() as connection, connection.begin():
+        connection.exec_driver_sql("CREATE TABLE note (text varchar(3) NOT NULL)")
+        with pytest.raises(sa.exc.DataError, match="too long"):
+            connection.exec_driver_sql("INSERT INTO note VALUES ('four')")
+    database.dispose()
+
+
+def _lock_holders(url: str) -> int:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        holders = connection.exec_driver_sql(
+            "SELECT IS_USED_LOCK(%s) IS NOT NULL", (lock_name(sa.make_url(url).database),)
+        ).scalar()
+    engine.dispose()
+    return int(holders or 0)
+
+
+def test_the_lock_is_held_for_the_transaction_and_released_after_it(mariadb_url: str) -> None:
+    database = Database(mariadb_url)
+    with database.connect() as connection:
+        with database.locked_transaction(connection):
+            held = _lock_holders(mariadb_url)
+        after = _lock_holders(mariadb_url)
+        with pytest.raises(ZeroDivisionError), database.locked_transaction(connection):
+            connection.exec_driver_sql("CREATE TABLE t (a int)")
+            1 / 0  # noqa: B018
+        after_error = _lock_holders(mariadb_url)
+        with database.locked_outside_transaction(connection) as outside:
+            held_outside = _lock_holders(mariadb_url)
+            assert outside is not connection
+        after_outside = _lock_holders(mariadb_url)
+    database.dispose()
+    assert (held, after, after_error, held_outside, after_outside) == (1, 0, 0, 1, 0)
+
+
+def test_a_second_migration_waits_for_the_lock_then_gives_up_with_a_clear_error(
+    mariadb_url: str,
+) -> None:
+    first, second = Database(mariadb_url), Database(mariadb_url)
+    with first.connect() as holder, second.connect() as waiter:
+        with (
+            first.locked_transaction(holder),
+            pytest.raises(LockTimeoutError) as caught,
+            second.locked_transaction(waiter, lock_timeout=0.2),
+        ):
+            pytest.fail("the lock was taken twice")
+        with second.locked_transaction(waiter, lock_timeout=0.2):
+            waiter.exec_driver_sql("SELECT 1")
+    for database in (first, second):
+        database.dispose()
+    message = str(caught.value)
+    assert "Another dbshift process held the migration lock on mysql+pymysql://" in message
+    assert "for more than 0.2 s" in message and "--lock-timeout" in message
+
+
+def test_databases_on_one_server_have_locks_of_their_own(
+    mariadb_url: str, mariadb_server: str
+) -> None:
+    with fresh_database(mariadb_server) as other_url:
+        first, second = Database(mariadb_url), Database(other_url)
+        with (
+            first.connect() as one,
+            second.connect() as two,
+            first.locked_transaction(one),
+            second.locked_transaction(two, lock_timeout=0.1),
+        ):
+            both = (_lock_holders(mariadb_url), _lock_holders(other_url))
+        first.dispose()
+        second.dispose()
+    assert both == (1, 1)
+
+
+def test_a_waiting_migration_takes_the_lock_once_it_is_released(mariadb_url: str) -> None:
+    first, second = Database(mariadb_url), Database(mariadb_url)
+    taken = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with first.connect() as holder, first.locked_transaction(holder):
+            taken.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait(10)
+    with second.connect() as waiter:
+        release.set()
+        with second.locked_transaction(waiter, lock_timeout=30):
+            waiter.exec_driver_sql("SELECT 1")
+    thread.join()
+    first.dispose()
+    second.dispose()
+
+
+def test_the_recorder_tables_hold_utf8mb4_keys_and_refuse_a_second_row(mariadb_url: str) -> None:
+    database = Database(mariadb_url)
+    app, name = "ü" * 255, "日" * 255  # the longest keys, four bytes a character at most
+    with database.connect() as connection, database.locked_transaction(connection):
+        recorder = MigrationRecorder(connection)
+        recorder.ensure_table()
+        recorder.ensure_progress_table()
+        recorder.record_applied((app, name), "sum")  # type: ignore[arg-type]
+        recorder.record_progress((app, name), Progress("forwards", 2, "sum"))
+        with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
+            recorder.record_applied((app, name), "sum")  # type: ignore[arg-type]
+    with database.connect() as connection:
+        keys = connection.exec_driver_sql(
+            "SELECT table_name, index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) "
+            "FROM information_schema.statistics WHERE table_schema = DATABASE() "
+            "AND non_unique = 0 GROUP BY table_name, index_name"
+        ).all()
+    database.dispose()
+    assert sorted(keys) == [
+        ("dbshift_migration_progress", "PRIMARY", "app,name"),
+        ("dbshift_migrations", "PRIMARY", "id"),
+        ("dbshift_migrations", "dbshift_migrations_app_name_uniq", "app,name"),
+    ]
+    history = read_history(mariadb_url)
+    assert history is not None
+    assert list(history.applied) == [(app, name)]
+    assert history.interrupted == {(app, name): Progress("forwards", 2, "sum")}
+
+
+def test_the_bare_driver_reads_a_database_without_recorder_tables(mariadb_url: str) -> None:
+    history = read_history(mariadb_url)
+    assert history is not None
+    assert (history.applied, history.interrupted) == ({}, {})
+
+
+def test_a_script_runs_statement_by_statement_and_stops_at_the_failing_one(
+    mariadb_url: str,
+) -> None:
+    database = Database(mariadb_url)
+    statements = [
+        "CREATE TABLE a (id int PRIMARY KEY)",
+        "INSERT INTO a VALUES (1)",
+        "INSERT INTO a SELECT id FROM a",  # a duplicate key
+        "CREATE TABLE b (id int)",
+    ]
+    with database.connect() as connection:
+        with (
+            pytest.raises(sa.exc.IntegrityError, match="Duplicate entry"),
+            database.transaction(connection),
+        ):
+            database.execute_script(connection, statements)
+        tables = connection.exec_driver_sql("SHOW TABLES").scalars().all()
+    database.dispose()
+    assert tables == ["a"]

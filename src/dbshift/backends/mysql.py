@@ -191,7 +191,21 @@ class MySQLSpecBuilder(SpecBuilder):
     def can_build(self, index: IndexSpec) -> bool:
         """Return whether the server has a form for ``index``: no condition, and no
         expression on MariaDB."""
-        return index.where is None and not (index.expressions and is_mariadb(self.dialect))
+        return self.left_out_because(index) is None
+
+    def left_out_because(self, index: IndexSpec) -> str | None:
+        """Return why the server cannot build ``index``, or None when it can."""
+        if index.where is not None:
+            return "MySQL and MariaDB have no partial indexes (condition=)"
+        if index.expressions and is_mariadb(self.dialect):
+            return "MariaDB has no indexes over expressions"
+        return None
+
+    def left_out(self, state: ProjectState, model: ModelState) -> list[tuple[str, str]]:
+        """Return ``(index name, why)`` for each index of ``model`` left out of its table."""
+        declared = SpecBuilder.table(self, state, model).indexes
+        found = [(index.name, self.left_out_because(index)) for index in declared]
+        return [(name, why) for name, why in found if why is not None]
 
     def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
         rules = super()._field_rule(table, column, field)
@@ -305,6 +319,15 @@ class MySQLSchemaEditor(SchemaEditor):
         """Rename an index, unless it was never built."""
         if self._can_build(model, old_index):
             super().rename_index(model, old_index, new_index)
+
+    def indexes_left_out(self, state: ProjectState) -> list[tuple[ModelState, str, str]]:
+        builder = cast(MySQLSpecBuilder, self.builder)
+        return [
+            (model, name, why)
+            for model in state.models.values()
+            if model.managed
+            for name, why in builder.left_out(state, model)
+        ]
 
     def _can_build(self, model: ModelState, index: Index) -> bool:
         builder = cast(MySQLSpecBuilder, self.builder)

@@ -23,19 +23,27 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.postgres import fresh_database
+from tests import mariadb, postgres
 from tests.structure import (
     Index,
     Structure,
     Table,
     describe_differences,
     read_structure,
+    vendor_of,
     without_repeated_unique_rules,
 )
 
 DJANGO_INSTALLED = importlib.util.find_spec("django") is not None
 
 _IMPORT = re.compile(r"^from dbshift import ", re.MULTILINE)
+
+#: Django's MySQL backend imports mysqlclient; PyMySQL stands in for it.
+_PYMYSQL = """\
+import pymysql
+
+pymysql.install_as_MySQLdb()
+"""
 
 _SETTINGS = """\
 SECRET_KEY = "oracle"
@@ -51,8 +59,9 @@ def django_database(url: str) -> dict[str, str]:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.database or ""}
+    engine = "mysql" if vendor_of(url) == "mariadb" else "postgresql"
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": f"django.db.backends.{engine}",
         "NAME": parsed.database or "",
         "USER": parsed.username or "",
         "PASSWORD": parsed.password or "",
@@ -79,6 +88,8 @@ def write_django_project(source: Path, apps: Iterable[str], target: Path, url: s
             text = _IMPORT.sub("from django.db import ", path.read_text())
             (package / "migrations" / path.name).write_text(text)
     settings = _SETTINGS.format(apps=apps, database=django_database(url))
+    if vendor_of(url) == "mariadb":
+        settings = _PYMYSQL + settings
     (target / "django_oracle_settings.py").write_text(settings)
 
 
@@ -101,7 +112,10 @@ def _empty_database(like: str, server: str | None, workdir: Path) -> Iterator[st
     if sa.make_url(like).get_backend_name() == "sqlite":
         yield f"sqlite:///{workdir / 'django.sqlite3'}"
         return
-    assert server is not None, "a PostgreSQL comparison needs the server's URL"
+    assert server is not None, "a comparison on a server needs the server's URL"
+    fresh_database = (
+        mariadb.fresh_database if vendor_of(like) == "mariadb" else postgres.fresh_database
+    )
     with fresh_database(server) as url:
         yield url
 

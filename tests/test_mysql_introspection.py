@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbshift.backends.database import Database
+from dbshift.backends.existing import read_existing
 from dbshift.backends.introspection import ColumnInfo, ForeignKeyInfo, IndexInfo, introspect
 from dbshift.backends.mysql_introspection import canonical_type, constant_value
 
@@ -126,3 +127,20 @@ def test_a_constant_default_compares_by_its_value_in_the_column_type(
     with engine.connect() as connection:
         assert constant_value(connection, constant, type_text) == value
     engine.dispose()
+
+
+def test_checks_written_in_a_column_definition_are_found_by_their_condition(
+    mariadb_url: str,
+) -> None:
+    """Django writes MySQL's ``>= 0`` checks inside the column, where MariaDB names them
+    after the column; dbshift must find them to drop them."""
+    database = Database(mariadb_url)
+    with database.connect() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE tag (rank int CHECK (rank >= 0), extra json, "
+            "CONSTRAINT tag_named_check CHECK (rank < 100))"
+        )
+        found = read_existing(connection, "tag")
+    database.dispose()
+    checks = sorted((item.name, item.condition) for item in found if item.kind == "check")
+    assert checks == [("rank", "rank>=0"), ("tag_named_check", "rank<100")]

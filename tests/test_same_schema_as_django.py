@@ -29,8 +29,13 @@ from tests.test_compat import django_project
 pytestmark = pytest.mark.skipif(not DJANGO_INSTALLED, reason="Django is not installed")
 
 
+#: The session fixture of each kind of server.
+_SERVERS = {"postgresql": "postgres_server", "mariadb": "mariadb_server"}
+
+
 def server_of(request: pytest.FixtureRequest, url: str) -> str | None:
-    return None if vendor_of(url) == "sqlite" else request.getfixturevalue("postgres_server")
+    vendor = vendor_of(url)
+    return None if vendor == "sqlite" else request.getfixturevalue(_SERVERS[vendor])
 
 
 def migrate_both_ways(project: ProjectDir, apps, url: str, request, tmp_path) -> None:

@@ -21,6 +21,8 @@ def read_schema(url: str) -> dict[str, Any]:
         with engine.connect() as connection:
             if connection.dialect.name == "sqlite":
                 return _sqlite_schema(connection)
+            if connection.dialect.name in ("mysql", "mariadb"):
+                return _mysql_schema(connection)
             return _postgresql_schema(connection)
     finally:
         engine.dispose()
@@ -117,3 +119,39 @@ def _postgresql_schema(connection: sa.Connection) -> dict[str, Any]:
             "indexes": sorted(indexes),
         }
     return schema
+
+
+#: What information_schema says of a MySQL table, query by query, in a stable order.
+_MYSQL_PARTS = {
+    "columns": "SELECT column_name, column_type, is_nullable, column_default, extra, "
+    "column_comment, collation_name FROM information_schema.columns "
+    "WHERE table_schema = DATABASE() AND table_name = :t ORDER BY column_name",
+    "indexes": "SELECT index_name, non_unique, seq_in_index, column_name, collation "
+    "FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = :t "
+    "ORDER BY index_name, seq_in_index",
+    "foreign_keys": "SELECT k.constraint_name, k.column_name, k.referenced_table_name, "
+    "k.referenced_column_name, r.delete_rule FROM information_schema.key_column_usage k "
+    "JOIN information_schema.referential_constraints r "
+    "ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name "
+    "AND r.table_name = k.table_name WHERE k.table_schema = DATABASE() AND k.table_name = :t "
+    "ORDER BY k.constraint_name, k.ordinal_position",
+    "checks": "SELECT constraint_name, check_clause FROM information_schema.check_constraints "
+    "WHERE constraint_schema = DATABASE() AND table_name = :t ORDER BY constraint_name",
+}
+
+
+def _mysql_schema(connection: sa.Connection) -> dict[str, Any]:
+    tables = _rows(
+        connection,
+        "SELECT table_name, table_comment FROM information_schema.tables "
+        "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' "
+        "AND table_name NOT LIKE :own",
+        own=OWN_TABLES,
+    )
+    return {
+        name: {
+            "comment": comment,
+            **{part: _rows(connection, sql, t=name) for part, sql in _MYSQL_PARTS.items()},
+        }
+        for name, comment in tables
+    }

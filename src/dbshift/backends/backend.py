@@ -71,7 +71,8 @@ class Backend:
     - introspection and drift: :attr:`table_reader`, :attr:`system_tables`,
       :attr:`reports_collations`,
       :attr:`canonical_defaults` and :meth:`canonical_default`,
-      :meth:`is_auto_numbered`, :meth:`comparable_type`, :meth:`as_reported`;
+      :meth:`is_auto_numbered`, :meth:`comparable_type`, :meth:`as_reported`,
+      :meth:`check_constraints`;
     - running SQL: :meth:`execute_script`;
     - reading the recorder without SQLAlchemy: :meth:`recorder_connection`,
       :meth:`is_missing_table`.
@@ -298,6 +299,13 @@ class Backend:
     def is_auto_numbered(self, column: ColumnInfo) -> bool:
         """Return whether the database numbers the new rows of an introspected column."""
         return column.identity
+
+    def check_constraints(self, connection: sa.Connection, table: str) -> list[dict[str, Any]]:
+        """Return the check constraints of ``table``, each with its ``name`` and ``sqltext``;
+        SQLAlchemy's reflection of them by default."""
+        import sqlalchemy as sa
+
+        return [dict(check) for check in sa.inspect(connection).get_check_constraints(table)]
 
     def as_reported(self, table: TableInfo) -> TableInfo:
         """Return a table made from the migrations' specs as introspection reads it back

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dbshift.backends.backend import dialect_backend
 from dbshift.backends.spec import CheckSpec, ForeignKeySpec, IndexSpec, PrimaryKeySpec, SchemaObject
 
 
@@ -54,11 +55,15 @@ def read_existing(
         # Indexes on expressions are reported with a warning and skipped: no
         # derived name is ever looked up among them.
         warnings.simplefilter("ignore", sa.exc.SAWarning)
-        return _read_existing(sa.inspect(connection), table, index_options or {})
+        checks = dialect_backend(connection.dialect).check_constraints(connection, table)
+        return _read_existing(sa.inspect(connection), table, index_options or {}, checks)
 
 
 def _read_existing(
-    inspector: sa.Inspector, table: str, index_options: Mapping[str, Any]
+    inspector: sa.Inspector,
+    table: str,
+    index_options: Mapping[str, Any],
+    checks: list[dict[str, Any]],
 ) -> list[ExistingObject]:
     found: list[ExistingObject] = []
     primary_key = inspector.get_pk_constraint(table)
@@ -77,7 +82,7 @@ def _read_existing(
                 target=key["referred_table"],
             )
         )
-    for check in inspector.get_check_constraints(table):
+    for check in checks:
         found.append(ExistingObject("check", check.get("name"), condition=_plain(check["sqltext"])))
     for unique in inspector.get_unique_constraints(table):
         found.append(

@@ -53,7 +53,7 @@ _ALIASES = (
     (re.compile(r",\s+"), ","),
 )
 #: The current time as the server prints it: the column's precision is implied.
-_NOW = re.compile(r"^(current_timestamp|now)\(\d*\)$", re.IGNORECASE)
+_NOW = re.compile(r"^\(*(current_timestamp|now)\(\d*\)\)*$", re.IGNORECASE)
 #: The CAST target that gives a constant default its value, by the start of the type.
 _CAST_TARGETS = (
     (re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\b.*\bunsigned\b"), "UNSIGNED"),
@@ -93,12 +93,19 @@ def canonical_on_delete(action: str | None) -> str | None:
     return None if action is None or action.upper() in NO_ACTION else action.upper()
 
 
+def _now_as_one(default: str | None) -> str | None:
+    """Return ``current_timestamp`` for the current time at any precision."""
+    return "current_timestamp" if default is not None and _NOW.match(default) else default
+
+
 def as_reported(table: TableInfo) -> TableInfo:
     """Return a table made from migrations as :class:`MySQLTableReader` reads it back."""
     return dataclasses.replace(
         table,
         columns=tuple(
-            dataclasses.replace(column, type=canonical_type(column.type))
+            dataclasses.replace(
+                column, type=canonical_type(column.type), default=_now_as_one(column.default)
+            )
             for column in table.columns
         ),
         foreign_keys=frozenset(
@@ -106,6 +113,21 @@ def as_reported(table: TableInfo) -> TableInfo:
             for key in table.foreign_keys
         ),
     )
+
+
+_TYPES = (
+    "SELECT column_name, column_type, 0 FROM information_schema.columns "
+    "WHERE table_schema = DATABASE() AND table_name = %s"
+)
+_MARIADB_TYPES = (
+    "SELECT c.column_name, c.column_type, k.check_clause IS NOT NULL "
+    "FROM information_schema.columns c "
+    "LEFT JOIN information_schema.check_constraints k "
+    "ON k.constraint_schema = c.table_schema AND k.table_name = c.table_name "
+    "AND k.constraint_name = c.column_name "
+    "AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)') "
+    "WHERE c.table_schema = DATABASE() AND c.table_name = %s"
+)
 
 
 class MySQLTableReader(TableReader):
@@ -143,10 +165,8 @@ class MySQLTableReader(TableReader):
         return result
 
     def _default(self, text: str | None, type_text: str) -> str | None:
-        if text is None:
-            return None
-        if _NOW.match(text):
-            return "current_timestamp"
+        if text is None or _NOW.match(text):
+            return _now_as_one(text)
         if not _CONSTANT.match(text):
             return text
         return constant_value(self.connection, text, type_text)
@@ -154,16 +174,8 @@ class MySQLTableReader(TableReader):
     def _declared_types(self, table: str) -> dict[str, str]:
         """Return each column's type as declared, MariaDB's ``json`` included (a
         ``longtext`` with a ``json_valid`` check of its own, named after the column)."""
-        rows = self.connection.exec_driver_sql(
-            "SELECT c.column_name, c.column_type, k.check_clause IS NOT NULL "
-            "FROM information_schema.columns c "
-            "LEFT JOIN information_schema.check_constraints k "
-            "ON k.constraint_schema = c.table_schema AND k.table_name = c.table_name "
-            "AND k.constraint_name = c.column_name "
-            "AND k.check_clause = CONCAT('json_valid(`', c.column_name, '`)') "
-            "WHERE c.table_schema = DATABASE() AND c.table_name = %s",
-            (table,),
-        )
+        query = _MARIADB_TYPES if getattr(self.dialect, "is_mariadb", False) else _TYPES
+        rows = self.connection.exec_driver_sql(query, (table,))
         return {
             name: "json" if is_json else canonical_type(str(type_text))
             for name, type_text, is_json in rows

@@ -164,6 +164,15 @@ class MySQLBackend(Backend):
 
         return canonical_type(declared)
 
+    def check_constraints(self, connection: sa.Connection, table: str) -> list[dict[str, Any]]:
+        """Read the checks from ``information_schema``, which also has those written in a
+        column's definition (Django's ``>= 0`` on MySQL, named after the column), which
+        SQLAlchemy's reflection leaves out; MariaDB's own ``json_valid`` checks excepted."""
+        # MariaDB names checks per table (and says which); MySQL 8 per database.
+        query = _MARIADB_CHECKS if getattr(connection.dialect, "is_mariadb", False) else _CHECKS
+        rows = connection.exec_driver_sql(query, (table,))
+        return [{"name": name, "sqltext": text} for name, text in rows]
+
     def as_reported(self, table: TableInfo) -> TableInfo:
         """Return a table made from migrations as :class:`MySQLTableReader` reads it back."""
         from dbshift.backends.mysql_introspection import as_reported
@@ -207,6 +216,19 @@ class MySQLBackend(Backend):
         import pymysql
 
         return isinstance(error, pymysql.Error) and error.args[:1] == (NO_SUCH_TABLE,)
+
+
+_MARIADB_CHECKS = (
+    "SELECT constraint_name, check_clause FROM information_schema.check_constraints "
+    "WHERE constraint_schema = DATABASE() AND table_name = %s "
+    "AND check_clause <> CONCAT('json_valid(`', constraint_name, '`)')"
+)
+_CHECKS = (
+    "SELECT c.constraint_name, c.check_clause FROM information_schema.table_constraints t "
+    "JOIN information_schema.check_constraints c ON c.constraint_schema = t.constraint_schema "
+    "AND c.constraint_name = t.constraint_name "
+    "WHERE t.table_schema = DATABASE() AND t.table_name = %s AND t.constraint_type = 'CHECK'"
+)
 
 
 @contextlib.contextmanager

@@ -298,7 +298,8 @@ class MySQLSchemaEditor(SchemaEditor):
             or change.comment_changed
             or (change.default_changed and takes_expression_default(new))
         ):
-            definition = ddl.ColumnDefinition(new, default_sql=new.default_sql)
+            checks = self.checks_in_definition(table, new.name)
+            definition = ddl.ColumnDefinition(new, checks, default_sql=new.default_sql)
             self.execute(ModifyColumn(table, definition))
         elif change.default_changed:
             self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
@@ -340,8 +341,11 @@ class MySQLSchemaEditor(SchemaEditor):
         an ``AUTO_INCREMENT`` column loses it before its primary key goes, as MySQL
         refuses a table whose auto column is no key.
         """
-        for old, _new in _recreated(diff):
-            self.drop_object(diff.old.name, old)
+        pairs = _recreated(diff)
+        remaining = self._drop_checks_in_definitions(diff, [old for old, _new in pairs])
+        for old, new in pairs:
+            if old in remaining:
+                self._drop_renamed(diff.old.name, old, new)
         primary_key = diff.old.primary_key
         if primary_key is not None and primary_key in diff.dropped_objects:
             for column in diff.old.columns:
@@ -351,7 +355,62 @@ class MySQLSchemaEditor(SchemaEditor):
                     self.execute(ModifyColumn(diff.old.name, definition))
         kept = _indexes_keys_need(diff)
         dropped = [obj for obj in diff.dropped_objects if obj not in kept]
+        dropped = self._drop_checks_in_definitions(diff, dropped)
         super().drop_objects(dataclasses.replace(diff, dropped_objects=dropped))
+
+    def _drop_renamed(self, table: str, old: SchemaObject, new: SchemaObject) -> None:
+        """Drop a key or check that comes back under a new name.
+
+        A key whose target table was renamed earlier in the operation (a model
+        rename renames its table before the join tables pointing at it) already
+        points at the new name: the database is searched for either.
+        """
+        if not isinstance(old, ForeignKeySpec) or not isinstance(new, ForeignKeySpec):
+            self.drop_object(table, old)
+            return
+        found = self.existing(table, old) or self.existing(
+            table, dataclasses.replace(old, to_table=new.to_table)
+        )
+        self.execute(DropForeignKey(table, found.name if found and found.name else old.name))
+
+    def checks_in_definition(self, table: str, column: str) -> tuple[CheckSpec, ...]:
+        """Return the checks MariaDB keeps in ``column``'s definition, as Django writes a
+        positive field's: ``MODIFY COLUMN`` drops them unless it repeats them, and ``DROP
+        CONSTRAINT`` cannot find them. None when collecting SQL, or on MySQL."""
+        if self.collect or not is_mariadb(self.dialect):
+            return ()
+        rows = self.query(
+            "SELECT constraint_name, check_clause FROM information_schema.check_constraints "
+            "WHERE constraint_schema = DATABASE() AND table_name = %s AND level = 'Column'",
+            (table,),
+        )
+        quoted = f"`{column}`"
+        return tuple(
+            CheckSpec(name, clause)
+            for name, clause in rows
+            if quoted in clause and clause != f"json_valid({quoted})"
+        )
+
+    def _drop_checks_in_definitions(
+        self, diff: TableDiff, objects: list[SchemaObject]
+    ) -> list[SchemaObject]:
+        """Drop the checks of ``objects`` kept in a column's definition by redefining the
+        column without them; return the other objects, to drop as usual."""
+        rest = []
+        for obj in objects:
+            if not isinstance(obj, CheckSpec) or obj.column is None:
+                rest.append(obj)
+                continue
+            inline = self.checks_in_definition(diff.old.name, obj.column)
+            name, _is_index = self.locate(diff.old.name, obj)
+            if all(check.name != name for check in inline):
+                rest.append(obj)
+                continue
+            column = next(item for item in diff.old.columns if item.name == obj.column)
+            others = tuple(check for check in inline if check.name != name)
+            definition = ddl.ColumnDefinition(column, others, default_sql=column.default_sql)
+            self.execute(ModifyColumn(diff.old.name, definition))
+        return rest
 
     def create_objects(self, diff: TableDiff) -> None:
         """Create what comes, drop the indexes kept for keys, then re-create renamed keys.

@@ -371,7 +371,9 @@ class MySQLSchemaEditor(SchemaEditor):
         found = self.existing(table, old) or self.existing(
             table, dataclasses.replace(old, to_table=new.to_table)
         )
-        self.execute(DropForeignKey(table, found.name if found and found.name else old.name))
+        name = found.name if found and found.name else old.name
+        assert name is not None  # MySQL's keys are always named (Features.named_keys)
+        self.execute(DropForeignKey(table, name))
 
     def checks_in_definition(self, table: str, column: str) -> tuple[CheckSpec, ...]:
         """Return the checks MariaDB keeps in ``column``'s definition, as Django writes a

@@ -103,11 +103,11 @@ def _database_findings(
 ) -> list[Finding]:
     try:
         with MigrationSession(project, alias, read_only=True) as session:
-            findings = _history_findings(session) + _left_out_findings(session)
+            findings = _history_findings(session)
             # Migration files edited or deleted since they were applied no longer say
             # what the database holds: fix the history first, then compare schemas.
             if schema and not any(finding.level >= Level.ERROR for finding in findings):
-                findings += _drift_findings(session)
+                findings += _left_out_findings(session) + _drift_findings(session)
             return findings
     except DatabaseConnectionError as err:
         message = f"Database checks skipped: {err}"

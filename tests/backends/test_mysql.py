@@ -404,8 +404,10 @@ def test_partial_and_expression_indexes_are_left_out(maria: Harness) -> None:
 
 
 def mysql_sql(*operations: migrations.Operation) -> list[str]:
-    """Return the SQL for MySQL (a server never connected to, so not MariaDB)."""
+    """Return the SQL for a MySQL 8 server, without connecting to one."""
     database = Database("mysql+pymysql://nobody@127.0.0.1:1/none")
+    # What the dialect learns from a MySQL server when it first connects to one.
+    database.engine.dialect.server_version_info = (8, 0, 36)
     editor = database.schema_editor(None, collect=True)
     from dbshift.migrations.state import ProjectState
 

@@ -203,7 +203,10 @@ class MySQLSpecBuilder(SpecBuilder):
 
     def left_out(self, state: ProjectState, model: ModelState) -> list[tuple[str, str]]:
         """Return ``(index name, why)`` for each index of ``model`` left out of its table."""
-        declared = SpecBuilder.table(self, state, model).indexes
+        try:
+            declared = SpecBuilder.table(self, state, model).indexes
+        except NotSupportedError:
+            return []  # migrate says what is wrong with the model's indexes
         found = [(index.name, self.left_out_because(index)) for index in declared]
         return [(name, why) for name, why in found if why is not None]
 
@@ -216,8 +219,14 @@ class MySQLSpecBuilder(SpecBuilder):
         return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
 
     def check_index(self, model: ModelState, index: IndexSpec) -> None:
-        """Raise :class:`NotSupportedError` for an index key longer than MySQL takes."""
-        if not is_mariadb(self.dialect):
+        """Raise :class:`NotSupportedError` for an index key longer than MySQL takes.
+
+        Only a server known to be MySQL is held to it: a ``mysql://`` URL may lead to
+        MariaDB, which dbshift learns at the first connection (``sqlmigrate`` makes
+        none), and MariaDB builds such keys.
+        """
+        version = self.dialect.server_version_info
+        if version is not None and not is_mariadb(self.dialect):
             self._check_key_length(model, index)
 
     def _check_key_length(self, model: ModelState, index: IndexSpec) -> None:

@@ -213,3 +213,32 @@ def test_showmigrations_marks_edited_and_deleted(settings):
 
 def test_all_lists_exactly_the_lazy_names():
     assert sorted(dbshift.__all__) == sorted([*dbshift._LOCATIONS, "__version__"])
+
+
+def test_check_names_indexes_the_database_does_not_build(make_project, db_url):
+    project = make_project(database=db_url)
+    project.models(
+        "pages",
+        """
+class Article(models.Model):
+    title = models.CharField(max_length=200)
+    published = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["title"], name="published_titles", condition=models.Q(published=True)
+            )
+        ]
+""",
+    )
+    settings = project.root / "pyproject.toml"
+    dbshift.makemigrations(settings=settings)
+    dbshift.migrate(settings=settings)
+    found = [(item.id, item.obj) for item in dbshift.check(settings=settings)]
+    if db_url.startswith("mysql"):
+        assert found == [("migrations.W022", "pages.Article")]
+        (message,) = dbshift.check(settings=settings)
+        assert "Index published_titles of pages.Article is not built" in message.message
+    else:
+        assert found == []

@@ -404,8 +404,10 @@ def test_partial_and_expression_indexes_are_left_out(maria: Harness) -> None:
 
 
 def mysql_sql(*operations: migrations.Operation) -> list[str]:
-    """Return the SQL for MySQL (a server never connected to, so not MariaDB)."""
+    """Return the SQL for a MySQL 8 server, without connecting to one."""
     database = Database("mysql+pymysql://nobody@127.0.0.1:1/none")
+    # What the dialect learns from a MySQL server when it first connects to one.
+    database.engine.dialect.server_version_info = (8, 0, 36)
     editor = database.schema_editor(None, collect=True)
     from dbshift.migrations.state import ProjectState
 
@@ -613,3 +615,55 @@ def test_uuid_type_follows_the_server_once_met(mariadb_url: str) -> None:
             assert column_types(h, "pages_item")["key"] == "uuid"
     finally:
         database.dispose()
+
+
+def test_checks_in_a_column_definition_survive_or_go_with_it(maria: Harness) -> None:
+    # Django writes a positive field's check in the column's definition on MariaDB, where
+    # MODIFY COLUMN drops it silently and DROP CONSTRAINT cannot find it.
+    maria.migrate(
+        migrations.CreateModel(
+            "Item",
+            [("id", models.AutoField(primary_key=True)), ("rank", models.PositiveIntegerField())],
+        )
+    )
+    (dbshift_check,) = checks(maria, "pages_item")
+    maria.execute(f"ALTER TABLE pages_item DROP CONSTRAINT {dbshift_check}")
+    maria.execute(
+        "ALTER TABLE pages_item MODIFY COLUMN `rank` int unsigned NOT NULL CHECK (`rank` >= 0)"
+    )
+    maria.migrate(migrations.AlterField("Item", "rank", models.PositiveIntegerField(null=True)))
+    assert checks(maria, "pages_item") == {"rank": "`rank` >= 0"}
+    assert columns(maria, "pages_item")["rank"][1] is True
+    assert maria.fails("INSERT INTO pages_item (`rank`) VALUES (-1)")
+    maria.migrate(migrations.AlterField("Item", "rank", models.IntegerField(null=True)))
+    assert checks(maria, "pages_item") == {}
+    maria.execute("INSERT INTO pages_item (`rank`) VALUES (-1)")
+
+
+def test_renaming_a_model_finds_keys_named_by_another_tool(maria: Harness) -> None:
+    maria.migrate(
+        migrations.CreateModel("Tag", [("id", models.AutoField(primary_key=True))]),
+        migrations.CreateModel(
+            "Page",
+            [
+                ("id", models.AutoField(primary_key=True)),
+                ("tags", models.ManyToManyField("pages.tag")),
+            ],
+        ),
+    )
+    # A key as Django names it, which dbshift finds by what it is.
+    (ours,) = [
+        name
+        for name, (target, _) in foreign_keys(maria, "pages_page_tags").items()
+        if target == "pages_tag"
+    ]
+    maria.execute(f"ALTER TABLE pages_page_tags DROP FOREIGN KEY {ours}")
+    maria.execute(
+        "ALTER TABLE pages_page_tags ADD CONSTRAINT pages_page_tags_tag_id_fk_pages_tag_id "
+        "FOREIGN KEY (tag_id) REFERENCES pages_tag (id) ON DELETE CASCADE"
+    )
+    maria.migrate(migrations.RenameModel("Tag", "Label"))
+    keys = foreign_keys(maria, "pages_page_tags")
+    assert sorted(keys.values()) == [("pages_label", "CASCADE"), ("pages_page", "CASCADE")]
+    assert "pages_page_tags_tag_id_fk_pages_tag_id" not in keys
+    assert "label_id" in columns(maria, "pages_page_tags")

@@ -52,7 +52,8 @@ def test_delete_parent_changes_children(
 def test_delete_parent_is_refused(h: Harness, on_delete: OnDelete) -> None:
     setup(h, on_delete)
     fk = next(iter(h.assert_schema_matches()["pages_child"].foreign_keys))
-    assert fk.on_delete == on_delete.sql_action
+    # InnoDB's RESTRICT is its NO ACTION: both read back as no action.
+    assert fk.on_delete == (None if h.vendor == "mysql" else on_delete.sql_action)
     assert h.fails("DELETE FROM pages_parent WHERE id = 2")
     assert h.rows("pages_parent") == [(1,), (2,)]
 

@@ -82,6 +82,40 @@ TYPES: list[tuple[str, models.Field, Any, str, str, Any, Any]] = [
     ("uid", models.UUIDField(), SOME_UUID, "char(32)", "uuid", SOME_UUID.hex, SOME_UUID),
 ]
 
+#: MariaDB's (type, stored value as PyMySQL reads it) for each field of TYPES.
+MARIADB: dict[str, tuple[str, Any]] = {
+    "binary": ("longblob", b"\x00\x01'"),
+    "flag": ("tinyint(1)", 1),
+    "name": ("varchar(20)", "it's"),
+    "slug": ("varchar(50)", "a-b"),
+    "email": ("varchar(254)", "a@b.c"),
+    "url": ("varchar(200)", "http://x"),
+    "day": ("date", datetime.date(2020, 1, 2)),
+    "moment": ("datetime(6)", datetime.datetime(2020, 1, 2, 3, 4, 5)),
+    "price": ("decimal(10,2)", decimal.Decimal("12.34")),
+    "span": ("bigint", 86_400_000_005),
+    "ratio": ("double", 1.5),
+    "count": ("int", -7),
+    "big": ("bigint", 2**40),
+    "small": ("smallint", 7),
+    "pos": ("int unsigned", 5),
+    "posbig": ("bigint unsigned", 5),
+    "possmall": ("smallint unsigned", 5),
+    "ip": ("char(39)", "10.0.0.1"),
+    "data": ("json", '{"a": [1, 2]}'),
+    "body": ("longtext", "long text"),
+    "clock": ("time(6)", datetime.timedelta(hours=1, minutes=2, seconds=3)),
+    "uid": ("uuid", str(SOME_UUID)),
+}
+
+
+def expected_type(h: Harness, name: str, sqlite_type: str, pg_type: str) -> str:
+    return {"sqlite": sqlite_type, "mysql": MARIADB[name][0]}.get(h.vendor, pg_type)
+
+
+def expected_stored(h: Harness, name: str, sqlite_stored: Any, pg_stored: Any) -> Any:
+    return {"sqlite": sqlite_stored, "mysql": MARIADB[name][1]}.get(h.vendor, pg_stored)
+
 
 def create_everything() -> migrations.CreateModel:
     fields = [("id", models.BigAutoField(primary_key=True))]
@@ -106,8 +140,7 @@ def test_every_field_type_is_created_stored_and_read_back(h: Harness) -> None:
     table = h.assert_schema_matches()["pages_everything"]
 
     for name, _field, _value, sqlite_type, pg_type, *_stored in TYPES:
-        expected = sqlite_type if h.vendor == "sqlite" else pg_type
-        assert table.column(name).type == expected, name
+        assert table.column(name).type == expected_type(h, name, sqlite_type, pg_type), name
     assert table.column("id").type == ("integer" if h.vendor == "sqlite" else "bigint")
     assert table.column("id").identity and table.column("id").primary_key
 
@@ -116,7 +149,7 @@ def test_every_field_type_is_created_stored_and_read_back(h: Harness) -> None:
     )
     row = h.rows("pages_everything", *(name for name, *_ in TYPES))[0]
     for (name, *_rest, sqlite_stored, pg_stored), stored in zip(TYPES, row, strict=True):
-        wanted = sqlite_stored if h.vendor == "sqlite" else pg_stored
+        wanted = expected_stored(h, name, sqlite_stored, pg_stored)
         got = str(stored) if name == "ip" else stored
         assert got == wanted, name
 
@@ -158,17 +191,23 @@ def test_json_field_refuses_invalid_json(h: Harness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("target", "sqlite_type", "pg_type"),
+    ("target", "sqlite_type", "pg_type", "mariadb_type"),
     [
-        (models.AutoField(primary_key=True), "integer", "integer"),
-        (models.BigAutoField(primary_key=True), "bigint", "bigint"),
-        (models.SmallAutoField(primary_key=True), "smallint", "smallint"),
-        (models.CharField(max_length=10, primary_key=True), "varchar(10)", "varchar(10)"),
-        (models.PositiveIntegerField(primary_key=True), "integer", "integer"),
+        (models.AutoField(primary_key=True), "integer", "integer", "int"),
+        (models.BigAutoField(primary_key=True), "bigint", "bigint", "bigint"),
+        (models.SmallAutoField(primary_key=True), "smallint", "smallint", "smallint"),
+        (
+            models.CharField(max_length=10, primary_key=True),
+            "varchar(10)",
+            "varchar(10)",
+            "varchar(10)",
+        ),
+        # InnoDB keys join columns of one type: unsigned stays unsigned.
+        (models.PositiveIntegerField(primary_key=True), "integer", "integer", "int unsigned"),
     ],
 )
 def test_foreign_key_columns_take_the_target_type(
-    h: Harness, target: models.Field, sqlite_type: str, pg_type: str
+    h: Harness, target: models.Field, sqlite_type: str, pg_type: str, mariadb_type: str
 ) -> None:
     h.migrate(
         migrations.CreateModel("Parent", [("key", target)]),
@@ -182,7 +221,7 @@ def test_foreign_key_columns_take_the_target_type(
         ),
     )
     child = h.assert_schema_matches()["pages_child"]
-    wanted = sqlite_type if h.vendor == "sqlite" else pg_type
+    wanted = {"sqlite": sqlite_type, "mysql": mariadb_type}.get(h.vendor, pg_type)
     assert child.column("parent_id").type == wanted
     assert child.column("buddy_id").type == wanted
     assert not child.column("parent_id").identity
@@ -205,7 +244,8 @@ def test_custom_fields_map_through_their_internal_type(h: Harness) -> None:
             "Page", [("id", models.AutoField(primary_key=True)), ("text", Markdown())]
         )
     )
-    assert h.assert_schema_matches()["pages_page"].column("text").type == "text"
+    text_type = "longtext" if h.vendor == "mysql" else "text"
+    assert h.assert_schema_matches()["pages_page"].column("text").type == text_type
 
     with pytest.raises(NotSupportedError, match="PointField"):
         h.migrate(migrations.AddField("Page", "where", Exotic(null=True)))
@@ -225,7 +265,7 @@ def test_every_field_type_as_a_database_default(h: Harness) -> None:
     h.execute("INSERT INTO pages_row (id) VALUES (2)")
     for row in h.rows("pages_row", *(name for name, *_ in TYPES)):
         for (name, *_rest, sqlite_stored, pg_stored), stored in zip(TYPES, row, strict=True):
-            wanted = sqlite_stored if h.vendor == "sqlite" else pg_stored
+            wanted = expected_stored(h, name, sqlite_stored, pg_stored)
             assert (str(stored) if name == "ip" else stored) == wanted, name
     h.unmigrate()
     h.assert_schema_matches()

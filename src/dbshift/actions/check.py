@@ -14,8 +14,10 @@ W010-W021 the live schema differs from the one the applied migrations build
 (drift, see :mod:`dbshift.backends.drift`): missing/extra table (W010/W011) or
 column (W012/W013), type (W014), nullability (W015), default (W016), index
 (W017), unique rule (W018), foreign key (W019), check constraint (W020),
-primary key (W021). The unapplied migrations are also linted as one plan
-(``dbshift lint``), their findings ids ``lint.L...`` and ``lint.C...``.
+primary key (W021); W022 an index or unique rule the migrations declare that the
+database has no form for, and which they leave out there (MySQL's partial indexes).
+The unapplied migrations are also linted as one plan (``dbshift lint``), their
+findings ids ``lint.L...`` and ``lint.C...``.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def _database_findings(
             # Migration files edited or deleted since they were applied no longer say
             # what the database holds: fix the history first, then compare schemas.
             if schema and not any(finding.level >= Level.ERROR for finding in findings):
-                findings += _drift_findings(session)
+                findings += _left_out_findings(session) + _drift_findings(session)
             return findings
     except DatabaseConnectionError as err:
         message = f"Database checks skipped: {err}"
@@ -113,6 +115,26 @@ def _database_findings(
             return [Finding(UNREACHABLE_ALLOWED, Level.INFO, alias, message)]
         hint = "Pass --allow-unreachable (or --skip-database) to check only the files."
         return [Finding(UNREACHABLE, Level.ERROR, alias, message, hint)]
+
+
+def _left_out_findings(session: MigrationSession) -> list[Finding]:
+    """Name the indexes the migrations declare that this database does not build."""
+    editor = session.database.schema_editor(None, collect=True)
+    hint = (
+        "The migrations run without it, as Django's do; drop what the database lacks "
+        "(the condition, the expression) to have the index there."
+    )
+    return [
+        Finding(
+            "migrations.W022",
+            Level.WARNING,
+            f"{model.app_label}.{model.name}",
+            f"Index {name} of {model.app_label}.{model.name} is not built on database "
+            f"'{session.alias}': {why}.",
+            hint,
+        )
+        for model, name, why in editor.indexes_left_out(session.loader.project_state())
+    ]
 
 
 def _history_findings(session: MigrationSession) -> list[Finding]:

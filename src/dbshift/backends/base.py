@@ -182,6 +182,11 @@ class SchemaEditor(TableChanges):
     def check_integrity(self) -> None:
         """Raise :class:`MigrationFailedError` if rows break a constraint checked late."""
 
+    def indexes_left_out(self, state: ProjectState) -> list[tuple[ModelState, str, str]]:
+        """Return ``(model, index name, why)`` for each index of ``state`` this database
+        does not build; every database here builds them all."""
+        return []
+
     # -- Models ---------------------------------------------------------------------------
 
     def create_model(self, state: ProjectState, model: ModelState) -> None:

@@ -191,7 +191,24 @@ class MySQLSpecBuilder(SpecBuilder):
     def can_build(self, index: IndexSpec) -> bool:
         """Return whether the server has a form for ``index``: no condition, and no
         expression on MariaDB."""
-        return index.where is None and not (index.expressions and is_mariadb(self.dialect))
+        return self.left_out_because(index) is None
+
+    def left_out_because(self, index: IndexSpec) -> str | None:
+        """Return why the server cannot build ``index``, or None when it can."""
+        if index.where is not None:
+            return "MySQL and MariaDB have no partial indexes (condition=)"
+        if index.expressions and is_mariadb(self.dialect):
+            return "MariaDB has no indexes over expressions"
+        return None
+
+    def left_out(self, state: ProjectState, model: ModelState) -> list[tuple[str, str]]:
+        """Return ``(index name, why)`` for each index of ``model`` left out of its table."""
+        try:
+            declared = SpecBuilder.table(self, state, model).indexes
+        except NotSupportedError:
+            return []  # migrate says what is wrong with the model's indexes
+        found = [(index.name, self.left_out_because(index)) for index in declared]
+        return [(name, why) for name, why in found if why is not None]
 
     def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
         rules = super()._field_rule(table, column, field)
@@ -202,8 +219,14 @@ class MySQLSpecBuilder(SpecBuilder):
         return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
 
     def check_index(self, model: ModelState, index: IndexSpec) -> None:
-        """Raise :class:`NotSupportedError` for an index key longer than MySQL takes."""
-        if not is_mariadb(self.dialect):
+        """Raise :class:`NotSupportedError` for an index key longer than MySQL takes.
+
+        Only a server known to be MySQL is held to it: a ``mysql://`` URL may lead to
+        MariaDB, which dbshift learns at the first connection (``sqlmigrate`` makes
+        none), and MariaDB builds such keys.
+        """
+        version = self.dialect.server_version_info
+        if version is not None and not is_mariadb(self.dialect):
             self._check_key_length(model, index)
 
     def _check_key_length(self, model: ModelState, index: IndexSpec) -> None:
@@ -284,7 +307,8 @@ class MySQLSchemaEditor(SchemaEditor):
             or change.comment_changed
             or (change.default_changed and takes_expression_default(new))
         ):
-            definition = ddl.ColumnDefinition(new, default_sql=new.default_sql)
+            checks = self.checks_in_definition(table, new.name)
+            definition = ddl.ColumnDefinition(new, checks, default_sql=new.default_sql)
             self.execute(ModifyColumn(table, definition))
         elif change.default_changed:
             self.execute(ddl.AlterColumnDefault(table, new.name, new.default_sql))
@@ -306,6 +330,15 @@ class MySQLSchemaEditor(SchemaEditor):
         if self._can_build(model, old_index):
             super().rename_index(model, old_index, new_index)
 
+    def indexes_left_out(self, state: ProjectState) -> list[tuple[ModelState, str, str]]:
+        builder = cast(MySQLSpecBuilder, self.builder)
+        return [
+            (model, name, why)
+            for model in state.models.values()
+            if model.managed
+            for name, why in builder.left_out(state, model)
+        ]
+
     def _can_build(self, model: ModelState, index: Index) -> bool:
         builder = cast(MySQLSpecBuilder, self.builder)
         return builder.can_build(builder.index(model, index))
@@ -317,8 +350,11 @@ class MySQLSchemaEditor(SchemaEditor):
         an ``AUTO_INCREMENT`` column loses it before its primary key goes, as MySQL
         refuses a table whose auto column is no key.
         """
-        for old, _new in _recreated(diff):
-            self.drop_object(diff.old.name, old)
+        pairs = _recreated(diff)
+        remaining = self._drop_checks_in_definitions(diff, [old for old, _new in pairs])
+        for old, new in pairs:
+            if old in remaining:
+                self._drop_renamed(diff.old.name, old, new)
         primary_key = diff.old.primary_key
         if primary_key is not None and primary_key in diff.dropped_objects:
             for column in diff.old.columns:
@@ -328,7 +364,64 @@ class MySQLSchemaEditor(SchemaEditor):
                     self.execute(ModifyColumn(diff.old.name, definition))
         kept = _indexes_keys_need(diff)
         dropped = [obj for obj in diff.dropped_objects if obj not in kept]
+        dropped = self._drop_checks_in_definitions(diff, dropped)
         super().drop_objects(dataclasses.replace(diff, dropped_objects=dropped))
+
+    def _drop_renamed(self, table: str, old: SchemaObject, new: SchemaObject) -> None:
+        """Drop a key or check that comes back under a new name.
+
+        A key whose target table was renamed earlier in the operation (a model
+        rename renames its table before the join tables pointing at it) already
+        points at the new name: the database is searched for either.
+        """
+        if not isinstance(old, ForeignKeySpec) or not isinstance(new, ForeignKeySpec):
+            self.drop_object(table, old)
+            return
+        found = self.existing(table, old) or self.existing(
+            table, dataclasses.replace(old, to_table=new.to_table)
+        )
+        name = found.name if found and found.name else old.name
+        assert name is not None  # MySQL's keys are always named (Features.named_keys)
+        self.execute(DropForeignKey(table, name))
+
+    def checks_in_definition(self, table: str, column: str) -> tuple[CheckSpec, ...]:
+        """Return the checks MariaDB keeps in ``column``'s definition, as Django writes a
+        positive field's: ``MODIFY COLUMN`` drops them unless it repeats them, and ``DROP
+        CONSTRAINT`` cannot find them. None when collecting SQL, or on MySQL."""
+        if self.collect or not is_mariadb(self.dialect):
+            return ()
+        rows = self.query(
+            "SELECT constraint_name, check_clause FROM information_schema.check_constraints "
+            "WHERE constraint_schema = DATABASE() AND table_name = %s AND level = 'Column'",
+            (table,),
+        )
+        quoted = f"`{column}`"
+        return tuple(
+            CheckSpec(name, clause)
+            for name, clause in rows
+            if quoted in clause and clause != f"json_valid({quoted})"
+        )
+
+    def _drop_checks_in_definitions(
+        self, diff: TableDiff, objects: list[SchemaObject]
+    ) -> list[SchemaObject]:
+        """Drop the checks of ``objects`` kept in a column's definition by redefining the
+        column without them; return the other objects, to drop as usual."""
+        rest = []
+        for obj in objects:
+            if not isinstance(obj, CheckSpec) or obj.column is None:
+                rest.append(obj)
+                continue
+            inline = self.checks_in_definition(diff.old.name, obj.column)
+            name, _is_index = self.locate(diff.old.name, obj)
+            if all(check.name != name for check in inline):
+                rest.append(obj)
+                continue
+            column = next(item for item in diff.old.columns if item.name == obj.column)
+            others = tuple(check for check in inline if check.name != name)
+            definition = ddl.ColumnDefinition(column, others, default_sql=column.default_sql)
+            self.execute(ModifyColumn(diff.old.name, definition))
+        return rest
 
     def create_objects(self, diff: TableDiff) -> None:
         """Create what comes, drop the indexes kept for keys, then re-create renamed keys.

@@ -103,6 +103,8 @@ def _column_definition(element: ddl.ColumnDefinition, compiler: DDLCompiler, **k
         text += " AUTO_INCREMENT"
     if column.comment:
         text += f" COMMENT {_string(compiler, column.comment)}"
+    # Checks kept in the column's definition (MariaDB), which a redefinition must repeat.
+    text += "".join(f" CHECK ({check.sql})" for check in element.checks)
     if element.references is not None:
         text += " " + _references(compiler, element.references)
     return text

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bench.floor import record, replay
+from bench.floor import MYSQL_SQL_MODE, record, replay
 from dbshift.backends import Database
+from dbshift.backends.vendors import mysql
 
 
 def work(url: str) -> str:
@@ -67,3 +68,7 @@ def test_recording_stops_with_the_action(tmp_path):
     record(lambda: work(url))
     _, events = record(lambda: None)
     assert events == []
+
+
+def test_replay_on_mysql_sets_dbshifts_sql_mode():
+    assert MYSQL_SQL_MODE == mysql.SQL_MODE

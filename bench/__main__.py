@@ -6,6 +6,7 @@ import argparse
 import compileall
 import contextlib
 import datetime
+import importlib
 import os
 import platform
 import signal
@@ -16,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench import report, suite
-from bench.databases import server_version
+from bench.databases import SERVER_DATABASES
 from bench.history import generate
 from bench.projects import BENCH_DIR, Size, parse_size
 from bench.tools import COMMANDS, REPO, SRC, TOOLS
@@ -37,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated sizes: S (1x3), M (10x20), L (20x100), XL (50x200, dbshift "
         "only) or APPSxMIGRATIONS such as 20x25 (default: S,M)",
     )
-    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    parser.add_argument(
+        "--databases",
+        default="sqlite,postgresql",
+        help="comma-separated: sqlite, postgresql, mariadb (default: sqlite,postgresql)",
+    )
     parser.add_argument("--tools", default="dbshift,django,alembic", help="tools to measure")
     parser.add_argument(
         "--commands",
@@ -63,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("DBSHIFT_TEST_POSTGRES_URL"),
         help="a server to use (its maintenance database URL); default: start a throwaway one",
     )
+    parser.add_argument(
+        "--mariadb-url",
+        default=os.environ.get("DBSHIFT_TEST_MARIADB_URL"),
+        help="a MariaDB or MySQL server to use (mysql+pymysql://user@host:port/mysql); "
+        "default: start a throwaway one",
+    )
     return parser
 
 
@@ -83,7 +94,7 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores{memory}, {platform.system()} {platform.machine()}"
 
 
-def _meta(options: suite.Options, postgres: str | None) -> dict:
+def _meta(options: suite.Options, server_urls: dict[str, str]) -> dict:
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(),
@@ -93,7 +104,10 @@ def _meta(options: suite.Options, postgres: str | None) -> dict:
         "alembic": metadata.version("alembic"),
         "sqlalchemy": metadata.version("sqlalchemy"),
         "sqlite": sqlite3.sqlite_version,
-        "postgresql": postgres,
+        **{
+            vendor: SERVER_DATABASES[vendor].server_version(url)
+            for vendor, url in server_urls.items()
+        },
         "databases": options.databases,
         "repeats": options.repeats,
         "time_limit": options.time_limit,
@@ -116,13 +130,12 @@ def size_info(size: Size, seed: int, tools: list[str]) -> dict:
     }
 
 
-def _postgres(options: suite.Options, given: str | None) -> contextlib.AbstractContextManager:
-    if "postgresql" not in options.databases or given:
+def _server(vendor: str, given: str | None) -> contextlib.AbstractContextManager[str]:
+    """Return a context yielding the server URL of ``vendor``: ``given``, else a throwaway one."""
+    if given:
         return contextlib.nullcontext(given)
     sys.path.insert(0, str(REPO))
-    from tests.postgres import running_server
-
-    return running_server()
+    return importlib.import_module(SERVER_DATABASES[vendor].server_module).running_server()
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -150,19 +163,26 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"bench: {err}", file=sys.stderr)
         return 2
-    unknown = set(options.tools) - set(TOOLS) | set(options.databases) - {"sqlite", "postgresql"}
+    known_databases = {"sqlite", *SERVER_DATABASES}
+    unknown = set(options.tools) - set(TOOLS) | set(options.databases) - known_databases
     if unknown:
         print(f"bench: unknown tools or databases: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     options.work.mkdir(parents=True, exist_ok=True)
     compileall.compile_dir(SRC, quiet=1)
-    with _postgres(options, args.postgres_url) as server_url:
+    given = {"postgresql": args.postgres_url, "mariadb": args.mariadb_url}
+    with contextlib.ExitStack() as servers:
+        server_urls = {
+            vendor: servers.enter_context(_server(vendor, given[vendor]))
+            for vendor in options.databases
+            if vendor in SERVER_DATABASES
+        }
         results = {
-            "meta": _meta(options, server_url and server_version(server_url)),
+            "meta": _meta(options, server_urls),
             "sizes": [size_info(size, options.seed, options.tools) for size in options.sizes],
             "measurements": [],
         }
-        for measurement in suite.run(options, server_url):
+        for measurement in suite.run(options, server_urls):
             # Keep the tables current, so that an interrupted run still leaves its numbers.
             results["measurements"].append(measurement.to_json())
             report.write(results, args.out, with_chart=False)

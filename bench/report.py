@@ -11,7 +11,7 @@ from typing import Any
 from bench.tools import COMMANDS_BY_KEY
 
 TOOL_LABELS = {"dbshift": "dbshift", "django": "Django", "alembic": "Alembic", "floor": "floor"}
-DATABASE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+DATABASE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}
 RATIOS = (("django", "dbshift/Django"), ("alembic", "dbshift/Alembic"), ("floor", "dbshift/floor"))
 STATUS_TEXT = {
     "unavailable": "not yet",
@@ -117,7 +117,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"Run {meta['date']} on commit `{meta['commit']}`; {meta['machine']}.",
         f"Python {meta['python']}, Django {meta['django']}, Alembic {meta['alembic']}, "
         f"SQLAlchemy {meta['sqlalchemy']}, SQLite {meta['sqlite']}, "
-        f"PostgreSQL {meta.get('postgresql') or 'not measured'}.",
+        f"PostgreSQL {meta.get('postgresql') or 'not measured'}, "
+        f"MariaDB {meta.get('mariadb') or 'not measured'}.",
         *_load_text(meta),
         *_merged_text(results),
         "",

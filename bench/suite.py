@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import process
-from bench.databases import Database, PostgresDatabase, SQLiteDatabase, fingerprint
+from bench.databases import SERVER_DATABASES, Database, SQLiteDatabase, fingerprint
 from bench.projects import Project, Size, materialize
 from bench.tools import COMMANDS, FLOOR_SCRIPT, TOOLS, Command, Floor, Tool
 
@@ -193,19 +193,23 @@ class Session:
 
 
 def _databases(
-    vendor: str, names: list[str], size: Size, work: Path, server_url: str | None
+    vendor: str, names: list[str], size: Size, work: Path, server_urls: dict[str, str]
 ) -> dict[str, Database]:
     if vendor == "sqlite":
         directory = work / f"{size.name}-sqlite"
         return {name: SQLiteDatabase(directory, name) for name in names}
-    assert server_url is not None
+    database_class = SERVER_DATABASES[vendor]
     return {
-        name: PostgresDatabase(server_url, f"bench_{size.name.lower()}_{name}") for name in names
+        name: database_class(server_urls[vendor], f"bench_{size.name.lower()}_{name}")
+        for name in names
     }
 
 
-def run(options: Options, server_url: str | None) -> Iterator[Measurement]:
-    """Yield every measurement of the suite, history by history."""
+def run(options: Options, server_urls: dict[str, str]) -> Iterator[Measurement]:
+    """Yield every measurement of the suite, history by history.
+
+    ``server_urls`` gives the server of each database vendor other than SQLite.
+    """
     for size in options.sizes:
         project = materialize(size, options.seed)
         names = [name for name in options.tools if name in size.tools]
@@ -213,7 +217,7 @@ def run(options: Options, server_url: str | None) -> Iterator[Measurement]:
         with_floor = options.floor and "dbshift" in names
         for vendor in options.databases:
             databases = _databases(
-                vendor, [*names, "floor"] if with_floor else names, size, options.work, server_url
+                vendor, [*names, "floor"] if with_floor else names, size, options.work, server_urls
             )
             session = Session(options, project, vendor, databases)
             try:

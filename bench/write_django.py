@@ -174,14 +174,22 @@ _url = urlsplit(os.environ.get("BENCH_DATABASE_URL", "sqlite:///db.sqlite3"))
 if _url.scheme.startswith("sqlite"):
     DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": _url.path[1:]}}}}
 else:
+    _mysql = _url.scheme.startswith(("mysql", "mariadb"))
+    if _mysql:
+        # The driver dbshift and Alembic use too; Django's MySQL backend takes it in
+        # place of mysqlclient.
+        import pymysql
+
+        pymysql.install_as_MySQLdb()
     DATABASES = {{
         "default": {{
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "django.db.backends." + ("mysql" if _mysql else "postgresql"),
             "NAME": _url.path[1:],
             "USER": _url.username or "",
             "PASSWORD": _url.password or "",
             "HOST": _url.hostname or "",
             "PORT": str(_url.port or ""),
+            "OPTIONS": {{"charset": "utf8mb4"}} if _mysql else {{}},
         }}
     }}
 '''

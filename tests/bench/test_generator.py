@@ -3,7 +3,7 @@
 The flavours are checked by the tools themselves: Django's and dbshift's
 ``makemigrations --check`` find nothing missing, Django's and dbshift's ``migrate`` and
 Alembic's ``upgrade head`` build the same tables, columns, indexes and foreign keys on
-SQLite and PostgreSQL,
+SQLite, PostgreSQL and MariaDB,
 ``alembic check`` finds the chain at one with the final metadata, and
 ``downgrade base`` undoes it all.
 """
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from bench import history as h
 from bench.projects import TOOLS, write_flavor
 from bench.write_django import IMPORTS
+from tests import mariadb
 from tests.helpers import process_env
 from tests.postgres import fresh_database
 
@@ -164,4 +165,10 @@ def test_flavours_build_the_same_schema_on_sqlite(project: Path, tmp_path: Path)
 def test_flavours_build_the_same_schema_on_postgresql(project: Path, postgres_server: str):
     with contextlib.ExitStack() as stack:
         urls = {tool: stack.enter_context(fresh_database(postgres_server)) for tool in TOOLS}
+        check_flavours_agree(project, urls)
+
+
+def test_flavours_build_the_same_schema_on_mariadb(project: Path, mariadb_server: str):
+    with contextlib.ExitStack() as stack:
+        urls = {tool: stack.enter_context(mariadb.fresh_database(mariadb_server)) for tool in TOOLS}
         check_flavours_agree(project, urls)

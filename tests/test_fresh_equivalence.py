@@ -217,30 +217,36 @@ def build_both_ways(make_project, db_url, twin_url, count, seed) -> int:
     return sum("end state" in line for line in applying_lines(built.stdout).values())
 
 
-#: Seeds whose history makes an index with RunSQL on a table a later migration changes.
-RAW_INDEX_SEEDS = (0, 1, 2)
-#: Why those fail where migrations run operation by operation.
-RAW_INDEX_REFUSED = (
-    "run operation by operation, the check of whether an interrupted operation took "
-    "effect counts an index made by RunSQL as a difference and refuses the migration"
+#: Seeds of generated histories that stop where migrations run operation by operation.
+REFUSED_SEEDS = frozenset(range(3)) | (frozenset(range(100, 130)) - {106, 122})
+#: Why they stop there.
+REFUSED_STEPWISE = (
+    "run operation by operation, the check of whether an interrupted operation took effect "
+    "refuses a table with an index made by RunSQL or whose model becomes unmanaged, and "
+    "some foreign keys are refused (errno 150)"
 )
+
+
+def check_generated_history(make_project, db_url, twin_url, count, seed, fast_paths, request):
+    """Build a generated history both ways; expect the fresh build only where migrate takes it."""
+    if not fast_paths and seed in REFUSED_SEEDS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=REFUSED_STEPWISE))
+
+    built = build_both_ways(make_project, db_url, twin_url, count, seed)
+
+    assert built >= 2 if fast_paths else built == 0
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_generated_histories_build_the_same_database_fresh_and_one_by_one(
     make_project, db_url, twin_url, seed, fast_paths, request
 ):
-    if not fast_paths and seed in RAW_INDEX_SEEDS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=RAW_INDEX_REFUSED))
-
-    built = build_both_ways(make_project, db_url, twin_url, 25, seed)
-
-    assert built >= 2 if fast_paths else built == 0
+    check_generated_history(make_project, db_url, twin_url, 25, seed, fast_paths, request)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100, 130))
 def test_long_generated_histories_build_the_same_database_fresh_and_one_by_one(
-    make_project, db_url, twin_url, seed
+    make_project, db_url, twin_url, seed, fast_paths, request
 ):
-    assert build_both_ways(make_project, db_url, twin_url, 60, seed) >= 2
+    check_generated_history(make_project, db_url, twin_url, 60, seed, fast_paths, request)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dbshift.backends.backend import backend_named
 from dbshift.migrations.fastpaths import STRICT_VARIABLE
 from tests import mariadb, postgres
 from tests.helpers import ProjectDir
@@ -31,20 +32,43 @@ _URL_PREFIXES = {
 os.environ[STRICT_VARIABLE] = "1"
 
 
-#: Why a test marked ``transactional_ddl`` cannot pass on MariaDB yet.
-NO_TRANSACTIONAL_DDL = (
-    "MySQL and MariaDB commit each DDL statement: a failed migration leaves the operations "
-    "before the failure applied, until progress is recorded operation by operation"
-)
+#: Why a test marked ``transactional_ddl`` or ``fast_paths`` does not run where DDL commits
+#: by itself (MySQL, MariaDB): there every migration runs an operation at a time.
+NEEDS_TRANSACTIONAL_DDL = {
+    "transactional_ddl": "a failed migration keeps the operations before the failure done "
+    "and recorded here: DDL commits by itself",
+    "fast_paths": "migrations run an operation at a time here, without shared transactions "
+    "or the fresh build: DDL commits by itself",
+}
+
+
+def rolls_back_ddl(kind: str) -> bool:
+    """Tell whether the database of ``kind`` (one of DATABASES) rolls back DDL.
+
+    Where it does not, migrate runs every migration operation by operation and
+    takes none of its fast paths (``Features.can_rollback_ddl``).
+    """
+    backend = backend_named(kind)
+    assert backend is not None, kind
+    return backend.features.can_rollback_ddl
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Expect tests that need a failed migration's DDL rolled back to fail on MariaDB."""
+    """Skip tests that need DDL rolled back on databases that do not roll it back."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_mariadb = callspec is not None and callspec.params.get("db_url") == "mariadb"
-        if on_mariadb and item.get_closest_marker("transactional_ddl"):
-            item.add_marker(pytest.mark.xfail(strict=True, reason=NO_TRANSACTIONAL_DDL))
+        kind = callspec.params.get("db_url") if callspec is not None else None
+        if kind is None or rolls_back_ddl(kind):
+            continue
+        for marker, reason in NEEDS_TRANSACTIONAL_DDL.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def fast_paths(db_url: str) -> bool:
+    """Tell whether migrate takes its fast paths on ``db_url``: batches, the fresh build."""
+    return rolls_back_ddl(kind_of(db_url))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from dbshift.backends.introspection import expected_schema, introspect
 from dbshift.cli import main
-from dbshift.migrations.recorder import TABLE_NAME
+from dbshift.migrations.recorder import PROGRESS_TABLE_NAME, TABLE_NAME
 from dbshift.project import Project
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -143,7 +143,7 @@ def assert_schema_matches_models(project: ProjectDir, url: str) -> None:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            actual = introspect(connection, ignore=[TABLE_NAME])
+            actual = introspect(connection, ignore=[TABLE_NAME, PROGRESS_TABLE_NAME])
             assert actual == expected_schema(loaded.models_state(), connection.dialect, connection)
     finally:
         engine.dispose()

@@ -37,6 +37,7 @@ def applying_lines(output: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.fast_paths
 def test_schema_only_migrations_run_in_one_transaction_both_ways(make_project, db_url):
     project = started_project(make_project, db_url)
     run_sql(db_url, "UPDATE pages_article SET title = 'second' WHERE id = 2")
@@ -70,7 +71,6 @@ def test_schema_only_migrations_run_in_one_transaction_both_ways(make_project, d
     ]
 
 
-@pytest.mark.transactional_ddl
 def test_a_failure_in_a_batch_undoes_only_the_failing_migration(make_project, db_url):
     project = started_project(make_project, db_url)
 

@@ -29,6 +29,7 @@ def migrate(project, *targets):
         return session.executor.fast_paths
 
 
+@pytest.mark.fast_paths
 def test_a_fresh_migrate_of_a_schema_only_history_is_built_straight_to_its_end(
     make_project, db_url
 ):
@@ -42,6 +43,7 @@ def test_a_fresh_migrate_of_a_schema_only_history_is_built_straight_to_its_end(
     assert len(recorded(db_url)) == 30
 
 
+@pytest.mark.fast_paths
 def test_consecutive_schema_only_migrations_share_transactions(make_project, db_url, monkeypatch):
     monkeypatch.setattr("dbshift.migrations.batch.BATCH_SECONDS", 3600.0)
     project = make_project(apps=APPS, database=db_url)
@@ -73,6 +75,7 @@ def articles_with_a_broken_fresh_build(make_project, db_url, monkeypatch):
     return project
 
 
+@pytest.mark.fast_paths
 def test_a_fresh_build_that_breaks_fails_migrate_in_strict_mode(make_project, db_url, monkeypatch):
     project = articles_with_a_broken_fresh_build(make_project, db_url, monkeypatch)
 
@@ -85,6 +88,7 @@ def test_a_fresh_build_that_breaks_fails_migrate_in_strict_mode(make_project, db
     assert len(recorded(db_url)) == 3
 
 
+@pytest.mark.fast_paths
 def test_a_fresh_build_that_breaks_falls_back_quietly_when_allowed(
     make_project, db_url, twin_url, monkeypatch, allow_fast_path_fallback
 ):
@@ -108,7 +112,7 @@ def failing_batch_rows(monkeypatch) -> None:
     monkeypatch.setattr(MigrationRecorder, "record_applied_many", refuse)
 
 
-@pytest.mark.transactional_ddl
+@pytest.mark.fast_paths
 def test_a_batch_that_breaks_fails_migrate_in_strict_mode(make_project, db_url, monkeypatch):
     project = make_project(database=db_url)
     project.models("pages", ARTICLE)
@@ -129,7 +133,7 @@ def test_a_batch_that_breaks_fails_migrate_in_strict_mode(make_project, db_url, 
     assert len(recorded(db_url)) == 3
 
 
-@pytest.mark.transactional_ddl
+@pytest.mark.fast_paths
 @pytest.mark.parametrize("fresh_database", [True, False], ids=["fresh", "batched"])
 def test_a_migration_that_really_fails_is_reported_as_itself_in_strict_mode(
     make_project, db_url, fresh_database

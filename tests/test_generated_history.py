@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bench import history as h
 from bench.projects import write_flavor
-from dbshift.migrations.recorder import TABLE_NAME
+from dbshift.migrations.recorder import PROGRESS_TABLE_NAME, TABLE_NAME
 from tests.expectations import assert_database_matches
 from tests.helpers import ProjectDir
 
@@ -21,7 +21,8 @@ def tables(url: str) -> list[str]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            return sorted(set(sa.inspect(connection).get_table_names()) - {TABLE_NAME})
+            names = set(sa.inspect(connection).get_table_names())
+            return sorted(names - {TABLE_NAME, PROGRESS_TABLE_NAME})
     finally:
         engine.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 MODELS = """
@@ -107,6 +108,7 @@ def test_verbose_migrate_backwards_shows_the_reverse_statements(make_project, db
     assert fill[3:] in CHECKS
 
 
+@pytest.mark.fast_paths
 def test_verbose_migrate_shows_shared_and_fresh_builds(make_project, db_url):
     project = make_project(database=db_url)
     project.models("pages", MODELS)

@@ -130,8 +130,11 @@ def test_rows_that_arrive_during_the_rollback_stop_it_with_the_same_advice(make_
     result = project.run("migrate", "pages", "0001")
     assert result.code == 1, result.output
     assert "Traceback" not in result.output
+    # Where migrations run an operation at a time, the operation's number comes first.
     assert (
-        f"Error: Unapplying {REMOVAL} failed at operation 'Remove field rank from article': "
+        f"Error: Unapplying {REMOVAL} failed at operation 'Remove field rank from article'"
+    ) in result.stderr
+    assert (
         "pages.Article.rank is NOT NULL without a default, and table pages_article has rows "
         "that would get no value. Give the rows a value: in the migration, put "
         "migrations.AlterField('article', 'rank'"

@@ -137,6 +137,14 @@ def run_sql(url: str, statement: str) -> list[tuple]:
         engine.dispose()
 
 
+def check_violation(url: str) -> type[sa.exc.DBAPIError]:
+    """Return the error a failed CHECK raises at ``url``: PyMySQL reports MariaDB's
+    (error 4025) as an OperationalError, the others' drivers as an IntegrityError."""
+    if sa.make_url(url).get_backend_name() in ("mysql", "mariadb"):
+        return sa.exc.OperationalError
+    return sa.exc.IntegrityError
+
+
 def assert_schema_matches_models(project: ProjectDir, url: str) -> None:
     """Assert that the database at ``url`` holds the tables the project's models describe."""
     loaded = project.project()

@@ -21,7 +21,7 @@ from tests.django_oracle import (
     run_django_migrate,
     write_django_project,
 )
-from tests.helpers import ProjectDir, run_sql
+from tests.helpers import ProjectDir, expect_failure_on_mariadb, run_sql
 from tests.structure import describe_differences, read_structure, vendor_of
 
 pytestmark = pytest.mark.skipif(not DJANGO_INSTALLED, reason="needs Django (bench extras)")
@@ -30,13 +30,12 @@ pytestmark = pytest.mark.skipif(not DJANGO_INSTALLED, reason="needs Django (benc
 @pytest.fixture
 def djangos_key_indexes(db_url: str, request: pytest.FixtureRequest) -> None:
     """Expect the comparison with Django's schema to fail on MariaDB."""
-    if vendor_of(db_url) == "mariadb":
-        reason = (
-            "dbshift gives each foreign key an index of its own, named as on PostgreSQL; Django "
-            "on MySQL leaves it to InnoDB (named after the key) and makes none for a join "
-            "table's first key, which the unique pair covers"
-        )
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    reason = (
+        "dbshift gives each foreign key an index of its own, named as on PostgreSQL; Django "
+        "on MySQL leaves it to InnoDB (named after the key) and makes none for a join "
+        "table's first key, which the unique pair covers"
+    )
+    expect_failure_on_mariadb(request, db_url, reason)
 
 
 INITIAL = """

@@ -20,7 +20,7 @@ from bench.projects import write_flavor
 from tests.django52.steps import APPS as STEP_APPS
 from tests.django_oracle import DJANGO_INSTALLED, assert_same_schema, django_structure
 from tests.expectations import assert_database_matches
-from tests.helpers import ProjectDir
+from tests.helpers import ProjectDir, expect_failure_on_mariadb
 from tests.history import APPS as HISTORY_APPS
 from tests.history import write_history
 from tests.structure import read_structure, vendor_of
@@ -101,9 +101,8 @@ def with_collation(source: str, collation: str) -> str:
 def test_djangos_own_history_builds_the_same_schema_in_dbshift(
     make_project, db_url, request, tmp_path, step
 ):
-    if vendor_of(db_url) == "mariadb":
-        reason = "Django's own migrate of this history fails on MariaDB (SQL ending in 'None')"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    reason = "Django's own migrate of this history fails on MariaDB (SQL ending in 'None')"
+    expect_failure_on_mariadb(request, db_url, reason)
     # Every field class and most options; only PostgreSQL knows the collation "C".
     collation = COLLATION_C[vendor_of(db_url)]
     project = django_project(make_project, step)
@@ -130,12 +129,11 @@ def test_a_many_to_many_between_models_of_one_name_gets_from_and_to_columns(
 ):
     # Django names the join columns after the models' names: two "article" columns
     # would clash, so they become from_article_id and to_article_id.
-    if vendor_of(db_url) == "mariadb":
-        reason = (
-            "dbshift gives the join table's first key an index of its own; Django on MySQL "
-            "makes none, the unique pair covers it"
-        )
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    reason = (
+        "dbshift gives the join table's first key an index of its own; Django on MySQL "
+        "makes none, the unique pair covers it"
+    )
+    expect_failure_on_mariadb(request, db_url, reason)
     project = make_project(apps=("shop", "blog"), database=db_url)
     project.models("shop", SAME_NAME_SOURCE)
     project.models("blog", SAME_NAME_TARGET)

@@ -10,6 +10,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from dbshift.backends.introspection import expected_schema, introspect
@@ -135,6 +136,20 @@ def run_sql(url: str, statement: str) -> list[tuple]:
             return [tuple(row) for row in result] if result.returns_rows else []
     finally:
         engine.dispose()
+
+
+def expect_failure_on_mariadb(request: pytest.FixtureRequest, url: str, reason: str) -> None:
+    """Mark the running test as expected to fail (strictly) when ``url`` is MariaDB's."""
+    if sa.make_url(url).get_backend_name() in ("mysql", "mariadb"):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+def check_violation(url: str) -> type[sa.exc.DBAPIError]:
+    """Return the error a failed CHECK raises at ``url``: PyMySQL reports MariaDB's
+    (error 4025) as an OperationalError, the others' drivers as an IntegrityError."""
+    if sa.make_url(url).get_backend_name() in ("mysql", "mariadb"):
+        return sa.exc.OperationalError
+    return sa.exc.IntegrityError
 
 
 def assert_schema_matches_models(project: ProjectDir, url: str) -> None:

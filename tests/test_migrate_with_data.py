@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from dbshift.migrations.recorder import TABLE_NAME
+from dbshift.migrations.recorder import PROGRESS_TABLE_NAME, TABLE_NAME
 from tests.helpers import ProjectDir
 from tests.test_migrate import execute, query
 
@@ -29,7 +29,7 @@ def inspect(url: str, method: str, *args: str) -> list:
 
 
 def tables(url: str) -> set[str]:
-    return set(inspect(url, "get_table_names")) - {TABLE_NAME}
+    return set(inspect(url, "get_table_names")) - {TABLE_NAME, PROGRESS_TABLE_NAME}
 
 
 # -- A text column made shorter -----------------------------------------------------------

@@ -20,7 +20,7 @@ from bench.projects import write_flavor
 from tests.django52.steps import APPS as STEP_APPS
 from tests.django_oracle import DJANGO_INSTALLED, assert_same_schema, django_structure
 from tests.expectations import assert_database_matches
-from tests.helpers import ProjectDir
+from tests.helpers import ProjectDir, expect_failure_on_mariadb
 from tests.history import APPS as HISTORY_APPS
 from tests.history import write_history
 from tests.structure import read_structure, vendor_of
@@ -86,10 +86,14 @@ def test_the_generated_history_of_200_migrations_builds_what_django_builds(
     check_generated(db_url, request, tmp_path, 10, 20, 1)
 
 
-def without_collation_c(source: str) -> str:
-    """Return a file using SQLite's NOCASE collation where it uses PostgreSQL's "C"."""
-    return source.replace("db_collation='C'", "db_collation='NOCASE'").replace(
-        'db_collation="C"', 'db_collation="NOCASE"'
+#: A collation each database knows, for the history's PostgreSQL "C".
+COLLATION_C = {"sqlite": "NOCASE", "postgresql": "C", "mariadb": "utf8mb4_bin"}
+
+
+def with_collation(source: str, collation: str) -> str:
+    """Return a file using ``collation`` where it uses PostgreSQL's "C"."""
+    return source.replace("db_collation='C'", f"db_collation='{collation}'").replace(
+        'db_collation="C"', f'db_collation="{collation}"'
     )
 
 
@@ -97,13 +101,15 @@ def without_collation_c(source: str) -> str:
 def test_djangos_own_history_builds_the_same_schema_in_dbshift(
     make_project, db_url, request, tmp_path, step
 ):
-    # Every field class and most options; SQLite knows no collation "C".
-    edit = without_collation_c if vendor_of(db_url) == "sqlite" else (lambda text: text)
+    reason = "Django's own migrate of this history fails on MariaDB (SQL ending in 'None')"
+    expect_failure_on_mariadb(request, db_url, reason)
+    # Every field class and most options; only PostgreSQL knows the collation "C".
+    collation = COLLATION_C[vendor_of(db_url)]
     project = django_project(make_project, step)
     project.database = db_url
     project.write_settings()
     for path in project.root.rglob("*.py"):
-        path.write_text(edit(path.read_text()))
+        path.write_text(with_collation(path.read_text(), collation))
     migrate_both_ways(project, STEP_APPS, db_url, request, tmp_path)
 
 
@@ -123,6 +129,11 @@ def test_a_many_to_many_between_models_of_one_name_gets_from_and_to_columns(
 ):
     # Django names the join columns after the models' names: two "article" columns
     # would clash, so they become from_article_id and to_article_id.
+    reason = (
+        "dbshift gives the join table's first key an index of its own; Django on MySQL "
+        "makes none, the unique pair covers it"
+    )
+    expect_failure_on_mariadb(request, db_url, reason)
     project = make_project(apps=("shop", "blog"), database=db_url)
     project.models("shop", SAME_NAME_SOURCE)
     project.models("blog", SAME_NAME_TARGET)

@@ -34,6 +34,12 @@ from dbshift.utils.sqltext import normalized_condition
         ),
         ("NOT (a > 1 OR b < 2)", "(NOT ((a > 1) OR (b < 2)))", "not (a > 1 or b < 2)"),
         ("(a + b) * 2 > c", "(((a + b) * 2) > c)", "(a + b) * 2 > c"),
+        # MariaDB (information_schema.check_constraints) quotes names with backquotes.
+        (
+            "price > 0 AND (title LIKE 'B%' OR price < 10)",
+            "`price` > 0 and (`title` like 'B%' or `price` < 10)",
+            "price > 0 and (title like 'B%' or price < 10)",
+        ),
     ],
 )
 def test_declared_and_database_text_normalize_alike(declared, database, normalized):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from bench.floor import MYSQL_SQL_MODE, record, replay
@@ -52,6 +53,8 @@ def driver_dsn(url: str) -> tuple[str, str]:
     return "postgresql", parsed.set(drivername="postgresql").render_as_string(False)
 
 
+# The floor replays through sqlite3 and psycopg only.
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_replay_repeats_the_captured_statements_and_transactions(db_url: str, another_database):
     result, events = record(lambda: work(db_url))
     assert result == "done"

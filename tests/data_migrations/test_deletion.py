@@ -18,6 +18,9 @@ from tests.backends.support import Harness
 from tests.data_migrations.support import in_migration
 
 KEY = ("id", models.AutoField(primary_key=True))
+#: How a comment's pinner is kept, by vendor: MySQL has no ON DELETE SET DEFAULT, which
+#: dbshift refuses to create there.
+PIN_RULES = {"mysql": models.DO_NOTHING}
 
 
 @pytest.fixture
@@ -39,7 +42,12 @@ def shop(h: Harness) -> Harness:
             [
                 KEY,
                 ("article", models.ForeignKey("pages.article", models.CASCADE)),
-                ("pinned_by", models.ForeignKey("pages.author", models.SET_DEFAULT, db_default=1)),
+                (
+                    "pinned_by",
+                    models.ForeignKey(
+                        "pages.author", PIN_RULES.get(h.vendor, models.SET_DEFAULT), db_default=1
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
@@ -59,6 +67,8 @@ def shop(h: Harness) -> Harness:
     return h
 
 
+# SET_DEFAULT is the premise: MySQL has none.
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_cascade_set_null_set_default_and_join_rows(shop: Harness) -> None:
     def code(apps: Any) -> Any:
         return apps.get_model("pages", "Author").objects.filter(name="bob").delete()

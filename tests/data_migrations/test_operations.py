@@ -14,6 +14,7 @@ from tests.backends.support import Harness
 from tests.data_migrations.support import in_migration
 from tests.data_migrations.test_failures import run_sql
 from tests.helpers import ProjectDir
+from tests.structure import vendor_of
 
 ARTICLE_FIELDS = [
     ("id", models.AutoField(primary_key=True)),
@@ -179,7 +180,9 @@ def test_separate_database_operations_run_both_ways(h: Harness) -> None:
         database_operations=[
             migrations.RunSQL(
                 "CREATE INDEX pages_article_title_raw ON pages_article (title)",
-                reverse_sql="DROP INDEX pages_article_title_raw",
+                # MySQL names the table of the index to drop.
+                reverse_sql="DROP INDEX pages_article_title_raw"
+                + (" ON pages_article" if h.vendor == "mysql" else ""),
             ),
             migrations.RunSQL(
                 "INSERT INTO pages_article (title) VALUES ('db only')", "DELETE FROM pages_article"
@@ -255,19 +258,38 @@ PROJECT_FILES = {
 }
 
 
+#: MySQL's spellings of the project's SQL (``||`` is OR there; RTRIM takes no characters).
+MYSQL_SQL = {
+    "title || '!'": "CONCAT(title, '!')",
+    "title || '?'": "CONCAT(title, '?')",
+    "rtrim(title, '!')": "TRIM(TRAILING '!' FROM title)",
+}
+
+
+def in_dialect(source: str, url: str) -> str:
+    """Return ``source`` with its SQL as the database at ``url`` spells it."""
+    if vendor_of(url) == "mariadb":
+        for portable, mysql in MYSQL_SQL.items():
+            source = source.replace(portable, mysql)
+    return source
+
+
 @pytest.fixture
 def cli_project(make_project: Callable[..., ProjectDir], db_url: str) -> ProjectDir:
     project = make_project(database=db_url)
     for name, source in PROJECT_FILES.items():
-        project.write(f"pages/migrations/{name}.py", source)
+        project.write(f"pages/migrations/{name}.py", in_dialect(source, db_url))
     return project
 
 
 def test_sqlmigrate_shows_python_as_such_and_sql_as_sql(cli_project: ProjectDir) -> None:
+    url = cli_project.database
+    # MySQL commits each DDL statement: its script has no transaction to begin.
+    begin, commit = ([], []) if vendor_of(url) == "mariadb" else (["BEGIN;"], ["COMMIT;"])
     result = cli_project.run("sqlmigrate", "pages", "0002")
     assert result.code == 0, result.output
     assert result.stdout.splitlines() == [
-        "BEGIN;",
+        *begin,
         "--",
         "-- Raw Python operation",
         "--",
@@ -275,11 +297,12 @@ def test_sqlmigrate_shows_python_as_such_and_sql_as_sql(cli_project: ProjectDir)
         "--",
         "-- Raw SQL operation",
         "--",
-        "UPDATE pages_article SET title = title || '!';",
-        "COMMIT;",
+        in_dialect("UPDATE pages_article SET title = title || '!';", url),
+        *commit,
     ]
     backwards = cli_project.run("sqlmigrate", "pages", "0003", "--backwards")
-    assert backwards.stdout.splitlines()[1:5] == ["--", "-- Raw SQL operation", "--", "-- (no-op)"]
+    operation = backwards.stdout.splitlines()[len(begin) : len(begin) + 4]
+    assert operation == ["--", "-- Raw SQL operation", "--", "-- (no-op)"]
     irreversible = cli_project.run("sqlmigrate", "pages", "0002", "--backwards")
     assert irreversible.code == 1
     assert "RunPython has no reverse_code" in irreversible.stderr
@@ -290,7 +313,8 @@ def test_plan_shows_docstrings_and_sql_without_running_code(cli_project: Project
     assert result.code == 0, result.output
     lines = result.stdout.splitlines()
     assert "    Raw Python operation -> Shout every title." in lines
-    assert "    Raw SQL operation -> UPDATE pages_article SET title = title …" in lines
+    shown = "CONCAT…" if vendor_of(cli_project.database) == "mariadb" else "title …"
+    assert f"    Raw SQL operation -> UPDATE pages_article SET title = {shown}" in lines
     assert "    -- THIS OPERATION CANNOT BE WRITTEN AS SQL" in lines
     assert cli_project.run("migrate", "pages", "0001").code == 0
     cli_project_rows = run_sql(cli_project, "SELECT count(*) FROM pages_article")

@@ -7,12 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import process_env
+import pytest
+
+from tests.helpers import expect_failure_on_mariadb, process_env
+from tests.runtime.test_async import NO_ASYNC_MYSQL_DRIVER
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "runtime_app"
 
 
-def test_example_application_tests_pass(tmp_path: Path, db_url: str) -> None:
+def test_example_application_tests_pass(
+    tmp_path: Path, db_url: str, request: pytest.FixtureRequest
+) -> None:
+    expect_failure_on_mariadb(request, db_url, f"its asyncio tests: {NO_ASYNC_MYSQL_DRIVER}")
     root = tmp_path / "runtime_app"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
     completed = subprocess.run(

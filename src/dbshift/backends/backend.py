@@ -115,6 +115,9 @@ class Backend:
     #: text of its value, an expression with lowercase names. Expected defaults are
     #: put in those words (:meth:`canonical_default`) before they are compared.
     canonical_defaults: ClassVar[bool] = False
+    #: Rows can be streamed (``yield_per``) while other statements run on the same
+    #: connection, as a data migration's ``iterator()`` followed by writes does.
+    streams_results_between_statements: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -54,6 +54,8 @@ _ALIASES = (
 )
 #: The current time as the server prints it: the column's precision is implied.
 _NOW = re.compile(r"^\(*(current_timestamp|now)\(\d*\)\)*$", re.IGNORECASE)
+#: A binary constant as ``information_schema`` prints it (SQLAlchemy reads none).
+_BINARY_CONSTANT = re.compile(r"^\(*(X'[0-9a-f]*'|0x[0-9a-f]+)\)*$", re.IGNORECASE)
 #: The CAST target that gives a constant default its value, by the start of the type.
 _CAST_TARGETS = (
     (re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\b.*\bunsigned\b"), "UNSIGNED"),
@@ -116,11 +118,11 @@ def as_reported(table: TableInfo) -> TableInfo:
 
 
 _TYPES = (
-    "SELECT column_name, column_type, 0 FROM information_schema.columns "
+    "SELECT column_name, column_type, 0, column_default FROM information_schema.columns "
     "WHERE table_schema = DATABASE() AND table_name = %s"
 )
 _MARIADB_TYPES = (
-    "SELECT c.column_name, c.column_type, k.check_clause IS NOT NULL "
+    "SELECT c.column_name, c.column_type, k.check_clause IS NOT NULL, c.column_default "
     "FROM information_schema.columns c "
     "LEFT JOIN information_schema.check_constraints k "
     "ON k.constraint_schema = c.table_schema AND k.table_name = c.table_name "
@@ -147,7 +149,7 @@ class MySQLTableReader(TableReader):
         result = []
         for column in self.inspector.get_columns(name):
             collation = getattr(column["type"], "collation", None)
-            type_text = declared[column["name"]]
+            type_text, schema_default = declared[column["name"]]
             if type_text == "json":
                 collation = None  # MariaDB's json is longtext in utf8mb4_bin
             result.append(
@@ -155,7 +157,7 @@ class MySQLTableReader(TableReader):
                     column["name"],
                     type_text,
                     bool(column["nullable"]),
-                    self._default(column.get("default"), type_text),
+                    self._default(column.get("default") or schema_default, type_text),
                     column["name"] in primary_key,
                     column.get("autoincrement") is True,
                     column.get("comment"),
@@ -167,18 +169,22 @@ class MySQLTableReader(TableReader):
     def _default(self, text: str | None, type_text: str) -> str | None:
         if text is None or _NOW.match(text):
             return _now_as_one(text)
-        if not _CONSTANT.match(text):
+        if not (_CONSTANT.match(text) or _BINARY_CONSTANT.match(text)):
             return text
         return constant_value(self.connection, text, type_text)
 
-    def _declared_types(self, table: str) -> dict[str, str]:
+    def _declared_types(self, table: str) -> dict[str, tuple[str, str | None]]:
         """Return each column's type as declared, MariaDB's ``json`` included (a
-        ``longtext`` with a ``json_valid`` check of its own, named after the column)."""
+        ``longtext`` with a ``json_valid`` check of its own, named after the column),
+        and its binary constant default, which SQLAlchemy's reflection drops."""
         query = _MARIADB_TYPES if getattr(self.dialect, "is_mariadb", False) else _TYPES
         rows = self.connection.exec_driver_sql(query, (table,))
         return {
-            name: "json" if is_json else canonical_type(str(type_text))
-            for name, type_text, is_json in rows
+            name: (
+                "json" if is_json else canonical_type(str(type_text)),
+                default if default and _BINARY_CONSTANT.match(default) else None,
+            )
+            for name, type_text, is_json, default in rows
         }
 
     def indexes(self, name: str) -> list[IndexInfo]:

@@ -221,7 +221,9 @@ class QuerySet:
     def iterator(self, chunk_size: int | None = None) -> Iterator[Any]:
         """Yield the rows without keeping them, fetching ``chunk_size`` rows at a time.
 
-        PostgreSQL reads them through a server-side cursor. SQLite steps through
+        PostgreSQL reads them through a server-side cursor; MySQL reads them all
+        first, as its driver cannot read a result in parts while other statements
+        run on the connection. SQLite steps through
         them as they are read, without isolating the reading from writes to the
         same table on the same connection (as in Django): write to other rows than
         the ones being read, or read into batches first.
@@ -240,13 +242,19 @@ class QuerySet:
         names = self.names or (*meta.concrete, *annotations)
         column = self.compiler.resolver(self.query)
         statement = self.compiler.select(self.query, [column(name) for name in names])
-        if chunk_size is not None:
+        if chunk_size is not None and self._may_stream():
             statement = statement.execution_options(yield_per=chunk_size)
         result = self.connection.execute(statement)
         try:
             yield from self._shaped(result, names)
         finally:
             result.close()
+
+    def _may_stream(self) -> bool:
+        """Return whether rows may be streamed while the caller writes between them."""
+        from dbshift.backends.backend import dialect_backend
+
+        return dialect_backend(self.connection.dialect).streams_results_between_statements
 
     def _shaped(self, result: sa.CursorResult[Any], names: tuple[str, ...]) -> Iterator[Any]:
         if self.shape == "flat":

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>'(?:[^']|'')*')
-      | (?P<quoted>"(?:[^"]|"")*")
+      | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`)
       | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)
       | (?P<word>[A-Za-z_][A-Za-z_0-9$]*)
       | (?P<operator>::|!~~\*|!~~|~~\*|~~|<>|!=|<=|>=|\|\||[-+*/%<>=(),\[\]~!@#^&|.])
@@ -105,8 +105,8 @@ def _tokens(sql: str) -> Iterator[str]:
         position = match.end()
         kind = match.lastgroup
         token = match.group(kind or 0)
-        if kind == "quoted":
-            yield token[1:-1].replace('""', '"')
+        if kind == "quoted":  # "name" in standard SQL, `name` in MySQL's
+            yield token[1:-1].replace(token[0] * 2, token[0])
         elif kind in ("word", "operator"):
             yield from _OPERATOR_WORDS.get(token.lower(), [token.lower()])
         else:

@@ -102,6 +102,8 @@ class MySQLBackend(Backend):
     read_only_fix: ClassVar[str] = "connect to the primary server with a user that may write"
     table_reader: ClassVar[str] = "dbshift.backends.mysql_introspection:MySQLTableReader"
     canonical_defaults: ClassVar[bool] = True
+    #: The driver's unbuffered results end, their unread rows dropped, at the next statement.
+    streams_results_between_statements: ClassVar[bool] = False
 
     # -- Settings and connecting -------------------------------------------------------
 

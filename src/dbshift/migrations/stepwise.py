@@ -102,6 +102,11 @@ class StepwiseRun:
                 return "SKIPPED", after
             self._check_neighbours()
             self.recorder.ensure_progress_table()
+            if self.executor.stepwise and self.recorder.progress(self.migration.key) is None:
+                # A mark before the first operation: a run that dies between that
+                # operation's DDL and its progress row leaves it behind, so the next
+                # run looks at the tables only where a mark says it may have to.
+                self._record_progress(0)
         ran = False
         self.started = True
         for position, index in enumerate(order):

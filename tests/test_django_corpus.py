@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.django_oracle import DJANGO_INSTALLED, assert_same_schema, django_structure
-from tests.helpers import ProjectDir, expect_failure_on_mariadb, run_sql
+from tests.helpers import ProjectDir, run_sql
 from tests.structure import read_structure, vendor_of
 from tests.test_same_schema_as_django import server_of
 
@@ -84,14 +84,8 @@ def test_index_together_is_created_and_renamed_by_its_fields(make_project, db_ur
     engine.dispose()
 
 
-def test_rename_index_finds_an_unnamed_index_by_its_columns(make_project, db_url, request):
+def test_rename_index_finds_an_unnamed_index_by_its_columns(make_project, db_url):
     # Another tool (an older Django) named the index differently than dbshift would.
-    reason = (
-        "on MySQL, migrate's check for an operation that took effect before its progress was "
-        "recorded takes this RenameIndex(old_fields) for one and creates a second index "
-        "instead of renaming the one the other tool named"
-    )
-    expect_failure_on_mariadb(request, db_url, reason)
     project = app_project(make_project, db_url, "ledger", LEDGER_MODELS)
     migrate(project, "ledger", "0002")
     by_columns = {columns: name for name, columns in plain_indexes(db_url, "ledger_entry").items()}

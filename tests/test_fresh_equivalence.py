@@ -217,20 +217,8 @@ def build_both_ways(make_project, db_url, twin_url, count, seed) -> int:
     return sum("end state" in line for line in applying_lines(built.stdout).values())
 
 
-#: Seeds of generated histories that MariaDB refuses, run operation by operation.
-REFUSED_SEEDS = frozenset({110, 129})
-#: Why they stop there.
-REFUSED_STEPWISE = (
-    "MariaDB refuses some foreign keys of these histories (errno 150, 'Foreign key "
-    "constraint is incorrectly formed'): on Delete model M6, and on table pages_m3_m11"
-)
-
-
-def check_generated_history(make_project, db_url, twin_url, count, seed, fast_paths, request):
+def check_generated_history(make_project, db_url, twin_url, count, seed, fast_paths):
     """Build a generated history both ways; expect the fresh build only where migrate takes it."""
-    if not fast_paths and seed in REFUSED_SEEDS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=REFUSED_STEPWISE))
-
     built = build_both_ways(make_project, db_url, twin_url, count, seed)
 
     assert built >= 2 if fast_paths else built == 0
@@ -238,14 +226,14 @@ def check_generated_history(make_project, db_url, twin_url, count, seed, fast_pa
 
 @pytest.mark.parametrize("seed", range(6))
 def test_generated_histories_build_the_same_database_fresh_and_one_by_one(
-    make_project, db_url, twin_url, seed, fast_paths, request
+    make_project, db_url, twin_url, seed, fast_paths
 ):
-    check_generated_history(make_project, db_url, twin_url, 25, seed, fast_paths, request)
+    check_generated_history(make_project, db_url, twin_url, 25, seed, fast_paths)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100, 130))
 def test_long_generated_histories_build_the_same_database_fresh_and_one_by_one(
-    make_project, db_url, twin_url, seed, fast_paths, request
+    make_project, db_url, twin_url, seed, fast_paths
 ):
-    check_generated_history(make_project, db_url, twin_url, 60, seed, fast_paths, request)
+    check_generated_history(make_project, db_url, twin_url, 60, seed, fast_paths)

@@ -62,6 +62,14 @@ def run(argv: list[str], cwd: Path, database_url: str) -> subprocess.CompletedPr
     return completed
 
 
+BOOKKEEPING = (
+    "django_migrations",
+    "dbshift_migrations",
+    "dbshift_migration_progress",
+    "alembic_version",
+)
+
+
 def schema(url: str) -> dict[str, tuple]:
     """Return each table's columns (name, nullability, type) and named indexes."""
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -70,7 +78,8 @@ def schema(url: str) -> dict[str, tuple]:
         postgres = engine.dialect.name == "postgresql"
         tables = {}
         for table in inspector.get_table_names():
-            if table in ("django_migrations", "dbshift_migrations", "alembic_version"):
+            # Each tool's bookkeeping; dbshift keeps progress where DDL commits by itself.
+            if table in BOOKKEEPING:
                 continue
             columns = sorted(
                 (c["name"], c["nullable"], str(c["type"]) if postgres else "")

@@ -426,9 +426,9 @@ def test_a_cut_after_any_statement_of_any_operation_is_resumed(
             reset_database(pg_url)
             project = more_project(make_project, pg_url, applied=backwards)
             run_by_hand(pg_url, [*itertools.chain(*blocks[:number]), *block[:cut]])
-            if number:
-                direction = "backwards" if backwards else "forwards"
-                write_progress(project, pg_url, direction, number, MORE_KEY)
+            # A run marks a migration before its first operation: 0 done is a mark too.
+            direction = "backwards" if backwards else "forwards"
+            write_progress(project, pg_url, direction, number, MORE_KEY)
 
             result = project.run("migrate", *target, "--stepwise")
 

@@ -109,14 +109,17 @@ class SQLiteCopies(DatabaseCopies):
                 path.unlink(missing_ok=True)
 
 
-class PostgreSQLCopies(DatabaseCopies):
-    """Databases on the server of ``url``; copies are made with ``TEMPLATE``."""
+class ServerCopies(DatabaseCopies):
+    """Databases on the server of ``url``, created and dropped through an admin connection."""
+
+    #: The database an admin connection opens when it is given none.
+    admin_database: str | None = None
 
     @contextlib.contextmanager
-    def _admin(self) -> Iterator[sa.Connection]:
+    def _admin(self, database: str | None = None) -> Iterator[sa.Connection]:
         # CREATE and DROP DATABASE cannot run inside a transaction.
         engine = sa.create_engine(
-            self.url.set(database="postgres"),
+            self.url.set(database=database or self.admin_database),
             isolation_level="AUTOCOMMIT",
             poolclass=sa.pool.NullPool,
         )
@@ -128,6 +131,12 @@ class PostgreSQLCopies(DatabaseCopies):
 
     def _url(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
+
+
+class PostgreSQLCopies(ServerCopies):
+    """Databases on the server of ``url``; copies are made with ``TEMPLATE``."""
+
+    admin_database = "postgres"
 
     def has_template(self, key: str) -> bool:
         with self._admin() as connection:

@@ -9,36 +9,17 @@ filling it from the template, with foreign key checks off meanwhile.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import sqlalchemy as sa
 
-from dbshift.backends.copies import DatabaseCopies
+from dbshift.backends.copies import ServerCopies
 
 
 def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-class MySQLCopies(DatabaseCopies):
+class MySQLCopies(ServerCopies):
     """Databases on the server of ``url``; copies are made table by table."""
-
-    @contextlib.contextmanager
-    def _admin(self, database: str | None = None) -> Iterator[sa.Connection]:
-        engine = sa.create_engine(
-            self.url.set(database=database),
-            isolation_level="AUTOCOMMIT",
-            poolclass=sa.pool.NullPool,
-        )
-        try:
-            with engine.connect() as connection:
-                yield connection
-        finally:
-            engine.dispose()
-
-    def _url(self, name: str) -> str:
-        return self.url.set(database=name).render_as_string(hide_password=False)
 
     def _databases(self, connection: sa.Connection, pattern: str) -> list[str]:
         rows = connection.exec_driver_sql(

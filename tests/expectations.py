@@ -185,6 +185,8 @@ class _TableBuilder:
     uniques: list[tuple[str, ...]] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    #: Columns of constrained keys that InnoDB needs an index to lead with.
+    key_columns: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -204,6 +206,7 @@ class _TableBuilder:
             if not model_field.many_to_many:
                 self.add_field(name, model_field)
         self.add_meta()
+        self.add_key_indexes()
         unique_indexes = [] if self.postgresql else self.uniques
         return Table(
             columns=self.columns,
@@ -242,8 +245,22 @@ class _TableBuilder:
             self.foreign_keys.append(self.foreign_key(column, model_field))
         if model_field.unique:
             self.uniques.append((column,))
+        elif self.vendor == "mariadb" and model_field.is_relation and model_field.db_constraint:
+            self.key_columns.append(column)
         elif model_field.db_index:
             self.indexes.append(Index((column,)))
+
+    def add_key_indexes(self) -> None:
+        """Index each key column no index or unique rule leads with, on MariaDB.
+
+        Django leaves these to InnoDB, which makes one (whatever db_index says)
+        only where no other index can serve the key.
+        """
+        led = {index.columns[0] for index in self.indexes if not index.partial}
+        led |= {columns[0] for columns in self.uniques}
+        for column in self.key_columns:
+            if column not in led:
+                self.indexes.append(Index((column,)))
 
     def add_pattern_index(self, column: str) -> None:
         """Add the index for LIKE of an indexed varchar/text column, on PostgreSQL.
@@ -373,7 +390,10 @@ def _join_table(
                 deferred=vendor != "mariadb",
             )
         )
-        builder.indexes.append(Index((column,)))
+        if vendor == "mariadb":
+            builder.key_columns.append(column)
+        else:
+            builder.indexes.append(Index((column,)))
         builder.add_pattern_index(column)
     builder.uniques.append((source, other))
     return {builder.name: builder.table()}

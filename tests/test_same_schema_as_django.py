@@ -129,11 +129,6 @@ def test_a_many_to_many_between_models_of_one_name_gets_from_and_to_columns(
 ):
     # Django names the join columns after the models' names: two "article" columns
     # would clash, so they become from_article_id and to_article_id.
-    reason = (
-        "dbshift gives the join table's first key an index of its own; Django on MySQL "
-        "makes none, the unique pair covers it"
-    )
-    expect_failure_on_mariadb(request, db_url, reason)
     project = make_project(apps=("shop", "blog"), database=db_url)
     project.models("shop", SAME_NAME_SOURCE)
     project.models("blog", SAME_NAME_TARGET)

@@ -40,8 +40,10 @@ def test_create_model_then_delete_it(h: Harness) -> None:
     }
     uniques = joins.unique_constraints or {i for i in joins.indexes if i.unique}
     assert [item.columns for item in uniques] == [("book_id", "author_id")]
+    # InnoDB's keys use the unique pair for book_id; Django makes no index for it there.
+    first_key = set() if h.vendor == "mysql" else {("book_id",)}
     assert {index.columns for index in joins.indexes if not index.unique} == {
-        ("book_id",),
+        *first_key,
         ("author_id",),
     }
     assert {index.columns for index in schema["pages_book"].indexes} == {("title",), ("author_id",)}

@@ -117,16 +117,9 @@ class SpecBuilder:
             checks.extend(parts.checks)
             foreign_keys.extend(parts.foreign_keys)
             indexes.extend(parts.indexes)
-        indexes.extend(self.unique_together(model))
-        indexes.extend(self.index_together(model))
-        for index in model.indexes:
-            indexes.append(self.index(model, index))
-        for constraint in model.constraints:
-            built = self.constraint(model, constraint)
-            if isinstance(built, CheckSpec):
-                checks.append(built)
-            else:
-                indexes.append(built)
+        meta_indexes, meta_checks = self.meta_rules(model)
+        indexes.extend(meta_indexes)
+        checks.extend(meta_checks)
         return TableSpec(
             name=table,
             columns=tuple(columns),
@@ -367,6 +360,19 @@ class SpecBuilder:
         )
 
     # -- Meta options ----------------------------------------------------------------------
+
+    def meta_rules(self, model: ModelState) -> tuple[list[IndexSpec], list[CheckSpec]]:
+        """Return the indexes and checks ``model``'s options declare, not its fields."""
+        indexes = [*self.unique_together(model), *self.index_together(model)]
+        indexes.extend(self.index(model, index) for index in model.indexes)
+        checks = []
+        for constraint in model.constraints:
+            built = self.constraint(model, constraint)
+            if isinstance(built, CheckSpec):
+                checks.append(built)
+            else:
+                indexes.append(built)
+        return indexes, checks
 
     def unique_together(self, model: ModelState) -> list[IndexSpec]:
         """Return the unique rules of ``model.unique_together``, in a stable order."""

@@ -8,19 +8,25 @@ columns: ``datetime(6)``, ``longtext``, ``json``, unsigned positive integers
 from 10.7 on. ``ALTER TABLE ... MODIFY COLUMN`` redefines a column whole, so the
 editor always writes the full definition, default and comment included.
 
-InnoDB needs an index on every foreign key column and makes one, named after
-the key, when none exists; an index it made that way lingers after the key is
-dropped. dbshift therefore gives every constrained foreign key its own index,
-created before the key (whatever ``db_index`` says, as MySQL needs one), so the
-database holds exactly the indexes the models declare.
+InnoDB needs an index that leads with the column of every foreign key. It makes
+one, named after the key, when none exists, drops it by itself once another
+index can serve the key, and keeps it after the key is dropped. Django leaves
+that index to InnoDB; dbshift creates it, under Django's name for a field's
+index, exactly where InnoDB would make one: for a constrained key whose column
+no other index or unique rule leads with (a join table's first key has none, as
+the unique pair serves it). ``db_index`` has no say, as MySQL needs the index.
+The database then holds the indexes a Django-built one holds, and exactly those
+the models imply: when a change adds or drops the index a key relied on, the
+key's own index is dropped after it or created before it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
@@ -170,7 +176,8 @@ class MySQLSpecBuilder(SpecBuilder):
 
     def table(self, state: ProjectState, model: ModelState) -> TableSpec:
         spec = super().table(state, model)
-        indexes = tuple(index for index in spec.indexes if self.can_build(index))
+        indexes = [index for index in spec.indexes if self.can_build(index)]
+        indexes.extend(self._key_indexes(model, indexes))
         for index in indexes:
             self.check_index(model, index)
         for key in spec.foreign_keys:
@@ -180,7 +187,23 @@ class MySQLSpecBuilder(SpecBuilder):
                     "on_delete=SET_DEFAULT on MySQL: InnoDB has no ON DELETE SET DEFAULT. "
                     "Use SET_NULL, CASCADE, PROTECT or DO_NOTHING."
                 )
-        return dataclasses.replace(spec, indexes=indexes)
+        return dataclasses.replace(spec, indexes=tuple(indexes))
+
+    def key_indexes(self, model: ModelState) -> list[IndexSpec]:
+        """Return the indexes ``model``'s foreign keys get (see the module's docstring)."""
+        declared = [index for index in self.meta_rules(model)[0] if self.can_build(index)]
+        return self._key_indexes(model, declared)
+
+    def _key_indexes(self, model: ModelState, indexes: list[IndexSpec]) -> list[IndexSpec]:
+        led = {index.keys[0] for index in indexes if index.keys and not index.expressions}
+        table = self.table_name(model)
+        found = []
+        for name, field in model.fields.items():
+            if _needs_key_index(field) and name not in led:
+                column = self.column_name(model, name)
+                index_name = names.django_index_name(table, [column], "", self.name_limit)
+                found.append(IndexSpec(name=index_name, columns=(column,), keys=(name,)))
+        return found
 
     def index(self, model: ModelState, index: Index) -> IndexSpec:
         spec = super().index(model, index)
@@ -211,12 +234,9 @@ class MySQLSpecBuilder(SpecBuilder):
         return [(name, why) for name, why in found if why is not None]
 
     def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
-        rules = super()._field_rule(table, column, field)
-        constrained = field.is_relation and not field.many_to_many and field.db_constraint  # type: ignore[attr-defined]
-        if rules or field.primary_key or not constrained:
-            return rules
-        name = names.django_index_name(table, [column.name], "", self.name_limit)
-        return [IndexSpec(name=name, columns=(column.name,), keys=(column.key,))]
+        if _needs_key_index(field):
+            return []  # the table decides (see the module's docstring)
+        return super()._field_rule(table, column, field)
 
     def check_index(self, model: ModelState, index: IndexSpec) -> None:
         """Raise :class:`NotSupportedError` for an index key longer than MySQL takes.
@@ -251,6 +271,19 @@ class MySQLSpecBuilder(SpecBuilder):
                 f"to {MAX_KEY_BYTES // DEFAULT_CHAR_BYTES} or less in total, or drop the index "
                 "or unique rule."
             )
+
+
+def _needs_key_index(field: Field) -> bool:
+    """Return whether ``field`` is a constrained key whose column InnoDB needs indexed,
+    and no unique rule or primary key of its own indexes."""
+    return (
+        field.concrete
+        and field.is_relation
+        and not field.many_to_many
+        and bool(field.db_constraint)  # type: ignore[attr-defined]
+        and not field.unique
+        and not field.primary_key
+    )
 
 
 def _label(model: ModelState, field_name: str) -> str:
@@ -315,15 +348,52 @@ class MySQLSchemaEditor(SchemaEditor):
 
     # -- Indexes and constraints -----------------------------------------------------------
 
+    def alter_unique_together(self, old: ModelState, new: ModelState) -> None:
+        with self._keys_stay_indexed(old, new):
+            super().alter_unique_together(old, new)
+
+    def alter_index_together(self, old: ModelState, new: ModelState) -> None:
+        with self._keys_stay_indexed(old, new):
+            super().alter_index_together(old, new)
+
     def add_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
         """Create a ``Meta.indexes`` entry, unless the server has no form for it."""
         if self._can_build(model, index):
-            super().add_index(model, index, concurrently)
+            with self._keys_stay_indexed(_without_index(model, index), model):
+                super().add_index(model, index, concurrently)
 
     def remove_index(self, model: ModelState, index: Index, concurrently: bool = False) -> None:
         """Drop a ``Meta.indexes`` entry, unless it was never built."""
         if self._can_build(model, index):
-            super().remove_index(model, index, concurrently)
+            with self._keys_stay_indexed(model, _without_index(model, index)):
+                super().remove_index(model, index, concurrently)
+
+    @contextlib.contextmanager
+    def _keys_stay_indexed(self, old: ModelState, new: ModelState) -> Iterator[None]:
+        """Create the key indexes ``new`` adds before a change, drop those it loses after.
+
+        InnoDB refuses to drop the last index a foreign key can use, so a key's own
+        index must exist before the index it relied on goes.
+        """
+        builder = cast(MySQLSpecBuilder, self.builder)
+        table = builder.table_name(new)
+        before = {spec.signature: spec for spec in builder.key_indexes(old)}
+        after = {spec.signature: spec for spec in builder.key_indexes(new)}
+        for signature, spec in after.items():
+            if signature not in before:
+                self.create_object(table, spec)
+        yield
+        for signature, spec in before.items():
+            if signature not in after:
+                self.drop_key_index(table, spec)
+
+    def drop_key_index(self, table: str, index: IndexSpec) -> None:
+        """Drop an index a foreign key relied on, unless InnoDB dropped it already: it
+        drops an index it made for a key once another index can serve the key."""
+        self.flush_deferred(table)
+        name, is_index = self.locate(table, index)
+        if self.collect or any(obj.name == name for obj in self.existing_objects(table)):
+            self.drop_located(table, name, is_index)
 
     def rename_index(self, model: ModelState, old_index: Index, new_index: Index) -> None:
         """Rename an index, unless it was never built."""
@@ -431,7 +501,7 @@ class MySQLSchemaEditor(SchemaEditor):
         """
         super().create_objects(diff)
         for index in _indexes_keys_need(diff):
-            self.drop_object(diff.new.name, index)
+            self.drop_key_index(diff.new.name, index)
         for _old, new in _recreated(diff):
             self.create_object(diff.new.name, new)
 
@@ -470,6 +540,10 @@ class MySQLSchemaEditor(SchemaEditor):
         """Nothing is left to check: InnoDB checks foreign keys at each statement."""
 
 
+def _without_index(model: ModelState, index: Index) -> ModelState:
+    return model.with_option("indexes", [item for item in model.indexes if item.name != index.name])
+
+
 def _definition_changed(change: ColumnChange) -> bool:
     """Return whether more than the column's default changed (which ALTER COLUMN can set)."""
     return (
@@ -480,7 +554,7 @@ def _definition_changed(change: ColumnChange) -> bool:
     )
 
 
-def _indexes_keys_need(diff: TableDiff) -> list[SchemaObject]:
+def _indexes_keys_need(diff: TableDiff) -> list[IndexSpec]:
     """Return the dropped indexes that lead with the column of a key that stays meanwhile."""
     kept_keys = {
         key.column

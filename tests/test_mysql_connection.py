@@ -15,6 +15,7 @@ from dbshift.conf import normalize_url
 from dbshift.exceptions import LockTimeoutError
 from dbshift.migrations.applied import Progress
 from dbshift.migrations.recorder import MigrationRecorder
+from tests.helpers import run_sql
 from tests.mariadb import fresh_database
 
 
@@ -151,7 +152,12 @@ def test_a_waiting_migration_takes_the_lock_once_it_is_released(mariadb_url: str
     second.dispose()
 
 
-def test_the_recorder_tables_hold_utf8mb4_keys_and_refuse_a_second_row(mariadb_url: str) -> None:
+@pytest.mark.parametrize("charset", ["utf8mb4", "latin1"])
+def test_the_recorder_tables_hold_utf8mb4_keys_and_refuse_a_second_row(
+    mariadb_url: str, charset: str
+) -> None:
+    # The recorder's tables hold every name whatever the database's character set.
+    run_sql(mariadb_url, f"ALTER DATABASE CHARACTER SET {charset}")
     database = Database(mariadb_url)
     app, name = "ü" * 255, "日" * 255  # the longest keys, four bytes a character at most
     with database.connect() as connection, database.locked_transaction(connection):

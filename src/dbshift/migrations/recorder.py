@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -41,6 +42,13 @@ __all__ = [
 ]
 
 metadata = sa.MetaData()
+#: MySQL's tables take the database's character set unless told, which may not hold
+#: every app and migration name; names compare exactly, as files do.
+_EVERY_NAME: dict[str, Any] = {
+    f"{dialect}_{option}": value
+    for dialect in ("mysql", "mariadb")
+    for option, value in (("charset", "utf8mb4"), ("collate", "utf8mb4_bin"))
+}
 migrations_table = sa.Table(
     TABLE_NAME,
     metadata,
@@ -50,6 +58,7 @@ migrations_table = sa.Table(
     sa.Column("applied", sa.DateTime(timezone=True), nullable=False),
     sa.Column("checksum", sa.Text, nullable=False),
     sa.UniqueConstraint("app", "name", name="dbshift_migrations_app_name_uniq"),
+    **_EVERY_NAME,
 )
 
 progress_table = sa.Table(
@@ -61,6 +70,7 @@ progress_table = sa.Table(
     sa.Column("done", sa.Integer, nullable=False),
     sa.Column("checksum", sa.Text, nullable=False),
     sa.PrimaryKeyConstraint("app", "name", name="dbshift_migration_progress_pkey"),
+    **_EVERY_NAME,
 )
 
 # The statements run for every migration, built once: building and compiling a

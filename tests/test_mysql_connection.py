@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from dbshift.backends.database import Database
 from dbshift.backends.reading import read_history
+from dbshift.backends.runtime import app_async_engine, app_engine, async_url
 from dbshift.backends.vendors.mysql import lock_name
 from dbshift.conf import normalize_url
 from dbshift.exceptions import LockTimeoutError
@@ -53,6 +55,78 @@ def test_a_migration_session_is_strict_utf8mb4_and_read_committed(
     }
     assert charset == "utf8mb4"
     assert isolation == "READ-COMMITTED"
+
+
+@pytest.mark.parametrize(
+    ("url", "for_asyncio"),
+    [
+        ("mysql://app@db.example/shop", "mysql+asyncmy://app@db.example/shop"),
+        ("mariadb://app@db.example/shop", "mariadb+asyncmy://app@db.example/shop"),
+        (
+            "mysql+pymysql://app:secret@db.example:3306/shop?charset=utf8mb4",
+            "mysql+asyncmy://app:secret@db.example:3306/shop?charset=utf8mb4",
+        ),
+        ("mariadb+asyncmy://app@db.example/shop", "mariadb+asyncmy://app@db.example/shop"),
+    ],
+)
+def test_asyncio_engines_name_asyncmy_unless_the_url_names_an_asyncio_driver(
+    url: str, for_asyncio: str
+) -> None:
+    database = Database(normalize_url(url, Path("/")))
+    assert async_url(database).render_as_string(hide_password=False) == for_asyncio
+    database.dispose()
+
+
+SESSION_SETTINGS = "SELECT @@SESSION.sql_mode, @@character_set_connection, @@SESSION.tx_isolation"
+STRICT_SESSION = (
+    {"STRICT_TRANS_TABLES", "ERROR_FOR_DIVISION_BY_ZERO", "NO_ENGINE_SUBSTITUTION"},
+    "utf8mb4",
+    "READ-COMMITTED",
+)
+
+
+def _as_set_up(row: sa.Row) -> tuple[set[str], str, str]:
+    mode, charset, isolation = row
+    return set(mode.split(",")), charset, isolation
+
+
+async def _async_session_and_a_long_value(database: Database) -> tuple[object, Exception]:
+    """Return an asyncio session's settings, and what inserting 'four' in a
+    varchar(3) raises through it."""
+    engine = app_async_engine(database)
+    try:
+        async with engine.connect() as connection:
+            settings = (await connection.exec_driver_sql(SESSION_SETTINGS)).one()
+            await connection.exec_driver_sql("CREATE TABLE note (text varchar(3) NOT NULL)")
+            try:
+                await connection.exec_driver_sql("INSERT INTO note VALUES ('four')")
+            except sa.exc.DBAPIError as err:
+                return settings, err
+            stored = (await connection.exec_driver_sql("SELECT text FROM note")).scalar()
+            raise AssertionError(f"'four' was stored as {stored!r}")
+    finally:
+        await engine.dispose()
+
+
+def test_an_asyncio_session_of_the_application_is_set_up_as_a_migration_session(
+    mariadb_url: str,
+) -> None:
+    database = Database(mariadb_url)
+    settings, error = asyncio.run(_async_session_and_a_long_value(database))
+    database.dispose()
+    assert _as_set_up(settings) == STRICT_SESSION  # type: ignore[arg-type]
+    assert isinstance(error, sa.exc.DataError)
+    assert "too long" in str(error)
+
+
+def test_a_session_of_the_application_is_set_up_as_a_migration_session(mariadb_url: str) -> None:
+    database = Database(mariadb_url)
+    engine = app_engine(database)
+    with engine.connect() as connection:
+        settings = connection.exec_driver_sql(SESSION_SETTINGS).one()
+    engine.dispose()
+    database.dispose()
+    assert _as_set_up(settings) == STRICT_SESSION
 
 
 def test_a_value_too_long_for_its_column_is_refused_not_cut(mariadb_url: str) -> None:

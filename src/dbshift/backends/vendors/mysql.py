@@ -1,7 +1,9 @@
-"""MySQL 8 and MariaDB 10.11 through PyMySQL: a named migration lock, strict sessions.
+"""MySQL 8 and MariaDB 10.11 through PyMySQL (asyncmy under asyncio): a named migration
+lock, strict sessions.
 
 MySQL commits before and after every DDL statement, so a migration is not one
-transaction there; what dbshift controls is the session each migration runs in:
+transaction there; what dbshift controls is the session each migration runs in, and
+each session of the application's engines (sync and asyncio) alike:
 
 - ``sql_mode`` is set to a fixed strict value on every connection, whatever the
   server's default: a value that does not fit its column is an error, not silently
@@ -42,6 +44,10 @@ if TYPE_CHECKING:
 
 #: The driver a URL without one gets: pure Python, so it installs everywhere.
 DRIVER = "pymysql"
+#: The driver of the application's asyncio engines.
+ASYNC_DRIVER = "asyncmy"
+#: The asyncio drivers SQLAlchemy knows for MySQL, which a URL may name itself.
+ASYNC_DRIVERS = frozenset({ASYNC_DRIVER, "aiomysql"})
 #: The session's SQL mode; every flag is understood by MySQL 8 and MariaDB 10.11 alike.
 SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 CHARSET = "utf8mb4"
@@ -97,6 +103,8 @@ class MySQLBackend(Backend):
     )
     copies: ClassVar[str] = "dbshift.backends.mysql_copies:MySQLCopies"
     driver_extra: ClassVar[str] = "mysql"
+    #: asyncmy is compiled, a wheel or a build: an extra of its own keeps ``mysql`` light.
+    async_extras: ClassVar[str] = "mysql-async"
     #: What a server started with ``--read-only``, or a read-only transaction, says.
     read_only_markers: ClassVar[tuple[str, ...]] = ("--read-only option", "read only transaction")
     read_only_fix: ClassVar[str] = "connect to the primary server with a user that may write"
@@ -116,16 +124,26 @@ class MySQLBackend(Backend):
         """Return an engine whose sessions are strict, utf8mb4 and READ COMMITTED."""
         import sqlalchemy as sa
 
+        return sa.create_engine(url, poolclass=sa.pool.NullPool, **self.session_options(url))
+
+    def session_options(self, url: sa.URL) -> dict[str, Any]:
+        """Make each session strict, utf8mb4 and READ COMMITTED (the module's docstring
+        says why), through PyMySQL or an asyncio driver alike."""
         # The driver runs init_command on connecting, before SQLAlchemy reads the mode.
         connect_args: dict[str, Any] = {"init_command": f"SET SESSION sql_mode = '{SQL_MODE}'"}
         if "charset" not in url.query:
             connect_args["charset"] = CHARSET
-        return sa.create_engine(
-            url,
-            poolclass=sa.pool.NullPool,
-            connect_args=connect_args,
-            isolation_level=ISOLATION_LEVEL,
-        )
+        return {"connect_args": connect_args, "isolation_level": ISOLATION_LEVEL}
+
+    def async_url(self, url: sa.URL) -> sa.URL:
+        """Name asyncmy, unless the URL names an asyncio driver (aiomysql) itself.
+
+        asyncmy takes PyMySQL's connection arguments, so the rest of a URL written
+        for PyMySQL suits it unchanged.
+        """
+        if url.get_driver_name() in ASYNC_DRIVERS:
+            return url
+        return url.set(drivername=f"{url.get_backend_name()}+{ASYNC_DRIVER}")
 
     # -- The migration lock ------------------------------------------------------------
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime
 import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
 
+import dbshift.sqlalchemy as dsa
 from dbshift.backends.database import Database
 from dbshift.backends.reading import read_history
 from dbshift.backends.runtime import app_async_engine, app_engine, async_url
@@ -17,7 +24,11 @@ from dbshift.conf import normalize_url
 from dbshift.exceptions import LockTimeoutError
 from dbshift.migrations.applied import Progress
 from dbshift.migrations.recorder import MigrationRecorder
+from tests.helpers import ProjectDir
 from tests.mariadb import fresh_database
+from tests.runtime.conftest import mapped_models
+
+T = TypeVar("T")
 
 
 @pytest.mark.parametrize(
@@ -90,31 +101,39 @@ def _as_set_up(row: sa.Row) -> tuple[set[str], str, str]:
     return set(mode.split(",")), charset, isolation
 
 
-async def _async_session_and_a_long_value(database: Database) -> tuple[object, Exception]:
-    """Return an asyncio session's settings, and what inserting 'four' in a
-    varchar(3) raises through it."""
-    engine = app_async_engine(database)
+def on_async_connection(database: Database, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Return what ``work`` returns on a connection of an application's asyncio engine."""
+
+    async def run() -> T:
+        engine = app_async_engine(database)
+        try:
+            async with engine.connect() as connection:
+                return await work(connection)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+async def _settings_and_a_long_value(connection: AsyncConnection) -> tuple[sa.Row, Exception]:
+    """Return the session's settings, and what inserting 'four' in a varchar(3) raises."""
+    settings = (await connection.exec_driver_sql(SESSION_SETTINGS)).one()
+    await connection.exec_driver_sql("CREATE TABLE note (text varchar(3) NOT NULL)")
     try:
-        async with engine.connect() as connection:
-            settings = (await connection.exec_driver_sql(SESSION_SETTINGS)).one()
-            await connection.exec_driver_sql("CREATE TABLE note (text varchar(3) NOT NULL)")
-            try:
-                await connection.exec_driver_sql("INSERT INTO note VALUES ('four')")
-            except sa.exc.DBAPIError as err:
-                return settings, err
-            stored = (await connection.exec_driver_sql("SELECT text FROM note")).scalar()
-            raise AssertionError(f"'four' was stored as {stored!r}")
-    finally:
-        await engine.dispose()
+        await connection.exec_driver_sql("INSERT INTO note VALUES ('four')")
+    except sa.exc.DBAPIError as err:
+        return settings, err
+    stored = (await connection.exec_driver_sql("SELECT text FROM note")).scalar()
+    raise AssertionError(f"'four' was stored as {stored!r}")
 
 
 def test_an_asyncio_session_of_the_application_is_set_up_as_a_migration_session(
     mariadb_url: str,
 ) -> None:
     database = Database(mariadb_url)
-    settings, error = asyncio.run(_async_session_and_a_long_value(database))
+    settings, error = on_async_connection(database, _settings_and_a_long_value)
     database.dispose()
-    assert _as_set_up(settings) == STRICT_SESSION  # type: ignore[arg-type]
+    assert _as_set_up(settings) == STRICT_SESSION
     assert isinstance(error, sa.exc.DataError)
     assert "too long" in str(error)
 
@@ -127,6 +146,71 @@ def test_a_session_of_the_application_is_set_up_as_a_migration_session(mariadb_u
     engine.dispose()
     database.dispose()
     assert _as_set_up(settings) == STRICT_SESSION
+
+
+@contextlib.contextmanager
+def server_time_zone(url: str, zone: str) -> Iterator[None]:
+    """Start the server's new sessions in ``zone`` during the block, as a server whose
+    time zone is not UTC does; sessions opened in the block keep it after."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        server_zone = connection.exec_driver_sql("SELECT @@GLOBAL.time_zone").scalar()
+        connection.exec_driver_sql(f"SET GLOBAL time_zone = '{zone}'")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"SET GLOBAL time_zone = '{server_zone}'")
+    engine.dispose()
+
+
+#: The session's time zone, and whether its clock (Now() on MySQL) reads UTC.
+CLOCK = "SELECT @@SESSION.time_zone, CURRENT_TIMESTAMP(6) = UTC_TIMESTAMP(6)"
+
+
+async def _clock(connection: AsyncConnection) -> tuple[object, ...]:
+    return tuple((await connection.exec_driver_sql(CLOCK)).one())
+
+
+def test_every_session_dbshift_opens_keeps_utc_whatever_the_servers_time_zone(
+    mariadb_url: str,
+) -> None:
+    # Datetimes are stored as naive UTC (Django's format): a Now() evaluated in
+    # another time zone would be read back hours off.
+    database = Database(mariadb_url)
+    engine = app_engine(database)
+    with (
+        server_time_zone(mariadb_url, "+05:00"),
+        database.connect() as migration,
+        engine.connect() as application,
+    ):
+        clocks = {
+            "migration": tuple(migration.exec_driver_sql(CLOCK).one()),
+            "application": tuple(application.exec_driver_sql(CLOCK).one()),
+            "asyncio": on_async_connection(database, _clock),
+        }
+    engine.dispose()
+    database.dispose()
+    assert clocks == dict.fromkeys(clocks, ("+00:00", 1))
+
+
+STAMPED = "class Stamped(models.Model):\n    at = models.DateTimeField(db_default=Now())\n"
+
+
+def test_a_now_default_reads_back_as_the_utc_time_on_a_server_in_another_time_zone(
+    make_project: Callable[..., ProjectDir], mariadb_url: str
+) -> None:
+    project = make_project(database=mariadb_url)
+    project.models("pages", "from dbshift.models.functions import Now\n\n" + STAMPED)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    with mapped_models(project):
+        from pages.models import Stamped
+
+        with server_time_zone(mariadb_url, "-07:00"), Session(dsa.engine()) as session:
+            session.add(Stamped())
+            session.commit()
+            at = session.scalars(sa.select(Stamped)).one().at
+    assert abs(datetime.datetime.now(datetime.UTC) - at) < datetime.timedelta(hours=1)
 
 
 def test_a_value_too_long_for_its_column_is_refused_not_cut(mariadb_url: str) -> None:

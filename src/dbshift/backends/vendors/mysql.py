@@ -13,6 +13,9 @@ each session of the application's engines (sync and asyncio) alike:
   MySQL dialect writes them).
 - Text travels as ``utf8mb4``, the only MySQL character set that holds all of
   Unicode.
+- The time zone is UTC: datetimes are stored as naive UTC (Django's format), so
+  ``Now()`` (``CURRENT_TIMESTAMP``), in a ``db_default`` or a data migration, must
+  give the UTC time, not the server's local time.
 - Transactions are ``READ COMMITTED``: a migration reads the recorder rows other
   processes committed while it waited for the lock, not a snapshot from before.
 
@@ -51,6 +54,8 @@ ASYNC_DRIVERS = frozenset({ASYNC_DRIVER, "aiomysql"})
 #: The session's SQL mode; every flag is understood by MySQL 8 and MariaDB 10.11 alike.
 SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 CHARSET = "utf8mb4"
+#: The session's time zone: datetimes are stored as naive UTC, Django's format.
+TIME_ZONE = "+00:00"
 ISOLATION_LEVEL = "READ COMMITTED"
 #: MySQL refuses lock names longer than this.
 MAX_LOCK_NAME = 64
@@ -121,16 +126,18 @@ class MySQLBackend(Backend):
         return url if "+" in scheme else f"{scheme}+{DRIVER}://{rest}"
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
-        """Return an engine whose sessions are strict, utf8mb4 and READ COMMITTED."""
+        """Return an engine whose sessions are set up by :meth:`session_options`."""
         import sqlalchemy as sa
 
         return sa.create_engine(url, poolclass=sa.pool.NullPool, **self.session_options(url))
 
     def session_options(self, url: sa.URL) -> dict[str, Any]:
-        """Make each session strict, utf8mb4 and READ COMMITTED (the module's docstring
-        says why), through PyMySQL or an asyncio driver alike."""
+        """Make each session strict, utf8mb4, READ COMMITTED and in UTC (the module's
+        docstring says why), through PyMySQL or an asyncio driver alike."""
         # The driver runs init_command on connecting, before SQLAlchemy reads the mode.
-        connect_args: dict[str, Any] = {"init_command": f"SET SESSION sql_mode = '{SQL_MODE}'"}
+        connect_args: dict[str, Any] = {
+            "init_command": f"SET SESSION sql_mode = '{SQL_MODE}', time_zone = '{TIME_ZONE}'"
+        }
         if "charset" not in url.query:
             connect_args["charset"] = CHARSET
         return {"connect_args": connect_args, "isolation_level": ISOLATION_LEVEL}

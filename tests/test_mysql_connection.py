@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from dbshift.backends.reading import read_history
 from dbshift.backends.runtime import app_async_engine, app_engine, async_url
 from dbshift.backends.vendors.mysql import lock_name
 from dbshift.conf import normalize_url
-from dbshift.exceptions import LockTimeoutError
+from dbshift.exceptions import ConfigurationError, LockTimeoutError
 from dbshift.migrations.applied import Progress
 from dbshift.migrations.recorder import MigrationRecorder
 from tests.helpers import ProjectDir
@@ -85,6 +86,16 @@ def test_asyncio_engines_name_asyncmy_unless_the_url_names_an_asyncio_driver(
 ) -> None:
     database = Database(normalize_url(url, Path("/")))
     assert async_url(database).render_as_string(hide_password=False) == for_asyncio
+    database.dispose()
+
+
+def test_a_missing_asyncio_driver_names_the_extra_that_installs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "asyncmy", None)  # as if it were not installed
+    database = Database(normalize_url("mysql://app@db.example/shop", Path("/")))
+    with pytest.raises(ConfigurationError, match=r"Install dbshift\[mysql-async\]\.$"):
+        app_async_engine(database)
     database.dispose()
 
 

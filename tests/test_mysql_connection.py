@@ -159,6 +159,19 @@ def test_a_session_of_the_application_is_set_up_as_a_migration_session(mariadb_u
     assert _as_set_up(settings) == STRICT_SESSION
 
 
+def test_the_applications_options_win_over_the_session_set_up(mariadb_url: str) -> None:
+    database = Database(mariadb_url)
+    engine = app_engine(
+        database, isolation_level="SERIALIZABLE", connect_args={"connect_timeout": 5}
+    )
+    with engine.connect() as connection:
+        settings = connection.exec_driver_sql(SESSION_SETTINGS).one()
+    engine.dispose()
+    database.dispose()
+    mode, charset, _ = STRICT_SESSION
+    assert _as_set_up(settings) == (mode, charset, "SERIALIZABLE")
+
+
 @contextlib.contextmanager
 def server_time_zone(url: str, zone: str) -> Iterator[None]:
     """Start the server's new sessions in ``zone`` during the block, as a server whose

@@ -38,11 +38,26 @@ DJANGO_INSTALLED = importlib.util.find_spec("django") is not None
 
 _IMPORT = re.compile(r"^from dbshift import ", re.MULTILINE)
 
-#: Django's MySQL backend imports mysqlclient; PyMySQL stands in for it.
-_PYMYSQL = """\
+#: Django's MySQL backend imports mysqlclient; PyMySQL stands in for it. Django 5.2's
+#: CREATE TABLE of a model with a parametrized db_default defers its constraints, and a
+#: constraint the server cannot build (a unique one with a condition on MySQL) is queued
+#: as None, which its schema editor then sends as the SQL text 'None', whatever the
+#: driver. Django builds no such constraint (its warning models.W036 says so); skipping
+#: the None does just that.
+_MYSQL_PRELUDE = """\
 import pymysql
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 pymysql.install_as_MySQLdb()
+_execute = BaseDatabaseSchemaEditor.execute
+
+
+def _execute_unless_none(editor, sql, params=()):
+    if sql is not None:
+        _execute(editor, sql, params)
+
+
+BaseDatabaseSchemaEditor.execute = _execute_unless_none
 """
 
 _SETTINGS = """\
@@ -89,7 +104,7 @@ def write_django_project(source: Path, apps: Iterable[str], target: Path, url: s
             (package / "migrations" / path.name).write_text(text)
     settings = _SETTINGS.format(apps=apps, database=django_database(url))
     if vendor_of(url) == "mariadb":
-        settings = _PYMYSQL + settings
+        settings = _MYSQL_PRELUDE + settings
     (target / "django_oracle_settings.py").write_text(settings)
 
 

@@ -376,9 +376,12 @@ WHERE k.table_schema = DATABASE() AND k.table_name = %s
 ORDER BY k.constraint_name, k.ordinal_position
 """
 
+# A check written in a column's definition (Django's ">= 0" of a positive integer) is
+# MariaDB's column-level check, named after the column; json's own is left to the column.
 _MY_CHECKS = """
 SELECT check_clause FROM information_schema.check_constraints
-WHERE constraint_schema = DATABASE() AND table_name = %s AND level = 'Table'
+WHERE constraint_schema = DATABASE() AND table_name = %s
+AND NOT (level = 'Column' AND check_clause = CONCAT('json_valid(`', constraint_name, '`)'))
 """
 
 #: A display width (``int(11)``), which changes nothing stored; ``tinyint(1)`` is a boolean.

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime
+import sys
 import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
 
+import dbshift.sqlalchemy as dsa
 from dbshift.backends.database import Database
 from dbshift.backends.reading import read_history
+from dbshift.backends.runtime import app_async_engine, app_engine, async_url
 from dbshift.backends.vendors.mysql import lock_name
 from dbshift.conf import normalize_url
-from dbshift.exceptions import LockTimeoutError
+from dbshift.exceptions import ConfigurationError, LockTimeoutError
 from dbshift.migrations.applied import Progress
 from dbshift.migrations.recorder import MigrationRecorder
-from tests.helpers import run_sql
+from tests.helpers import ProjectDir, run_sql
 from tests.mariadb import fresh_database
+from tests.runtime.conftest import mapped_models
+
+T = TypeVar("T")
 
 
 @pytest.mark.parametrize(
@@ -54,6 +67,174 @@ def test_a_migration_session_is_strict_utf8mb4_and_read_committed(
     }
     assert charset == "utf8mb4"
     assert isolation == "READ-COMMITTED"
+
+
+@pytest.mark.parametrize(
+    ("url", "for_asyncio"),
+    [
+        ("mysql://app@db.example/shop", "mysql+asyncmy://app@db.example/shop"),
+        ("mariadb://app@db.example/shop", "mariadb+asyncmy://app@db.example/shop"),
+        (
+            "mysql+pymysql://app:secret@db.example:3306/shop?charset=utf8mb4",
+            "mysql+asyncmy://app:secret@db.example:3306/shop?charset=utf8mb4",
+        ),
+        ("mariadb+asyncmy://app@db.example/shop", "mariadb+asyncmy://app@db.example/shop"),
+    ],
+)
+def test_asyncio_engines_name_asyncmy_unless_the_url_names_an_asyncio_driver(
+    url: str, for_asyncio: str
+) -> None:
+    database = Database(normalize_url(url, Path("/")))
+    assert async_url(database).render_as_string(hide_password=False) == for_asyncio
+    database.dispose()
+
+
+def test_a_missing_asyncio_driver_names_the_extra_that_installs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "asyncmy", None)  # as if it were not installed
+    database = Database(normalize_url("mysql://app@db.example/shop", Path("/")))
+    with pytest.raises(ConfigurationError, match=r"Install dbshift\[mysql-async\]\.$"):
+        app_async_engine(database)
+    database.dispose()
+
+
+SESSION_SETTINGS = "SELECT @@SESSION.sql_mode, @@character_set_connection, @@SESSION.tx_isolation"
+STRICT_SESSION = (
+    {"STRICT_TRANS_TABLES", "ERROR_FOR_DIVISION_BY_ZERO", "NO_ENGINE_SUBSTITUTION"},
+    "utf8mb4",
+    "READ-COMMITTED",
+)
+
+
+def _as_set_up(row: sa.Row) -> tuple[set[str], str, str]:
+    mode, charset, isolation = row
+    return set(mode.split(",")), charset, isolation
+
+
+def on_async_connection(database: Database, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Return what ``work`` returns on a connection of an application's asyncio engine."""
+
+    async def run() -> T:
+        engine = app_async_engine(database)
+        try:
+            async with engine.connect() as connection:
+                return await work(connection)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+async def _settings_and_a_long_value(connection: AsyncConnection) -> tuple[sa.Row, Exception]:
+    """Return the session's settings, and what inserting 'four' in a varchar(3) raises."""
+    settings = (await connection.exec_driver_sql(SESSION_SETTINGS)).one()
+    await connection.exec_driver_sql("CREATE TABLE note (text varchar(3) NOT NULL)")
+    try:
+        await connection.exec_driver_sql("INSERT INTO note VALUES ('four')")
+    except sa.exc.DBAPIError as err:
+        return settings, err
+    stored = (await connection.exec_driver_sql("SELECT text FROM note")).scalar()
+    raise AssertionError(f"'four' was stored as {stored!r}")
+
+
+def test_an_asyncio_session_of_the_application_is_set_up_as_a_migration_session(
+    mariadb_url: str,
+) -> None:
+    database = Database(mariadb_url)
+    settings, error = on_async_connection(database, _settings_and_a_long_value)
+    database.dispose()
+    assert _as_set_up(settings) == STRICT_SESSION
+    assert isinstance(error, sa.exc.DataError)
+    assert "too long" in str(error)
+
+
+def test_a_session_of_the_application_is_set_up_as_a_migration_session(mariadb_url: str) -> None:
+    database = Database(mariadb_url)
+    engine = app_engine(database)
+    with engine.connect() as connection:
+        settings = connection.exec_driver_sql(SESSION_SETTINGS).one()
+    engine.dispose()
+    database.dispose()
+    assert _as_set_up(settings) == STRICT_SESSION
+
+
+def test_the_applications_options_win_over_the_session_set_up(mariadb_url: str) -> None:
+    database = Database(mariadb_url)
+    engine = app_engine(
+        database, isolation_level="SERIALIZABLE", connect_args={"connect_timeout": 5}
+    )
+    with engine.connect() as connection:
+        settings = connection.exec_driver_sql(SESSION_SETTINGS).one()
+    engine.dispose()
+    database.dispose()
+    mode, charset, _ = STRICT_SESSION
+    assert _as_set_up(settings) == (mode, charset, "SERIALIZABLE")
+
+
+@contextlib.contextmanager
+def server_time_zone(url: str, zone: str) -> Iterator[None]:
+    """Start the server's new sessions in ``zone`` during the block, as a server whose
+    time zone is not UTC does; sessions opened in the block keep it after."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        server_zone = connection.exec_driver_sql("SELECT @@GLOBAL.time_zone").scalar()
+        connection.exec_driver_sql(f"SET GLOBAL time_zone = '{zone}'")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"SET GLOBAL time_zone = '{server_zone}'")
+    engine.dispose()
+
+
+#: The session's time zone, and whether its clock (Now() on MySQL) reads UTC.
+CLOCK = "SELECT @@SESSION.time_zone, CURRENT_TIMESTAMP(6) = UTC_TIMESTAMP(6)"
+
+
+async def _clock(connection: AsyncConnection) -> tuple[object, ...]:
+    return tuple((await connection.exec_driver_sql(CLOCK)).one())
+
+
+def test_every_session_dbshift_opens_keeps_utc_whatever_the_servers_time_zone(
+    mariadb_url: str,
+) -> None:
+    # Datetimes are stored as naive UTC (Django's format): a Now() evaluated in
+    # another time zone would be read back hours off.
+    database = Database(mariadb_url)
+    engine = app_engine(database)
+    with (
+        server_time_zone(mariadb_url, "+05:00"),
+        database.connect() as migration,
+        engine.connect() as application,
+    ):
+        clocks = {
+            "migration": tuple(migration.exec_driver_sql(CLOCK).one()),
+            "application": tuple(application.exec_driver_sql(CLOCK).one()),
+            "asyncio": on_async_connection(database, _clock),
+        }
+    engine.dispose()
+    database.dispose()
+    assert clocks == dict.fromkeys(clocks, ("+00:00", 1))
+
+
+STAMPED = "class Stamped(models.Model):\n    at = models.DateTimeField(db_default=Now())\n"
+
+
+def test_a_now_default_reads_back_as_the_utc_time_on_a_server_in_another_time_zone(
+    make_project: Callable[..., ProjectDir], mariadb_url: str
+) -> None:
+    project = make_project(database=mariadb_url)
+    project.models("pages", "from dbshift.models.functions import Now\n\n" + STAMPED)
+    assert project.run("makemigrations").code == 0
+    assert project.run("migrate").code == 0
+    with mapped_models(project):
+        from pages.models import Stamped
+
+        with server_time_zone(mariadb_url, "-07:00"), Session(dsa.engine()) as session:
+            session.add(Stamped())
+            session.commit()
+            at = session.scalars(sa.select(Stamped)).one().at
+    assert abs(datetime.datetime.now(datetime.UTC) - at) < datetime.timedelta(hours=1)
 
 
 def test_a_value_too_long_for_its_column_is_refused_not_cut(mariadb_url: str) -> None:

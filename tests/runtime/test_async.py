@@ -1,29 +1,17 @@
-"""The mapped classes through asyncio sessions (aiosqlite, psycopg's asyncio mode)."""
+"""The mapped classes through asyncio sessions (aiosqlite, psycopg's asyncio mode, aiomysql)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 import dbshift.sqlalchemy as dsa
-from tests.helpers import ProjectDir, expect_failure_on_mariadb
+from tests.helpers import ProjectDir
 from tests.runtime.test_orm import VALUES
-
-#: Why the asyncio sessions fail on MariaDB.
-NO_ASYNC_MYSQL_DRIVER = (
-    "no asyncio driver for MySQL: MySQLBackend.async_url names none (aiomysql, asyncmy), "
-    "and SQLAlchemy refuses PyMySQL in asyncio engines"
-)
-
-
-@pytest.fixture(autouse=True)
-def _async_driver(db_url: str, request: pytest.FixtureRequest) -> None:
-    expect_failure_on_mariadb(request, db_url, NO_ASYNC_MYSQL_DRIVER)
 
 
 async def write_and_read() -> tuple[str, list[str], datetime.datetime, list[str]]:

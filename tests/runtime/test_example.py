@@ -1,4 +1,4 @@
-"""examples/runtime_app: its own tests pass on SQLite and PostgreSQL."""
+"""examples/runtime_app: its own tests pass on SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -7,18 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.helpers import expect_failure_on_mariadb, process_env
-from tests.runtime.test_async import NO_ASYNC_MYSQL_DRIVER
+from tests.helpers import process_env
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "runtime_app"
 
 
-def test_example_application_tests_pass(
-    tmp_path: Path, db_url: str, request: pytest.FixtureRequest
-) -> None:
-    expect_failure_on_mariadb(request, db_url, f"its asyncio tests: {NO_ASYNC_MYSQL_DRIVER}")
+def test_example_application_tests_pass(tmp_path: Path, db_url: str) -> None:
     root = tmp_path / "runtime_app"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
     completed = subprocess.run(

@@ -63,7 +63,8 @@ class Backend:
       :meth:`memory_only`;
     - connecting: :meth:`create_engine`, :meth:`missing_database`,
       :meth:`stand_in_engine`, :meth:`connection_problem`;
-    - the application's engines: :meth:`prepare_app_engine`, :meth:`async_url`;
+    - the application's engines: :meth:`session_options`, :meth:`prepare_app_engine`,
+      :meth:`async_url`;
     - the migration lock: :meth:`locked_transaction` (no default),
       :meth:`locked_outside_transaction`;
     - statement limits: :meth:`limit_statements_sql`, :meth:`watching_blockers`;
@@ -99,6 +100,8 @@ class Backend:
     url_has_credentials: ClassVar[bool] = True
     #: The extra of the dbshift package that installs the driver (``dbshift[postgresql]``).
     driver_extra: ClassVar[str] = ""
+    #: The extras that install what the application's asyncio engines need (``async``).
+    async_extras: ClassVar[str] = "async"
     #: Lowercase words of the database's refusals to write (a standby, a read-only file).
     read_only_markers: ClassVar[tuple[str, ...]] = ()
     #: What the user does about such a refusal.
@@ -182,6 +185,11 @@ class Backend:
         return None
 
     # -- The application's engines ---------------------------------------------------
+
+    def session_options(self, url: sa.URL) -> dict[str, Any]:
+        """Return the ``create_engine`` arguments that set up each session on ``url``,
+        for the application's engines as for the migrations'; none by default."""
+        return {}
 
     def prepare_app_engine(self, engine: sa.Engine) -> None:
         """Set up an engine of the application's own queries (not a migration engine),

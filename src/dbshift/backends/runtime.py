@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def app_engine(database: Database, **options: Any) -> sa.Engine:
     """Return an engine for the application's queries on ``database``."""
-    engine = sa.create_engine(database.url, **options)
+    engine = sa.create_engine(database.url, **engine_options(database, database.url, options))
     database.backend.prepare_app_engine(engine)
     return engine
 
@@ -35,14 +35,26 @@ def app_async_engine(database: Database, **options: Any) -> AsyncEngine:
     try:
         from sqlalchemy.ext.asyncio import create_async_engine
 
-        engine = create_async_engine(async_url(database), **options)
+        url = async_url(database)
+        engine = create_async_engine(url, **engine_options(database, url, options))
     except (ImportError, ValueError) as err:
         raise ConfigurationError(
             f"Cannot make an asyncio engine for database '{database.alias}' "
-            f"({database.display_url}): {err}. Install dbshift[async]."
+            f"({database.display_url}): {err}. "
+            f"Install dbshift[{database.backend.async_extras}]."
         ) from err
     database.backend.prepare_app_engine(engine.sync_engine)
     return engine
+
+
+def engine_options(database: Database, url: sa.URL, options: dict[str, Any]) -> dict[str, Any]:
+    """Return the backend's session set-up for ``url`` with the application's ``options``,
+    which win: its ``connect_args`` one by one, any other option whole."""
+    session = database.backend.session_options(url)
+    merged = {**session, **options}
+    if "connect_args" in options:
+        merged["connect_args"] = {**session.get("connect_args", {}), **options["connect_args"]}
+    return merged
 
 
 def async_url(database: Database) -> sa.URL:

@@ -1,7 +1,9 @@
-"""MySQL 8 and MariaDB 10.11 through PyMySQL: a named migration lock, strict sessions.
+"""MySQL 8 and MariaDB 10.11 through PyMySQL (asyncmy under asyncio): a named migration
+lock, strict sessions.
 
 MySQL commits before and after every DDL statement, so a migration is not one
-transaction there; what dbshift controls is the session each migration runs in:
+transaction there; what dbshift controls is the session each migration runs in, and
+each session of the application's engines (sync and asyncio) alike:
 
 - ``sql_mode`` is set to a fixed strict value on every connection, whatever the
   server's default: a value that does not fit its column is an error, not silently
@@ -11,6 +13,9 @@ transaction there; what dbshift controls is the session each migration runs in:
   MySQL dialect writes them).
 - Text travels as ``utf8mb4``, the only MySQL character set that holds all of
   Unicode.
+- The time zone is UTC: datetimes are stored as naive UTC (Django's format), so
+  ``Now()`` (``CURRENT_TIMESTAMP``), in a ``db_default`` or a data migration, must
+  give the UTC time, not the server's local time.
 - Transactions are ``READ COMMITTED``: a migration reads the recorder rows other
   processes committed while it waited for the lock, not a snapshot from before.
 
@@ -42,9 +47,15 @@ if TYPE_CHECKING:
 
 #: The driver a URL without one gets: pure Python, so it installs everywhere.
 DRIVER = "pymysql"
+#: The driver of the application's asyncio engines.
+ASYNC_DRIVER = "asyncmy"
+#: The asyncio drivers SQLAlchemy knows for MySQL, which a URL may name itself.
+ASYNC_DRIVERS = frozenset({ASYNC_DRIVER, "aiomysql"})
 #: The session's SQL mode; every flag is understood by MySQL 8 and MariaDB 10.11 alike.
 SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 CHARSET = "utf8mb4"
+#: The session's time zone: datetimes are stored as naive UTC, Django's format.
+TIME_ZONE = "+00:00"
 ISOLATION_LEVEL = "READ COMMITTED"
 #: MySQL refuses lock names longer than this.
 MAX_LOCK_NAME = 64
@@ -97,6 +108,8 @@ class MySQLBackend(Backend):
     )
     copies: ClassVar[str] = "dbshift.backends.mysql_copies:MySQLCopies"
     driver_extra: ClassVar[str] = "mysql"
+    #: asyncmy is compiled, a wheel or a build: an extra of its own keeps ``mysql`` light.
+    async_extras: ClassVar[str] = "mysql-async"
     #: What a server started with ``--read-only``, or a read-only transaction, says.
     read_only_markers: ClassVar[tuple[str, ...]] = ("--read-only option", "read only transaction")
     read_only_fix: ClassVar[str] = "connect to the primary server with a user that may write"
@@ -113,19 +126,31 @@ class MySQLBackend(Backend):
         return url if "+" in scheme else f"{scheme}+{DRIVER}://{rest}"
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
-        """Return an engine whose sessions are strict, utf8mb4 and READ COMMITTED."""
+        """Return an engine whose sessions are set up by :meth:`session_options`."""
         import sqlalchemy as sa
 
+        return sa.create_engine(url, poolclass=sa.pool.NullPool, **self.session_options(url))
+
+    def session_options(self, url: sa.URL) -> dict[str, Any]:
+        """Make each session strict, utf8mb4, READ COMMITTED and in UTC (the module's
+        docstring says why), through PyMySQL or an asyncio driver alike."""
         # The driver runs init_command on connecting, before SQLAlchemy reads the mode.
-        connect_args: dict[str, Any] = {"init_command": f"SET SESSION sql_mode = '{SQL_MODE}'"}
+        connect_args: dict[str, Any] = {
+            "init_command": f"SET SESSION sql_mode = '{SQL_MODE}', time_zone = '{TIME_ZONE}'"
+        }
         if "charset" not in url.query:
             connect_args["charset"] = CHARSET
-        return sa.create_engine(
-            url,
-            poolclass=sa.pool.NullPool,
-            connect_args=connect_args,
-            isolation_level=ISOLATION_LEVEL,
-        )
+        return {"connect_args": connect_args, "isolation_level": ISOLATION_LEVEL}
+
+    def async_url(self, url: sa.URL) -> sa.URL:
+        """Name asyncmy, unless the URL names an asyncio driver (aiomysql) itself.
+
+        asyncmy takes PyMySQL's connection arguments, so the rest of a URL written
+        for PyMySQL suits it unchanged.
+        """
+        if url.get_driver_name() in ASYNC_DRIVERS:
+            return url
+        return url.set(drivername=f"{url.get_backend_name()}+{ASYNC_DRIVER}")
 
     # -- The migration lock ------------------------------------------------------------
 

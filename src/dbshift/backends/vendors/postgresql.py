@@ -49,6 +49,7 @@ class PostgreSQLBackend(Backend):
     features: ClassVar[Features] = Features(defer_new_indexes=False, pattern_ops_indexes=True)
     copies: ClassVar[str] = "dbshift.backends.copies:PostgreSQLCopies"
     driver_extra: ClassVar[str] = "postgresql"
+    async_extras: ClassVar[str] = "async,postgresql"
     #: What a standby, or ``default_transaction_read_only``, says to a write.
     read_only_markers: ClassVar[tuple[str, ...]] = ("read-only transaction",)
     read_only_fix: ClassVar[str] = "connect to the primary server with a role that may write"

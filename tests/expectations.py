@@ -318,13 +318,16 @@ class _TableBuilder:
                 Index(
                     columns(names),
                     descending=tuple(name.startswith("-") for name in index.fields),
-                    partial=index.condition is not None,
+                    # MySQL and MariaDB build a partial index whole, as Django does.
+                    partial=index.condition is not None and self.vendor != "mariadb",
                 )
             )
         for constraint in self.model.options.get("constraints", ()):
             if type(constraint).__name__ != "UniqueConstraint":
                 raise Unexpected(f"no expectation written for {type(constraint).__name__}")
             _refuse(constraint, "expressions", "include", "opclasses", "deferrable")
+            if constraint.condition is not None and self.vendor == "mariadb":
+                continue  # no partial unique rules there: left out, as Django does
             if constraint.condition is not None:
                 self.indexes.append(Index(columns(constraint.fields), unique=True, partial=True))
             else:

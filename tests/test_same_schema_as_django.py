@@ -20,7 +20,7 @@ from bench.projects import write_flavor
 from tests.django52.steps import APPS as STEP_APPS
 from tests.django_oracle import DJANGO_INSTALLED, assert_same_schema, django_structure
 from tests.expectations import assert_database_matches
-from tests.helpers import ProjectDir, expect_failure_on_mariadb
+from tests.helpers import ProjectDir
 from tests.history import APPS as HISTORY_APPS
 from tests.history import write_history
 from tests.structure import read_structure, vendor_of
@@ -101,13 +101,6 @@ def with_collation(source: str, collation: str) -> str:
 def test_djangos_own_history_builds_the_same_schema_in_dbshift(
     make_project, db_url, request, tmp_path, step
 ):
-    reason = (
-        "dbshift gives a foreign key that another index leads with (the join tables' first "
-        "key, catalog_products.category_id before (category_id, name)) an index of its own, "
-        "where Django on MySQL leaves it to InnoDB, which makes none; and dbshift leaves "
-        "out the index active_sku (condition=), which Django builds without its condition"
-    )
-    expect_failure_on_mariadb(request, db_url, reason)
     # Every field class and most options; only PostgreSQL knows the collation "C".
     collation = COLLATION_C[vendor_of(db_url)]
     project = django_project(make_project, step)

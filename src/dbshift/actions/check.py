@@ -15,7 +15,8 @@ W010-W021 the live schema differs from the one the applied migrations build
 column (W012/W013), type (W014), nullability (W015), default (W016), index
 (W017), unique rule (W018), foreign key (W019), check constraint (W020),
 primary key (W021); W022 an index or unique rule the migrations declare that the
-database has no form for, and which they leave out there (MySQL's partial indexes).
+database has no form for: built without its condition (MySQL's partial indexes) or
+left out (partial unique rules, MariaDB's expressions), as Django does.
 The unapplied migrations are also linted as one plan (``dbshift lint``), their
 findings ids ``lint.L...`` and ``lint.C...``.
 """
@@ -121,15 +122,15 @@ def _left_out_findings(session: MigrationSession) -> list[Finding]:
     """Name the indexes the migrations declare that this database does not build."""
     editor = session.database.schema_editor(None, collect=True)
     hint = (
-        "The migrations run without it, as Django's do; drop what the database lacks "
-        "(the condition, the expression) to have the index there."
+        "The migrations run as Django's do there; drop what the database lacks "
+        "(the condition, the expression) to have the index as declared."
     )
     return [
         Finding(
             "migrations.W022",
             Level.WARNING,
             f"{model.app_label}.{model.name}",
-            f"Index {name} of {model.app_label}.{model.name} is not built on database "
+            f"Index {name} of {model.app_label}.{model.name} differs on database "
             f"'{session.alias}': {why}.",
             hint,
         )

@@ -169,9 +169,10 @@ class MySQLSpecBuilder(SpecBuilder):
     a hidden hash and indexes the first 3072 bytes of a longer column, so only
     MySQL is held to the limit, as Django lets each server decide.
 
-    Indexes and unique rules the server has no form for (partial ones, and those
-    over expressions on MariaDB) are left out of the table, as Django leaves them
-    out there, so that one history migrates every database.
+    As Django does, so that one history migrates every database: a partial index
+    is built without its condition (the server has none), and what the server has
+    no form for is left out of the table (partial unique rules, and indexes and
+    unique rules over expressions on MariaDB).
     """
 
     def table(self, state: ProjectState, model: ModelState) -> TableSpec:
@@ -207,6 +208,8 @@ class MySQLSpecBuilder(SpecBuilder):
 
     def index(self, model: ModelState, index: Index) -> IndexSpec:
         spec = super().index(model, index)
+        if spec.where is not None:
+            spec = dataclasses.replace(spec, where=None, where_identity=None)
         if self.can_build(spec):
             self.check_index(model, spec)
         return spec
@@ -219,19 +222,35 @@ class MySQLSpecBuilder(SpecBuilder):
     def left_out_because(self, index: IndexSpec) -> str | None:
         """Return why the server cannot build ``index``, or None when it can."""
         if index.where is not None:
-            return "MySQL and MariaDB have no partial indexes (condition=)"
+            return (
+                "MySQL and MariaDB have no partial unique rules (condition=), so it is left "
+                "out and the rule is not enforced there"
+            )
         if index.expressions and is_mariadb(self.dialect):
-            return "MariaDB has no indexes over expressions"
+            return "MariaDB has no indexes over expressions, so it is left out"
         return None
 
     def left_out(self, state: ProjectState, model: ModelState) -> list[tuple[str, str]]:
-        """Return ``(index name, why)`` for each index of ``model`` left out of its table."""
+        """Return ``(index name, how)`` for each index of ``model`` the table does not hold
+        as declared: left out, or built without its condition."""
         try:
             declared = SpecBuilder.table(self, state, model).indexes
         except NotSupportedError:
             return []  # migrate says what is wrong with the model's indexes
-        found = [(index.name, self.left_out_because(index)) for index in declared]
-        return [(name, why) for name, why in found if why is not None]
+        whole = (
+            "MySQL and MariaDB have no partial indexes (condition=), so it is built without "
+            "its condition"
+        )
+        found = [
+            (index.name, whole)
+            for index in model.indexes
+            if index.condition is not None and self.can_build(self.index(model, index))
+        ]
+        for index in declared:
+            why = self.left_out_because(index)
+            if why is not None:
+                found.append((index.name, why))
+        return found
 
     def _field_rule(self, table: str, column: ColumnSpec, field: Field) -> list[IndexSpec]:
         if _needs_key_index(field):

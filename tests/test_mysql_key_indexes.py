@@ -47,11 +47,15 @@ def book_models(meta: str = "") -> str:
     return source
 
 
-def book_indexes(url: str) -> list[Index]:
-    """Return the indexes of the book table, its unique constraints as unique indexes."""
-    table = read_structure(url)["shop_book"]
+def indexes_of(url: str, table_name: str) -> list[Index]:
+    """Return the indexes of a table, its unique constraints as unique indexes."""
+    table = read_structure(url)[table_name]
     uniques = [Index(columns, unique=True) for columns in table.unique_constraints]
     return sorted([*table.indexes, *uniques], key=lambda index: index.columns)
+
+
+def book_indexes(url: str) -> list[Index]:
+    return indexes_of(url, "shop_book")
 
 
 def serving_index(option: str) -> Index:
@@ -87,9 +91,7 @@ def test_a_join_tables_first_key_is_served_by_the_unique_pair(shop, mariadb_url)
     migrate_to(
         shop, AUTHOR + "class Shelf(models.Model):\n    authors = models.ManyToManyField(Author)\n"
     )
-    join = read_structure(mariadb_url)["shop_shelf_authors"]
-    uniques = [Index(columns, unique=True) for columns in join.unique_constraints]
-    assert sorted([*join.indexes, *uniques], key=lambda index: index.columns) == [
+    assert indexes_of(mariadb_url, "shop_shelf_authors") == [
         Index(("author_id",)),
         Index(("shelf_id", "author_id"), unique=True),
     ]
